@@ -1,0 +1,105 @@
+"""The people of the model as Mesa agents: service users, professionals and neighbours.
+
+Each agent is a view onto the population arrays (``population.py``) that the weekly phases
+update all at once, so an agent always shows its current state without copying it. Users and
+neighbours sit on cells of the community network; professionals work across it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from simulation.model import CoProductionModel
+
+
+def view(group: str, name: str, doc: str) -> property:
+    """A read-only attribute showing one entry of a population array."""
+    return property(lambda self: getattr(getattr(self.model, group), name)[self.index], doc=doc)
+
+
+class Person(mesa.discrete_space.CellAgent):
+    """Someone on the community network: state shared by users and neighbours."""
+
+    model: CoProductionModel
+
+    def __init__(self, model: CoProductionModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index  # position in the community arrays (and node of the network)
+
+    @property
+    def wellbeing(self) -> float:
+        """Wellbeing on a 0-1 scale (WEMWBS = 14 + 56 x wellbeing)."""
+        return float(self.model.community.wellbeing[self.index])
+
+    @property
+    def member(self) -> bool:
+        """Member of the time bank."""
+        return bool(self.model.community.member[self.index])
+
+    @property
+    def credits(self) -> float:
+        """Time-bank credits in hours (may fall to -credit_limit)."""
+        return float(self.model.community.credits[self.index])
+
+    @property
+    def motivation(self) -> float:
+        """Willingness to give; follows the recognition giving earns."""
+        return float(self.model.community.motivation[self.index])
+
+    @property
+    def helping(self) -> bool:
+        """Gave or received community help this week."""
+        comm = self.model.community
+        return bool(comm.given[self.index] > 0 or comm.received[self.index] > 0)
+
+
+class ServiceUser(Person):
+    """A person using health and social care: has need, agency, trust and a professional.
+
+    Manages what their agency and capability allow, leans on community help, and asks
+    professionals for the rest; encounters that share power build agency ("doing with"),
+    encounters that don't erode it ("doing to").
+    """
+
+    need = view("users", "need", "Current need, 0-1")
+    baseline_need = view("users", "baseline_need", "Need they drift back to, 0-1")
+    agency = view("users", "agency", "Confidence and skill to manage one's own life, 0-1")
+    capability = view("users", "capability", "Share of need they could manage with full agency")
+    trust = view("users", "trust", "Trust in professionals, 0-1")
+    plan = view("users", "plan", "Progress of a co-produced plan, 0-1")
+    professional = view("users", "professional", "Index of the assigned professional")
+    flagged = view("users", "flagged", "Flagged by a co-design forum for a proactive contact")
+
+
+class Neighbour(Person):
+    """A community member without care needs who may give time: goodwill, reciprocity or
+    a time bank keeps them giving, or not."""
+
+    @property
+    def availability(self) -> float:
+        """Hours a week they could give at full motivation."""
+        return float(self.model.community.give_hours[self.index])
+
+
+class Professional(mesa.Agent):
+    """A professional post: contact hours, willingness to share power, pressure and burnout."""
+
+    model: CoProductionModel
+
+    def __init__(self, model: CoProductionModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    hours = view("professionals", "hours", "Contracted contact hours a week")
+    sharing = view("professionals", "sharing", "Willingness to share power, 0-1")
+    lived_experience = view("professionals", "lived_experience", "Has lived experience")
+    pressure = view("professionals", "pressure", "Demand beyond capacity last week, 0-1")
+    burnout = view("professionals", "burnout", "Burnout, 0-1")
+
+    @property
+    def caseload(self) -> int:
+        """Number of users assigned to this post."""
+        return int((self.model.users.professional == self.index).sum())

@@ -1,0 +1,154 @@
+"""Community exchange under the reciprocity rule: phase 4 of a week (MODEL.md section 4).
+
+Givers split the hours their motivation allows among their ties in proportion to what each
+would welcome (users' low-level need; a little for neighbours). Under direct reciprocity help
+to those who have not helped back is scaled down; under a time bank members give and take
+through a broker across the whole bank, earning and spending credits. Help received meets
+low-level need next week and breaks isolation; giving raises the giver's sense of being valued
+and, for users, their agency. Motivation follows recognition: low for unrecognised goodwill,
+higher when help is returned or credits can be spent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.care import allocate
+from simulation.network import Ties
+from simulation.params import Params
+from simulation.population import Community, Users
+from simulation.rules import ReciprocityRule
+
+RECENT_WEIGHT = 0.25  # weight of this week in the running contribution and bank-fill means
+
+
+@dataclass
+class TieLedger:
+    """Memory of the community: when help last flowed along each directed tie."""
+
+    last_given: np.ndarray  # week of the last help along each edge
+    bank_fill: float = 1.0  # running share of members' requests the bank met
+
+
+@dataclass
+class ExchangeWeek:
+    """Totals of one week's community exchange."""
+
+    community_hours: float
+    timebank_hours: float
+    active_givers: int
+
+
+def welcome_hours(users: Users, params: Params, n_neighbours: int) -> np.ndarray:
+    """Hours of help each person would welcome this week (MODEL.md: low-level need)."""
+    wanted = users.need * params.community_need_share * params.hours_per_need
+    return np.concatenate([wanted, np.full(n_neighbours, params.neighbour_demand)])
+
+
+def informal_help(ties: Ties, ledger: TieLedger, rule: ReciprocityRule, params: Params,
+                  week: int, hours: np.ndarray, wanted: np.ndarray,
+                  pointed: np.ndarray) -> np.ndarray:
+    """Hours given along each directed tie.
+
+    Each giver helps the ties who need it most first (``pointed``, referred people, first of
+    all), as far as their hours go; under direct reciprocity they offer those who have not
+    helped back only ``unreciprocated_share`` of what they need. A person offered more than
+    they want takes a proportional part from each giver.
+    """
+    helped_back = ledger.last_given[ties.reverse] > week - params.reciprocity_window
+    factor = rule.tie_factor(params, helped_back)
+    offer = wanted[ties.target] * factor
+    priority = offer * np.where(pointed, params.referral_weight, 1.0)[ties.target]
+    flow = allocate(ties.source, priority, offer, hours)
+    received = np.bincount(ties.target, flow, minlength=len(hours))
+    scale = np.divide(wanted, received, out=np.ones_like(wanted), where=received > wanted)
+    flow = flow * scale[ties.target]
+    return np.where(flow >= params.min_exchange_hours, flow, 0.0)
+
+
+def bank_exchange(comm: Community, ledger: TieLedger, params: Params, week: int,
+                  hours: np.ndarray, still_wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The broker matches members' offers and requests across the whole bank.
+
+    Free riders ask ``free_rider_draw`` times what they need and offer as much less; nobody
+    may draw below ``-credit_limit``, which is what protects the bank from being drained.
+    """
+    member = comm.member
+    thrift = np.where(comm.free_rider, params.free_rider_draw, 1.0)
+    offer = np.where(member, hours / thrift, 0.0)
+    headroom = np.maximum(comm.credits + params.credit_limit, 0.0)
+    request = np.where(member, np.minimum(still_wanted * thrift, headroom), 0.0)
+    offered, requested = offer.sum(), request.sum()
+    matched = min(offered, requested)
+    give = offer * (matched / offered) if offered > 0 else offer
+    take = request * (matched / requested) if requested > 0 else request
+    comm.credits += give - take
+    fill = matched / requested if requested > 0 else 1.0
+    ledger.bank_fill += RECENT_WEIGHT * (fill - ledger.bank_fill)
+    comm.bank_last[(give > 0) | (take > 0)] = week
+    return give, take
+
+
+def exchange(comm: Community, users: Users, ties: Ties, ledger: TieLedger, rule: ReciprocityRule,
+             params: Params, week: int) -> ExchangeWeek:
+    """Phase 4: one week of community help under the reciprocity rule."""
+    n_users = len(users.need)
+    wanted = welcome_hours(users, params, len(comm.is_user) - n_users)
+    capacity = comm.give_hours * comm.motivation * np.where(comm.is_user, np.r_[users.agency, np.ones(len(comm.is_user) - n_users)], 1.0)
+    informal_giver = ~comm.is_user | rule.users_give
+    if rule.bank:
+        informal_giver &= ~comm.member
+    pointed = np.r_[users.referred_until >= week, np.zeros(len(comm.is_user) - n_users, bool)]
+    flow = informal_help(ties, ledger, rule, params, week, capacity * informal_giver, wanted, pointed)
+    ledger.last_given[flow > 0] = week
+    given = np.bincount(ties.source, flow, minlength=len(wanted))
+    received = np.bincount(ties.target, flow, minlength=len(wanted))
+    bank_hours = 0.0
+    if rule.bank:
+        give, take = bank_exchange(comm, ledger, params, week, capacity, np.maximum(wanted - received, 0.0))
+        given, received, bank_hours = given + give, received + take, float(give.sum())
+    comm.given, comm.received = given, received
+    comm.hours_given += given
+    comm.hours_received += received
+    users.cover = np.minimum(params.community_efficacy * received[:n_users] / params.hours_per_need,
+                             users.need * params.community_need_share)
+    return ExchangeWeek(community_hours=float(given.sum()), timebank_hours=bank_hours,
+                        active_givers=int(np.count_nonzero(given > 0)))
+
+
+def after_exchange(comm: Community, users: Users, ties: Ties, ledger: TieLedger,
+                   rule: ReciprocityRule, params: Params, week: int) -> None:
+    """Giving and being helped change people: connectedness, contribution, agency, motivation."""
+    recent = week - params.reciprocity_window
+    gave = ledger.last_given > recent
+    back = ledger.last_given[ties.reverse] > recent
+    n = len(comm.is_user)
+    active_ties = np.bincount(ties.source, gave | back, minlength=n)
+    bank_tie = comm.member & (comm.bank_last > recent) if rule.bank else np.zeros(n, bool)
+    ties_total = ties.degree + (comm.member if rule.bank else 0)
+    comm.connectedness = np.divide(active_ties + bank_tie, ties_total, out=np.zeros(n),
+                                   where=ties_total > 0)
+    gave_to = np.bincount(ties.source, gave, minlength=n)
+    reciprocated = np.divide(np.bincount(ties.source, gave & back, minlength=n), gave_to,
+                             out=np.zeros(n), where=gave_to > 0)
+    full = np.minimum(comm.given / params.contribution_hours, 1.0)
+    comm.contribution += RECENT_WEIGHT * (full - comm.contribution)
+    n_users = len(users.need)
+    users.agency = np.minimum(users.agency + params.giving_agency_gain * full[:n_users]
+                              * (1.0 - users.agency), 1.0)
+    recognition = rule.recognition(params, reciprocated, comm.member, ledger.bank_fill)
+    comm.motivation += params.motivation_rate * (recognition - comm.motivation)
+
+
+def recruit(comm: Community, users: Users, ties: Ties, params: Params,
+            behaviour: np.random.Generator) -> None:
+    """Bridge builders bring people in: a member user may recruit one of their ties."""
+    n_users = len(users.need)
+    degree = ties.degree[:n_users]
+    tries = comm.member[:n_users] & (degree > 0)
+    chance = behaviour.random(n_users) < params.recruit_rate * users.agency
+    pick = ties.start[:n_users] + np.floor(behaviour.random(n_users) * degree).astype(np.int64)
+    recruiters = np.flatnonzero(tries & chance)
+    comm.member[ties.target[pick[recruiters]]] = True

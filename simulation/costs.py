@@ -1,0 +1,29 @@
+"""Costs: phase 8 of a week (MODEL.md section 4), in GBP of one price year.
+
+Professional time is costed by activity (delivered hours x ``hour_cost``, as unit costs per
+hour of client contact are) or by establishment (funded capacity costs the same whatever is
+delivered: whether savings are cashable is the user's question to ask). Crises, GP contacts,
+time-bank brokerage and recruitment are added; costs may be discounted (Green Book 3.5%).
+"""
+
+from __future__ import annotations
+
+from simulation.params import Params
+
+WEEKS_PER_YEAR = 52.0
+
+
+def weekly_costs(params: Params, *, delivered_hours: float, funded_hours: float, crises: int,
+                 admissions: int, gp_contacts: int, members: int, recruits: int,
+                 week: int) -> dict[str, float]:
+    """The week's cost by component, discounted to week 0."""
+    hours = delivered_hours if params.cost_basis == "activity" else funded_hours
+    parts = {
+        "cost_professional": hours * params.hour_cost,
+        "cost_crises": (crises - admissions) * params.ae_cost + admissions * params.admission_cost,
+        "cost_gp": gp_contacts * params.gp_cost,
+        "cost_brokerage": members * params.brokerage_cost / WEEKS_PER_YEAR,
+        "cost_recruitment": recruits * params.recruitment_cost,
+    }
+    discount = (1.0 + params.discount_rate) ** (-week / WEEKS_PER_YEAR)
+    return {name: value * discount for name, value in parts.items()}

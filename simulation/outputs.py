@@ -1,0 +1,92 @@
+"""What a run produces: the names, units and meanings of every output column.
+
+The results folder's data dictionary, the report and ``experiments.load``'s documentation are
+read from here, so a column is described once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Weekly model metrics (MODEL.md section 5): name -> (unit, meaning).
+METRICS: dict[str, tuple[str, str]] = {
+    "wellbeing_mean": ("0-1", "Mean wellbeing of service users"),
+    "wellbeing_p10": ("0-1", "10th percentile of users' wellbeing (the worst-off tenth)"),
+    "wellbeing_gini": ("0-1", "Gini coefficient of users' wellbeing"),
+    "wemwbs_mean": ("WEMWBS points", "Mean wellbeing on the WEMWBS scale: 14 + 56 x wellbeing"),
+    "agency_mean": ("0-1", "Mean agency (patient activation) of users"),
+    "dependence": ("share", "Of the professional hours users requested this week, the share "
+                   "for need within their own capability that they did not manage themselves"),
+    "professional_hours": ("hours/week", "Delivered professional hours: contact, "
+                           "consultation and forum"),
+    "unmet_demand_hours": ("hours/week", "Requested professional hours not served"),
+    "crises": ("events/week", "A&E visits plus emergency admissions"),
+    "gp_contacts": ("contacts/week", "GP consultations"),
+    "community_hours": ("hours/week", "Hours given by users and neighbours: informal and "
+                        "time bank"),
+    "timebank_hours": ("hours/week", "Hours exchanged through the time bank"),
+    "active_givers": ("people", "Users and neighbours who gave any help this week"),
+    "timebank_members": ("people", "Time-bank members"),
+    "cost_week": ("GBP/week", "Total cost this week (undiscounted unless discount_rate > 0)"),
+    "cost_cumulative": ("GBP", "Cost since week 1"),
+    "cost_per_user_week": ("GBP/user/week", "cost_week divided by the number of users"),
+    "cost_professional": ("GBP/week", "Professional hours cost (activity or establishment)"),
+    "cost_crises": ("GBP/week", "A&E and emergency admission cost"),
+    "cost_gp": ("GBP/week", "GP consultation cost"),
+    "cost_brokerage": ("GBP/week", "Time-bank brokerage cost"),
+    "cost_recruitment": ("GBP/week", "Cost of replacing professionals who left"),
+    "burnout_mean": ("0-1", "Mean burnout of professionals in post"),
+    "professional_turnover": ("people/week", "Professionals who left this week"),
+    "trust_mean": ("0-1", "Mean trust of users in professionals"),
+    "connectedness_mean": ("share", "Mean share of users' ties with an exchange in the "
+                           "reciprocity window"),
+}
+
+# Agent snapshot columns beyond the keys (MODEL.md section 5): name -> (unit, meaning).
+AGENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "need": ("0-1", "Current need (users)"),
+    "baseline_need": ("0-1", "Need the person drifts back to (users)"),
+    "wellbeing": ("0-1", "Wellbeing (users and neighbours)"),
+    "agency": ("0-1", "Agency (users)"),
+    "capability": ("0-1", "Share of need manageable with full agency (users, fixed)"),
+    "trust": ("0-1", "Trust in professionals (users)"),
+    "credits": ("hours", "Time-bank credits"),
+    "member": ("bool", "Time-bank member"),
+    "burnout": ("0-1", "Burnout (professionals)"),
+    "crises": ("events", "Crises since week 0"),
+    "gp_contacts": ("contacts", "GP contacts since week 0"),
+    "professional_hours": ("hours", "Professional hours received (users) or delivered "
+                           "(professionals) since week 0"),
+    "hours_given": ("hours", "Community hours given since week 0"),
+    "hours_received": ("hours", "Community hours received since week 0"),
+}
+
+# The week-52 survey (MODEL.md section 5): per person, did each outcome improve?
+SURVEY_QUESTIONS: dict[str, str] = {
+    "better_quality_of_life": "Wellbeing rose by at least 3 WEMWBS points since week 0",
+    "feel_healthier": "Need fell since week 0",
+    "less_social_care": "Professional hours in weeks 41-52 below weeks 1-12",
+    "fewer_doctor_visits": "GP contacts plus crises in weeks 41-52 below weeks 1-12",
+}
+
+
+@dataclass
+class RunResult:
+    """Everything one run produces, as tables the results folder stores unchanged.
+
+    ``timeseries``: one row per week 0..weeks (week 0 is the state when the policy starts),
+    columns ``week`` and every name of :data:`METRICS`.
+    ``agents``: one row per person per snapshot week: ``week``, ``agent_id``, ``agent_type``
+    and the columns of :data:`AGENT_COLUMNS` (NaN where a column does not apply).
+    ``survey``: one row per user and neighbour: ``agent_id``, ``agent_type``,
+    ``participant`` and one bool per :data:`SURVEY_QUESTIONS` key, at ``survey_week``
+    (empty when the horizon is shorter).
+    ``summary``: scalar summaries for the run's row in ``runs.parquet``.
+    """
+
+    timeseries: pd.DataFrame
+    agents: pd.DataFrame
+    survey: pd.DataFrame
+    summary: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,156 @@
+"""The people of the model as arrays: one entry per person, one array per state variable.
+
+Mesa agents (``agents.py``) are the model's face: each reads its state from these arrays, so
+the weekly phases can work on a whole population at once (the step loop is the hot path).
+Persons ``0..n_users-1`` are service users and the rest neighbours; both live on the community
+network and share the community arrays (``Community``); users' care state is in ``Users``.
+Every draw here comes from the population stream, so the arms of a comparison start with the
+same people (MODEL.md section 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.params import Params
+
+
+def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
+    """Beta draws parameterised by mean and concentration (a + b)."""
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+@dataclass
+class Users:
+    """Care state of service users (MODEL.md section 2)."""
+
+    need: np.ndarray
+    baseline_need: np.ndarray
+    agency: np.ndarray
+    own_agency: np.ndarray  # the level agency drifts back to without encounters
+    capability: np.ndarray
+    trust: np.ndarray
+    plan: np.ndarray
+    assets: np.ndarray
+    professional: np.ndarray  # index of the assigned professional
+    flagged: np.ndarray  # flagged by a forum, until contacted or the next forum
+    referred_until: np.ndarray  # week until which community givers are pointed to them
+    need_history: np.ndarray  # (4, n): need over the last four weeks, for forum flags
+    met_share: np.ndarray  # share of last week's need that was met
+    cover: np.ndarray  # community help received last week, in need units
+    # running totals since week 0
+    crises: np.ndarray
+    gp_contacts: np.ndarray
+    professional_hours: np.ndarray
+
+
+@dataclass
+class Community:
+    """State every person on the network has: users and neighbours alike."""
+
+    is_user: np.ndarray
+    wellbeing: np.ndarray
+    motivation: np.ndarray
+    give_hours: np.ndarray  # hours a week the person could give at full motivation
+    member: np.ndarray
+    credits: np.ndarray
+    free_rider: np.ndarray
+    join_draw: np.ndarray  # fixed uniform: member at week 0 when below timebank_uptake
+    contribution: np.ndarray  # recent giving relative to contribution_hours (0-1)
+    connectedness: np.ndarray
+    given: np.ndarray  # this week
+    received: np.ndarray  # this week
+    bank_last: np.ndarray  # last week with a time-bank exchange
+    hours_given: np.ndarray  # since week 0
+    hours_received: np.ndarray  # since week 0
+
+
+@dataclass
+class Professionals:
+    """Professionals' posts: capacity, willingness to share, pressure, burnout, vacancies."""
+
+    hours: np.ndarray  # contracted contact hours a week
+    sharing: np.ndarray
+    lived_experience: np.ndarray
+    pressure: np.ndarray
+    burnout: np.ndarray
+    vacant_until: np.ndarray  # week the post is filled again; -1 when filled
+    reserved: np.ndarray  # staff hours already committed to consultation this week
+    hours_delivered: np.ndarray  # since week 0
+
+
+def build_users(params: Params, rng: np.random.Generator) -> Users:
+    """Draw the service users: heterogeneous need, capability, agency, trust and assets."""
+    n = params.n_users
+    baseline = beta(rng, params.baseline_need_mean, params.baseline_need_concentration, n)
+    agency = beta(rng, params.agency_mean, params.agency_concentration, n)
+    caseload = rng.permutation(n) % params.n_professionals  # balanced caseloads
+    zeros = np.zeros(n)
+    return Users(
+        need=baseline.copy(),
+        baseline_need=baseline,
+        agency=agency,
+        own_agency=agency.copy(),
+        capability=beta(rng, params.capability_mean, params.capability_concentration, n),
+        trust=beta(rng, params.trust_mean, params.trust_concentration, n),
+        plan=zeros.copy(),
+        assets=beta(rng, params.assets_mean, params.assets_concentration, n),
+        professional=caseload.astype(np.int64),
+        flagged=np.zeros(n, dtype=bool),
+        referred_until=np.full(n, -1, dtype=np.int64),
+        need_history=np.tile(baseline, (4, 1)),
+        met_share=np.ones(n),
+        cover=zeros.copy(),
+        crises=zeros.copy(),
+        gp_contacts=zeros.copy(),
+        professional_hours=zeros.copy(),
+    )
+
+
+def build_community(params: Params, users: Users, rng: np.random.Generator) -> Community:
+    """Everyone on the network: users first, then neighbours with Gamma-distributed hours."""
+    n_users, n = params.n_users, params.n_users + params.n_neighbours
+    shape = params.neighbour_hours_shape
+    neighbour_hours = rng.gamma(shape, params.neighbour_hours_mean / shape, params.n_neighbours)
+    zeros = np.zeros(n)
+    is_user = np.arange(n) < n_users
+    return Community(
+        is_user=is_user,
+        wellbeing=np.clip(rng.normal(0.55, 0.1, n), 0.0, 1.0),
+        motivation=beta(rng, params.motivation_mean, params.motivation_concentration, n),
+        give_hours=np.concatenate([users.assets * params.user_give_hours, neighbour_hours]),
+        member=np.zeros(n, dtype=bool),
+        credits=zeros.copy(),
+        free_rider=rng.random(n) < params.free_rider_share,
+        join_draw=rng.random(n),
+        contribution=zeros.copy(),
+        connectedness=zeros.copy(),
+        given=zeros.copy(),
+        received=zeros.copy(),
+        bank_last=np.full(n, -(10**6), dtype=np.int64),
+        hours_given=zeros.copy(),
+        hours_received=zeros.copy(),
+    )
+
+
+def build_professionals(params: Params, rng: np.random.Generator) -> Professionals:
+    """Draw the professionals; an exact count of them has lived experience."""
+    m = params.n_professionals
+    hours = np.maximum(rng.normal(params.professional_hours_mean, params.professional_hours_sd, m), 1.0)
+    sharing = beta(rng, params.sharing_mean, params.sharing_concentration, m)
+    lived = np.zeros(m, dtype=bool)
+    lived[rng.permutation(m)[: round(params.lived_experience_share * m)]] = True
+    sharing = np.where(lived, np.minimum(sharing + params.lived_experience_sharing_bonus, 1.0), sharing)
+    zeros = np.zeros(m)
+    return Professionals(
+        hours=hours,
+        sharing=sharing,
+        lived_experience=lived,
+        pressure=zeros.copy(),
+        burnout=zeros.copy(),
+        vacant_until=np.full(m, -1, dtype=np.int64),
+        reserved=zeros.copy(),
+        hours_delivered=zeros.copy(),
+    )

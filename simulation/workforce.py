@@ -1,0 +1,41 @@
+"""Professionals under pressure: phase 5 of a week (MODEL.md section 4).
+
+Pressure is demand beyond capacity; burnout rises with it and falls without it, lowers
+effective capacity, and above a threshold may drive a professional out. The post then stays
+empty for ``vacancy_weeks`` and a replacement costs ``recruitment_cost``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.params import Params
+from simulation.population import Professionals, beta
+
+
+def update_workforce(pros: Professionals, params: Params, demand: np.ndarray, capacity: np.ndarray,
+                     delivered: np.ndarray, week: int, behaviour: np.random.Generator) -> tuple[int, int]:
+    """Pressure, burnout, leaving and recruitment; returns (leavers, recruits) this week."""
+    in_post = pros.vacant_until <= week
+    recruits = in_post & (pros.vacant_until == week)
+    if recruits.any():
+        pros.burnout[recruits] = 0.0
+        pros.vacant_until[recruits] = -1
+    load = np.divide(demand, capacity, out=np.zeros_like(demand), where=capacity > 0)
+    pros.pressure = np.where(in_post, np.clip(load - 1.0, 0.0, 1.0), 0.0)
+    rising = pros.burnout + params.burnout_rise * pros.pressure * (1.0 - pros.burnout)
+    easing = pros.burnout * (1.0 - params.burnout_recovery)
+    pros.burnout = np.where(pros.pressure > 0, rising, easing)
+    pros.hours_delivered += delivered
+    leaves = in_post & (pros.burnout > params.burnout_leave_threshold) & (
+        behaviour.random(len(demand)) < params.leave_prob)
+    if params.vacancy_weeks == 0:
+        pros.burnout[leaves] = 0.0
+    else:
+        pros.vacant_until[leaves] = week + params.vacancy_weeks
+    pros.pressure[leaves] = 0.0
+    new_sharing = beta(behaviour, params.sharing_mean, params.sharing_concentration, len(demand))
+    bonus = np.where(pros.lived_experience, params.lived_experience_sharing_bonus, 0.0)
+    pros.sharing = np.where(leaves, np.minimum(new_sharing + bonus, 1.0), pros.sharing)
+    hired = int(np.count_nonzero(recruits)) + (int(np.count_nonzero(leaves)) if params.vacancy_weeks == 0 else 0)
+    return int(np.count_nonzero(leaves)), hired

@@ -37,8 +37,9 @@ class CareWeek:
     professional_demand: np.ndarray  # per professional: staff hours asked of them
 
 
-def drift_need(users: Users, params: Params, exogenous: np.random.Generator,
-               behaviour: np.random.Generator) -> NeedEvents:
+def drift_need(
+    users: Users, params: Params, exogenous: np.random.Generator, behaviour: np.random.Generator
+) -> NeedEvents:
     """Phase 1: need drifts to baseline with noise and acute episodes; crises relieve it.
 
     The exogenous stream draws the same number of values every week whatever happens, so
@@ -50,15 +51,20 @@ def drift_need(users: Users, params: Params, exogenous: np.random.Generator,
     crisis_draw, admission_draw = exogenous.random(n), exogenous.random(n)
     need = users.need + params.need_reversion * (users.baseline_need - users.need) + noise
     need = np.clip(need + acute * params.acute_size, 0.0, 1.0)
-    risk = params.crisis_max / (1.0 + np.exp(-(need - params.crisis_threshold) / params.crisis_scale))
+    risk = params.crisis_max / (
+        1.0 + np.exp(-(need - params.crisis_threshold) / params.crisis_scale)
+    )
     crises = crisis_draw < risk
     users.need = np.where(crises, np.maximum(need - params.crisis_relief, 0.0), need)
     gp = behaviour.poisson(params.gp_rate * users.need)
-    return NeedEvents(crises=crises, admissions=crises & (admission_draw < params.admission_share),
-                      gp_contacts=gp)
+    return NeedEvents(
+        crises=crises, admissions=crises & (admission_draw < params.admission_share), gp_contacts=gp
+    )
 
 
-def seek_help(users: Users, params: Params, behaviour: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def seek_help(
+    users: Users, params: Params, behaviour: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Phase 2: clinical hours requested, and the part of them that is dependence.
 
     Dependence (MODEL.md section 5) is the requested share for need within the user's
@@ -67,14 +73,19 @@ def seek_help(users: Users, params: Params, behaviour: np.random.Generator) -> t
     """
     unmanaged = users.need * (1.0 - users.agency * users.capability)
     remaining = np.maximum(unmanaged - users.cover, 0.0)
-    asks = behaviour.random(len(remaining)) < params.help_seeking_floor + (1 - params.help_seeking_floor) * users.trust
+    asks = (
+        behaviour.random(len(remaining))
+        < params.help_seeking_floor + (1 - params.help_seeking_floor) * users.trust
+    )
     requested = np.where(asks, remaining * params.hours_per_need, 0.0)
     within = users.need * users.capability * (1.0 - users.agency)
     dependent_share = np.divide(within, unmanaged, out=np.zeros_like(within), where=unmanaged > 0)
     return requested, requested * dependent_share
 
 
-def allocate(group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def allocate(
+    group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
     """Serve ``demand`` within each group's ``capacity``, highest ``priority`` first.
 
     The last person served in a group may be served in part. One sort, no Python loop.
@@ -92,34 +103,62 @@ def allocate(group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capaci
 
 def effective_capacity(pros: Professionals, params: Params, week: int) -> np.ndarray:
     """Contact hours each post can give this week: burnout lowers it, a vacancy empties it."""
-    hours = pros.hours * params.capacity_factor * (1.0 - params.burnout_capacity_loss * pros.burnout)
+    hours = (
+        pros.hours * params.capacity_factor * (1.0 - params.burnout_capacity_loss * pros.burnout)
+    )
     return np.where(pros.vacant_until > week, 0.0, hours)
 
 
-def encounters(users: Users, pros: Professionals, params: Params, requested: np.ndarray,
-               sharing: np.ndarray, proactive_share: float, capacity: np.ndarray) -> CareWeek:
+def encounters(
+    users: Users,
+    pros: Professionals,
+    params: Params,
+    requested: np.ndarray,
+    sharing: np.ndarray,
+    proactive_share: float,
+    capacity: np.ndarray,
+) -> CareWeek:
     """Phase 3: who is served, for how long; flagged people first under co-design."""
     s = sharing[users.professional]
     factor = 1.0 + params.plan_time_factor * s * (1.0 - users.plan)
     # Flagged people are contacted whether they asked or not, for their whole unmanaged need.
-    proactive_demand = np.where(users.flagged, users.need * (1 - users.agency * users.capability)
-                                * params.hours_per_need * factor, 0.0)
+    proactive_demand = np.where(
+        users.flagged,
+        users.need * (1 - users.agency * users.capability) * params.hours_per_need * factor,
+        0.0,
+    )
     budget = capacity * proactive_share
-    proactive = allocate(users.professional, users.need, proactive_demand, budget) if proactive_share > 0 else np.zeros_like(requested)
+    proactive = (
+        allocate(users.professional, users.need, proactive_demand, budget)
+        if proactive_share > 0
+        else np.zeros_like(requested)
+    )
     used = np.bincount(users.professional, proactive, minlength=len(capacity))
     left = np.maximum(capacity - pros.reserved - used, 0.0)
     contacted = proactive > 0
     demand = np.where(contacted, 0.0, requested * factor)
     reactive = allocate(users.professional, users.need, demand, left)
     staff_time = proactive + reactive
-    professional_demand = np.bincount(users.professional, demand + proactive, minlength=len(capacity)) + pros.reserved
+    professional_demand = (
+        np.bincount(users.professional, demand + proactive, minlength=len(capacity)) + pros.reserved
+    )
     users.flagged &= ~contacted
-    return CareWeek(requested=requested, clinical=staff_time / factor,
-                    staff_time=staff_time, sharing=s, professional_demand=professional_demand)
+    return CareWeek(
+        requested=requested,
+        clinical=staff_time / factor,
+        staff_time=staff_time,
+        sharing=s,
+        professional_demand=professional_demand,
+    )
 
 
-def apply_encounters(users: Users, pros: Professionals, params: Params, care: CareWeek,
-                     behaviour: np.random.Generator) -> np.ndarray:
+def apply_encounters(
+    users: Users,
+    pros: Professionals,
+    params: Params,
+    care: CareWeek,
+    behaviour: np.random.Generator,
+) -> np.ndarray:
     """Encounters move agency, trust and plan; return who was referred to community support.
 
     Above ``s_neutral`` agency rises with ``s - s_neutral`` ("doing with"); at or below it
@@ -134,9 +173,17 @@ def apply_encounters(users: Users, pros: Professionals, params: Params, care: Ca
     delta = np.where(s > params.s_neutral, up, down) * users.trust
     users.agency = np.clip(users.agency + served * delta, 0.0, 1.0)
     lived = pros.lived_experience[users.professional]
-    gain = params.trust_gain_rate * (0.5 + s) * np.where(lived, params.lived_experience_trust_factor, 1.0)
-    unserved = np.divide(care.requested - care.clinical, care.requested,
-                         out=np.zeros_like(s), where=care.requested > 0)
+    gain = (
+        params.trust_gain_rate
+        * (0.5 + s)
+        * np.where(lived, params.lived_experience_trust_factor, 1.0)
+    )
+    unserved = np.divide(
+        care.requested - care.clinical,
+        care.requested,
+        out=np.zeros_like(s),
+        where=care.requested > 0,
+    )
     trust = users.trust + served * gain * (1.0 - users.trust)
     users.trust = np.clip(trust - params.trust_unmet_loss * unserved * trust, 0.0, 1.0)
     users.plan = np.minimum(users.plan + served * params.plan_rate * s, 1.0)
@@ -148,8 +195,10 @@ def apply_encounters(users: Users, pros: Professionals, params: Params, care: Ca
 def update_need(users: Users, params: Params, clinical: np.ndarray) -> None:
     """Met need is relieved and unmet need escalates (waiting makes things worse)."""
     need = users.need
-    met = np.minimum(need * users.agency * users.capability + users.cover
-                     + clinical / params.hours_per_need, need)
+    met = np.minimum(
+        need * users.agency * users.capability + users.cover + clinical / params.hours_per_need,
+        need,
+    )
     unmet = need - met
     users.met_share = np.divide(met, need, out=np.ones_like(need), where=need > 0)
     users.need = np.clip(need + params.unmet_escalation * unmet - params.met_relief * met, 0.0, 1.0)

@@ -47,9 +47,16 @@ def welcome_hours(users: Users, params: Params, n_neighbours: int) -> np.ndarray
     return np.concatenate([wanted, np.full(n_neighbours, params.neighbour_demand)])
 
 
-def informal_help(ties: Ties, ledger: TieLedger, rule: ReciprocityRule, params: Params,
-                  week: int, hours: np.ndarray, wanted: np.ndarray,
-                  pointed: np.ndarray) -> np.ndarray:
+def informal_help(
+    ties: Ties,
+    ledger: TieLedger,
+    rule: ReciprocityRule,
+    params: Params,
+    week: int,
+    hours: np.ndarray,
+    wanted: np.ndarray,
+    pointed: np.ndarray,
+) -> np.ndarray:
     """Hours given along each directed tie.
 
     Each giver helps the ties who need it most first (``pointed``, referred people, first of
@@ -68,8 +75,14 @@ def informal_help(ties: Ties, ledger: TieLedger, rule: ReciprocityRule, params: 
     return np.where(flow >= params.min_exchange_hours, flow, 0.0)
 
 
-def bank_exchange(comm: Community, ledger: TieLedger, params: Params, week: int,
-                  hours: np.ndarray, still_wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bank_exchange(
+    comm: Community,
+    ledger: TieLedger,
+    params: Params,
+    week: int,
+    hours: np.ndarray,
+    still_wanted: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """The broker matches members' offers and requests across the whole bank.
 
     Free riders ask ``free_rider_draw`` times what they need and offer as much less; nobody
@@ -91,35 +104,62 @@ def bank_exchange(comm: Community, ledger: TieLedger, params: Params, week: int,
     return give, take
 
 
-def exchange(comm: Community, users: Users, ties: Ties, ledger: TieLedger, rule: ReciprocityRule,
-             params: Params, week: int) -> ExchangeWeek:
+def exchange(
+    comm: Community,
+    users: Users,
+    ties: Ties,
+    ledger: TieLedger,
+    rule: ReciprocityRule,
+    params: Params,
+    week: int,
+) -> ExchangeWeek:
     """Phase 4: one week of community help under the reciprocity rule."""
     n_users = len(users.need)
     wanted = welcome_hours(users, params, len(comm.is_user) - n_users)
-    capacity = comm.give_hours * comm.motivation * np.where(comm.is_user, np.r_[users.agency, np.ones(len(comm.is_user) - n_users)], 1.0)
+    capacity = (
+        comm.give_hours
+        * comm.motivation
+        * np.where(comm.is_user, np.r_[users.agency, np.ones(len(comm.is_user) - n_users)], 1.0)
+    )
     informal_giver = ~comm.is_user | rule.users_give
     if rule.bank:
         informal_giver &= ~comm.member
     pointed = np.r_[users.referred_until >= week, np.zeros(len(comm.is_user) - n_users, bool)]
-    flow = informal_help(ties, ledger, rule, params, week, capacity * informal_giver, wanted, pointed)
+    flow = informal_help(
+        ties, ledger, rule, params, week, capacity * informal_giver, wanted, pointed
+    )
     ledger.last_given[flow > 0] = week
     given = np.bincount(ties.source, flow, minlength=len(wanted))
     received = np.bincount(ties.target, flow, minlength=len(wanted))
     bank_hours = 0.0
     if rule.bank:
-        give, take = bank_exchange(comm, ledger, params, week, capacity, np.maximum(wanted - received, 0.0))
+        give, take = bank_exchange(
+            comm, ledger, params, week, capacity, np.maximum(wanted - received, 0.0)
+        )
         given, received, bank_hours = given + give, received + take, float(give.sum())
     comm.given, comm.received = given, received
     comm.hours_given += given
     comm.hours_received += received
-    users.cover = np.minimum(params.community_efficacy * received[:n_users] / params.hours_per_need,
-                             users.need * params.community_need_share)
-    return ExchangeWeek(community_hours=float(given.sum()), timebank_hours=bank_hours,
-                        active_givers=int(np.count_nonzero(given > 0)))
+    users.cover = np.minimum(
+        params.community_efficacy * received[:n_users] / params.hours_per_need,
+        users.need * params.community_need_share,
+    )
+    return ExchangeWeek(
+        community_hours=float(given.sum()),
+        timebank_hours=bank_hours,
+        active_givers=int(np.count_nonzero(given > 0)),
+    )
 
 
-def after_exchange(comm: Community, users: Users, ties: Ties, ledger: TieLedger,
-                   rule: ReciprocityRule, params: Params, week: int) -> None:
+def after_exchange(
+    comm: Community,
+    users: Users,
+    ties: Ties,
+    ledger: TieLedger,
+    rule: ReciprocityRule,
+    params: Params,
+    week: int,
+) -> None:
     """Giving and being helped change people: connectedness, contribution, agency, motivation."""
     recent = week - params.reciprocity_window
     gave = ledger.last_given > recent
@@ -128,22 +168,29 @@ def after_exchange(comm: Community, users: Users, ties: Ties, ledger: TieLedger,
     active_ties = np.bincount(ties.source, gave | back, minlength=n)
     bank_tie = comm.member & (comm.bank_last > recent) if rule.bank else np.zeros(n, bool)
     ties_total = ties.degree + (comm.member if rule.bank else 0)
-    comm.connectedness = np.divide(active_ties + bank_tie, ties_total, out=np.zeros(n),
-                                   where=ties_total > 0)
+    comm.connectedness = np.divide(
+        active_ties + bank_tie, ties_total, out=np.zeros(n), where=ties_total > 0
+    )
     gave_to = np.bincount(ties.source, gave, minlength=n)
-    reciprocated = np.divide(np.bincount(ties.source, gave & back, minlength=n), gave_to,
-                             out=np.zeros(n), where=gave_to > 0)
+    reciprocated = np.divide(
+        np.bincount(ties.source, gave & back, minlength=n),
+        gave_to,
+        out=np.zeros(n),
+        where=gave_to > 0,
+    )
     full = np.minimum(comm.given / params.contribution_hours, 1.0)
     comm.contribution += RECENT_WEIGHT * (full - comm.contribution)
     n_users = len(users.need)
-    users.agency = np.minimum(users.agency + params.giving_agency_gain * full[:n_users]
-                              * (1.0 - users.agency), 1.0)
+    users.agency = np.minimum(
+        users.agency + params.giving_agency_gain * full[:n_users] * (1.0 - users.agency), 1.0
+    )
     recognition = rule.recognition(params, reciprocated, comm.member, ledger.bank_fill)
     comm.motivation += params.motivation_rate * (recognition - comm.motivation)
 
 
-def recruit(comm: Community, users: Users, ties: Ties, params: Params,
-            behaviour: np.random.Generator) -> None:
+def recruit(
+    comm: Community, users: Users, ties: Ties, params: Params, behaviour: np.random.Generator
+) -> None:
     """Bridge builders bring people in: a member user may recruit one of their ties."""
     n_users = len(users.need)
     degree = ties.degree[:n_users]

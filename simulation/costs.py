@@ -13,9 +13,18 @@ from simulation.params import Params
 WEEKS_PER_YEAR = 52.0
 
 
-def weekly_costs(params: Params, *, delivered_hours: float, funded_hours: float, crises: int,
-                 admissions: int, gp_contacts: int, members: int, recruits: int,
-                 week: int) -> dict[str, float]:
+def weekly_costs(
+    params: Params,
+    *,
+    delivered_hours: float,
+    funded_hours: float,
+    crises: int,
+    admissions: int,
+    gp_contacts: int,
+    members: int,
+    recruits: int,
+    week: int,
+) -> dict[str, float]:
     """The week's cost by component, discounted to week 0."""
     hours = delivered_hours if params.cost_basis == "activity" else funded_hours
     parts = {

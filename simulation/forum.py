@@ -16,8 +16,9 @@ from simulation.params import Params
 from simulation.population import Community, Professionals, Users
 
 
-def hold_forum(users: Users, comm: Community, ties: Ties, params: Params,
-               behaviour: np.random.Generator) -> np.ndarray:
+def hold_forum(
+    users: Users, comm: Community, ties: Ties, params: Params, behaviour: np.random.Generator
+) -> np.ndarray:
     """Flag people near the forum's members; return the members (person indices)."""
     n_users = len(users.need)
     standing = np.r_[users.agency, comm.motivation[n_users:]]
@@ -27,13 +28,20 @@ def hold_forum(users: Users, comm: Community, ties: Ties, params: Params,
     for_members = np.isin(ties.source, members)
     seen[ties.target[for_members]] = True
     rise = users.need - users.need_history[0]
-    at_risk = (rise > params.flag_rise) | (comm.connectedness[:n_users] < params.isolation_threshold)
+    at_risk = (rise > params.flag_rise) | (
+        comm.connectedness[:n_users] < params.isolation_threshold
+    )
     users.flagged = seen[:n_users] & at_risk
     return members
 
 
-def consult(users: Users, pros: Professionals, params: Params, sharing: np.ndarray,
-            behaviour: np.random.Generator) -> float:
+def consult(
+    users: Users,
+    pros: Professionals,
+    params: Params,
+    sharing: np.ndarray,
+    behaviour: np.random.Generator,
+) -> float:
     """Consult a share of users; return staff hours, reserved from next week's capacity."""
     chance = params.involvement * params.consult_rate
     consulted = behaviour.random(len(users.need)) < chance

@@ -35,7 +35,9 @@ def gini(values: np.ndarray) -> float:
     return float((2.0 * np.arange(1, n + 1) - n - 1).dot(ranked) / (n * total))
 
 
-def state_metrics(users: Users, comm: Community, pros: Professionals, week: int) -> dict[str, float]:
+def state_metrics(
+    users: Users, comm: Community, pros: Professionals, week: int
+) -> dict[str, float]:
     """Metrics of the population's state (not of the week's flows)."""
     wellbeing = comm.wellbeing[: len(users.need)]
     in_post = pros.vacant_until <= week
@@ -92,19 +94,23 @@ class SurveyTracker:
             "less_social_care": np.r_[self.late_care < self.early_care, pad],
             "fewer_doctor_visits": np.r_[self.late_doctor < self.early_doctor, pad],
         }
-        self.result = pd.DataFrame({
-            "agent_id": np.arange(n, dtype=np.int64),
-            "agent_type": np.where(comm.is_user, "user", "neighbour"),
-            "participant": participant,
-            **answers,
-        })
+        self.result = pd.DataFrame(
+            {
+                "agent_id": np.arange(n, dtype=np.int64),
+                "agent_type": np.where(comm.is_user, "user", "neighbour"),
+                "participant": participant,
+                **answers,
+            }
+        )
 
 
 def survey_summary(survey: pd.DataFrame) -> dict[str, float]:
     """Each survey share over participants, and over participating users, with denominators."""
     out: dict[str, float] = {}
-    groups = {"": survey["participant"],
-              "_users": survey["participant"] & (survey["agent_type"] == "user")}
+    groups = {
+        "": survey["participant"],
+        "_users": survey["participant"] & (survey["agent_type"] == "user"),
+    }
     for suffix, mask in groups.items():
         out[f"survey_participants{suffix}"] = float(mask.sum())
         for question in SURVEY_QUESTIONS:

@@ -13,8 +13,14 @@ import numpy as np
 import pandas as pd
 
 from simulation.agents import Neighbour, Professional, ServiceUser
-from simulation.care import (apply_encounters, drift_need, effective_capacity, encounters,
-                             seek_help, update_need)
+from simulation.care import (
+    apply_encounters,
+    drift_need,
+    effective_capacity,
+    encounters,
+    seek_help,
+    update_need,
+)
 from simulation.community import TieLedger, after_exchange, exchange, recruit
 from simulation.costs import weekly_costs
 from simulation.forum import consult, hold_forum
@@ -37,8 +43,9 @@ class CoProductionModel(mesa.Model):
     """Professionals, service users and neighbours under one power-sharing and one
     reciprocity rule; week 0 is the state when the scenario's policy starts."""
 
-    def __init__(self, params: Params | None = None,
-                 seed: np.random.SeedSequence | int | None = None) -> None:
+    def __init__(
+        self, params: Params | None = None, seed: np.random.SeedSequence | int | None = None
+    ) -> None:
         params = params or Params()
         seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         streams = split(seed)
@@ -46,8 +53,12 @@ class CoProductionModel(mesa.Model):
         self.params = params
         self.exogenous = streams.exogenous
         population = streams.population
-        self.graph = build_graph(params.n_users + params.n_neighbours, params.network_degree,
-                                 params.network_rewiring, population)
+        self.graph = build_graph(
+            params.n_users + params.n_neighbours,
+            params.network_degree,
+            params.network_rewiring,
+            population,
+        )
         self.ties = ties_of(self.graph)
         self.users = build_users(params, population)
         self.community = build_community(params, self.users, population)
@@ -76,8 +87,14 @@ class CoProductionModel(mesa.Model):
     def _start_policy(self) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
         users, comm, pros = self.users, self.community, self.professionals
-        for totals in (users.crises, users.gp_contacts, users.professional_hours,
-                       comm.hours_given, comm.hours_received, pros.hours_delivered):
+        for totals in (
+            users.crises,
+            users.gp_contacts,
+            users.professional_hours,
+            comm.hours_given,
+            comm.hours_received,
+            pros.hours_delivered,
+        ):
             totals[:] = 0.0
         if self.reciprocity.bank:
             comm.member = comm.join_draw < self.params.timebank_uptake
@@ -97,7 +114,13 @@ class CoProductionModel(mesa.Model):
 
     def _advance(self, power: PowerRule, reciprocity: ReciprocityRule) -> None:
         """The nine phases of MODEL.md section 4, in order; flows go to ``self.flows``."""
-        p, users, comm, pros, week = self.params, self.users, self.community, self.professionals, self.week
+        p, users, comm, pros, week = (
+            self.params,
+            self.users,
+            self.community,
+            self.professionals,
+            self.week,
+        )
         behaviour = self.rng
         # 1-2. need, crises, GP contacts; help-seeking
         events = drift_need(users, p, self.exogenous, behaviour)
@@ -105,7 +128,11 @@ class CoProductionModel(mesa.Model):
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
         sharing = power.sharing(p, pros.sharing, pros.pressure)
-        proactive = min(p.max_proactive_share, p.power_sharing * pros.sharing.mean()) if power.forums else 0.0
+        proactive = (
+            min(p.max_proactive_share, p.power_sharing * pros.sharing.mean())
+            if power.forums
+            else 0.0
+        )
         care = encounters(users, pros, p, requested, sharing, proactive, capacity)
         referred = apply_encounters(users, pros, p, care, behaviour)
         if reciprocity.bank:
@@ -120,8 +147,9 @@ class CoProductionModel(mesa.Model):
             recruit(comm, users, self.ties, p, behaviour)
         # 5. professionals
         delivered = np.bincount(users.professional, care.staff_time, minlength=p.n_professionals)
-        leavers, recruits = update_workforce(pros, p, care.professional_demand, capacity,
-                                             delivered + pros.reserved, week, behaviour)
+        leavers, recruits = update_workforce(
+            pros, p, care.professional_demand, capacity, delivered + pros.reserved, week, behaviour
+        )
         # 6. wellbeing
         update_wellbeing(comm, users, p)
         # 7. forum and consultation (flags and reserved staff time act from next week)
@@ -136,10 +164,16 @@ class CoProductionModel(mesa.Model):
         in_post = pros.vacant_until <= week
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
         costs = weekly_costs(
-            p, delivered_hours=hours, funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor),
-            crises=int(events.crises.sum()), admissions=int(events.admissions.sum()),
-            gp_contacts=int(events.gp_contacts.sum()), members=int(comm.member.sum()),
-            recruits=recruits, week=max(week, 0))
+            p,
+            delivered_hours=hours,
+            funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor),
+            crises=int(events.crises.sum()),
+            admissions=int(events.admissions.sum()),
+            gp_contacts=int(events.gp_contacts.sum()),
+            members=int(comm.member.sum()),
+            recruits=recruits,
+            week=max(week, 0),
+        )
         users.crises += events.crises
         users.gp_contacts += events.gp_contacts
         self.survey_inputs = (care.clinical, events.gp_contacts + events.crises)
@@ -163,10 +197,13 @@ class CoProductionModel(mesa.Model):
         if self.week > 0:
             self.cost_cumulative += self.flows["cost_week"]
             self.survey.record(self.week, *self.survey_inputs)
-        row = {"week": self.week, **self.flows,
-               **state_metrics(self.users, self.community, self.professionals, self.week),
-               "cost_cumulative": self.cost_cumulative,
-               "cost_per_user_week": self.flows["cost_week"] / p.n_users}
+        row = {
+            "week": self.week,
+            **self.flows,
+            **state_metrics(self.users, self.community, self.professionals, self.week),
+            "cost_cumulative": self.cost_cumulative,
+            "cost_per_user_week": self.flows["cost_week"] / p.n_users,
+        }
         self.records.append(row)
         if p.snapshot_every and self.week % p.snapshot_every == 0:
             self.snapshots.append(self.snapshot())
@@ -184,19 +221,25 @@ class CoProductionModel(mesa.Model):
             return np.r_[person_values, nan_m]
 
         columns = {
-            "need": people(users.need), "baseline_need": people(users.baseline_need),
-            "wellbeing": everyone(comm.wellbeing), "agency": people(users.agency),
-            "capability": people(users.capability), "trust": people(users.trust),
-            "credits": everyone(comm.credits), "member": everyone(comm.member.astype(float)),
+            "need": people(users.need),
+            "baseline_need": people(users.baseline_need),
+            "wellbeing": everyone(comm.wellbeing),
+            "agency": people(users.agency),
+            "capability": people(users.capability),
+            "trust": people(users.trust),
+            "credits": everyone(comm.credits),
+            "member": everyone(comm.member.astype(float)),
             "burnout": np.r_[np.full(n_people, np.nan), pros.burnout],
-            "crises": people(users.crises), "gp_contacts": people(users.gp_contacts),
+            "crises": people(users.crises),
+            "gp_contacts": people(users.gp_contacts),
             "professional_hours": np.r_[users.professional_hours, nan_n, pros.hours_delivered],
             "hours_given": everyone(comm.hours_given),
             "hours_received": everyone(comm.hours_received),
         }
         kinds = np.r_[np.where(comm.is_user, "user", "neighbour"), np.full(m, "professional")]
-        frame = pd.DataFrame({"week": self.week, "agent_id": np.arange(n_people + m),
-                              "agent_type": kinds, **columns})
+        frame = pd.DataFrame(
+            {"week": self.week, "agent_id": np.arange(n_people + m), "agent_type": kinds, **columns}
+        )
         return frame[["week", "agent_id", "agent_type", *AGENT_COLUMNS]]
 
     def timeseries(self) -> pd.DataFrame:
@@ -209,9 +252,11 @@ def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
     policy = timeseries[timeseries["week"] > 0]
     early = policy.head(SUMMARY_WEEKS)[list(METRICS)].mean()
     end = policy.tail(SUMMARY_WEEKS)[list(METRICS)].mean()
-    return {**{f"early_{k}": float(v) for k, v in early.items()},
-            **{f"end_{k}": float(v) for k, v in end.items()},
-            "total_cost": float(timeseries["cost_cumulative"].iloc[-1])}
+    return {
+        **{f"early_{k}": float(v) for k, v in early.items()},
+        **{f"end_{k}": float(v) for k, v in end.items()},
+        "total_cost": float(timeseries["cost_cumulative"].iloc[-1]),
+    }
 
 
 def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
@@ -220,10 +265,16 @@ def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
     for _ in range(params.weeks):
         model.step()
     timeseries = model.timeseries()
-    survey = model.survey.result if model.survey.result is not None else pd.DataFrame(
-        columns=["agent_id", "agent_type", "participant", *SURVEY_QUESTIONS])
-    agents = pd.concat(model.snapshots, ignore_index=True) if model.snapshots else pd.DataFrame(
-        columns=["week", "agent_id", "agent_type", *AGENT_COLUMNS])
+    survey = (
+        model.survey.result
+        if model.survey.result is not None
+        else pd.DataFrame(columns=["agent_id", "agent_type", "participant", *SURVEY_QUESTIONS])
+    )
+    agents = (
+        pd.concat(model.snapshots, ignore_index=True)
+        if model.snapshots
+        else pd.DataFrame(columns=["week", "agent_id", "agent_type", *AGENT_COLUMNS])
+    )
     summary = summarise(timeseries)
     if model.survey.result is not None:
         summary |= survey_summary(survey)

@@ -17,15 +17,22 @@ METRICS: dict[str, tuple[str, str]] = {
     "wellbeing_gini": ("0-1", "Gini coefficient of users' wellbeing"),
     "wemwbs_mean": ("WEMWBS points", "Mean wellbeing on the WEMWBS scale: 14 + 56 x wellbeing"),
     "agency_mean": ("0-1", "Mean agency (patient activation) of users"),
-    "dependence": ("share", "Of the professional hours users requested this week, the share "
-                   "for need within their own capability that they did not manage themselves"),
-    "professional_hours": ("hours/week", "Delivered professional hours: contact, "
-                           "consultation and forum"),
+    "dependence": (
+        "share",
+        "Of the professional hours users requested this week, the share "
+        "for need within their own capability that they did not manage themselves",
+    ),
+    "professional_hours": (
+        "hours/week",
+        "Delivered professional hours: contact, consultation and forum",
+    ),
     "unmet_demand_hours": ("hours/week", "Requested professional hours not served"),
     "crises": ("events/week", "A&E visits plus emergency admissions"),
     "gp_contacts": ("contacts/week", "GP consultations"),
-    "community_hours": ("hours/week", "Hours given by users and neighbours: informal and "
-                        "time bank"),
+    "community_hours": (
+        "hours/week",
+        "Hours given by users and neighbours: informal and time bank",
+    ),
     "timebank_hours": ("hours/week", "Hours exchanged through the time bank"),
     "active_givers": ("people", "Users and neighbours who gave any help this week"),
     "timebank_members": ("people", "Time-bank members"),
@@ -40,8 +47,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "burnout_mean": ("0-1", "Mean burnout of professionals in post"),
     "professional_turnover": ("people/week", "Professionals who left this week"),
     "trust_mean": ("0-1", "Mean trust of users in professionals"),
-    "connectedness_mean": ("share", "Mean share of users' ties with an exchange in the "
-                           "reciprocity window"),
+    "connectedness_mean": (
+        "share",
+        "Mean share of users' ties with an exchange in the reciprocity window",
+    ),
 }
 
 # Agent snapshot columns beyond the keys (MODEL.md section 5): name -> (unit, meaning).
@@ -57,8 +66,10 @@ AGENT_COLUMNS: dict[str, tuple[str, str]] = {
     "burnout": ("0-1", "Burnout (professionals)"),
     "crises": ("events", "Crises since week 0"),
     "gp_contacts": ("contacts", "GP contacts since week 0"),
-    "professional_hours": ("hours", "Professional hours received (users) or delivered "
-                           "(professionals) since week 0"),
+    "professional_hours": (
+        "hours",
+        "Professional hours received (users) or delivered (professionals) since week 0",
+    ),
     "hours_given": ("hours", "Community hours given since week 0"),
     "hours_received": ("hours", "Community hours received since week 0"),
 }

@@ -138,11 +138,15 @@ def build_community(params: Params, users: Users, rng: np.random.Generator) -> C
 def build_professionals(params: Params, rng: np.random.Generator) -> Professionals:
     """Draw the professionals; an exact count of them has lived experience."""
     m = params.n_professionals
-    hours = np.maximum(rng.normal(params.professional_hours_mean, params.professional_hours_sd, m), 1.0)
+    hours = np.maximum(
+        rng.normal(params.professional_hours_mean, params.professional_hours_sd, m), 1.0
+    )
     sharing = beta(rng, params.sharing_mean, params.sharing_concentration, m)
     lived = np.zeros(m, dtype=bool)
     lived[rng.permutation(m)[: round(params.lived_experience_share * m)]] = True
-    sharing = np.where(lived, np.minimum(sharing + params.lived_experience_sharing_bonus, 1.0), sharing)
+    sharing = np.where(
+        lived, np.minimum(sharing + params.lived_experience_sharing_bonus, 1.0), sharing
+    )
     zeros = np.zeros(m)
     return Professionals(
         hours=hours,

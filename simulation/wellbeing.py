@@ -17,9 +17,13 @@ def update_wellbeing(comm: Community, users: Users, params: Params) -> None:
     """Move everyone's wellbeing a step toward their target."""
     n_neighbours = len(comm.is_user) - len(users.need)
     met = np.r_[users.met_share, np.ones(n_neighbours)]
-    agency = np.r_[users.agency, comm.motivation[len(users.need):]]
-    target = (params.wellbeing_base + params.weight_met_need * met
-              + params.weight_connectedness * comm.connectedness
-              + params.weight_agency * agency + params.weight_contribution * comm.contribution)
+    agency = np.r_[users.agency, comm.motivation[len(users.need) :]]
+    target = (
+        params.wellbeing_base
+        + params.weight_met_need * met
+        + params.weight_connectedness * comm.connectedness
+        + params.weight_agency * agency
+        + params.weight_contribution * comm.contribution
+    )
     target = np.clip(target, 0.0, 1.0)
     comm.wellbeing += params.wellbeing_rate * (target - comm.wellbeing)

@@ -13,8 +13,15 @@ from simulation.params import Params
 from simulation.population import Professionals, beta
 
 
-def update_workforce(pros: Professionals, params: Params, demand: np.ndarray, capacity: np.ndarray,
-                     delivered: np.ndarray, week: int, behaviour: np.random.Generator) -> tuple[int, int]:
+def update_workforce(
+    pros: Professionals,
+    params: Params,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    delivered: np.ndarray,
+    week: int,
+    behaviour: np.random.Generator,
+) -> tuple[int, int]:
     """Pressure, burnout, leaving and recruitment; returns (leavers, recruits) this week."""
     in_post = pros.vacant_until <= week
     recruits = in_post & (pros.vacant_until == week)
@@ -27,8 +34,11 @@ def update_workforce(pros: Professionals, params: Params, demand: np.ndarray, ca
     easing = pros.burnout * (1.0 - params.burnout_recovery)
     pros.burnout = np.where(pros.pressure > 0, rising, easing)
     pros.hours_delivered += delivered
-    leaves = in_post & (pros.burnout > params.burnout_leave_threshold) & (
-        behaviour.random(len(demand)) < params.leave_prob)
+    leaves = (
+        in_post
+        & (pros.burnout > params.burnout_leave_threshold)
+        & (behaviour.random(len(demand)) < params.leave_prob)
+    )
     if params.vacancy_weeks == 0:
         pros.burnout[leaves] = 0.0
     else:
@@ -37,5 +47,7 @@ def update_workforce(pros: Professionals, params: Params, demand: np.ndarray, ca
     new_sharing = beta(behaviour, params.sharing_mean, params.sharing_concentration, len(demand))
     bonus = np.where(pros.lived_experience, params.lived_experience_sharing_bonus, 0.0)
     pros.sharing = np.where(leaves, np.minimum(new_sharing + bonus, 1.0), pros.sharing)
-    hired = int(np.count_nonzero(recruits)) + (int(np.count_nonzero(leaves)) if params.vacancy_weeks == 0 else 0)
+    hired = int(np.count_nonzero(recruits)) + (
+        int(np.count_nonzero(leaves)) if params.vacancy_weeks == 0 else 0
+    )
     return int(np.count_nonzero(leaves)), hired

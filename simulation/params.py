@@ -157,7 +157,7 @@ class Params(BaseModel):
     capability_concentration: float = param(
         6.0, "-", "Beta concentration of capability", gt=0, le=1000, group="population"
     )
-    agency_mean: float = param(
+    initial_agency_mean: float = param(
         0.5,
         "share",
         "Mean initial agency (patient activation, Beta)",
@@ -165,10 +165,10 @@ class Params(BaseModel):
         le=0.95,
         group="population",
     )
-    agency_concentration: float = param(
+    initial_agency_concentration: float = param(
         6.0, "-", "Beta concentration of initial agency", gt=0, le=1000, group="population"
     )
-    trust_mean: float = param(
+    initial_trust_mean: float = param(
         0.6,
         "share",
         "Mean initial trust in professionals (Beta)",
@@ -176,7 +176,7 @@ class Params(BaseModel):
         le=0.95,
         group="population",
     )
-    trust_concentration: float = param(
+    initial_trust_concentration: float = param(
         8.0, "-", "Beta concentration of trust", gt=0, le=1000, group="population"
     )
     assets_mean: float = param(

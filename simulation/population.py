@@ -85,7 +85,7 @@ def build_users(params: Params, rng: np.random.Generator) -> Users:
     """Draw the service users: heterogeneous need, capability, agency, trust and assets."""
     n = params.n_users
     baseline = beta(rng, params.baseline_need_mean, params.baseline_need_concentration, n)
-    agency = beta(rng, params.agency_mean, params.agency_concentration, n)
+    agency = beta(rng, params.initial_agency_mean, params.initial_agency_concentration, n)
     caseload = rng.permutation(n) % params.n_professionals  # balanced caseloads
     zeros = np.zeros(n)
     return Users(
@@ -94,7 +94,7 @@ def build_users(params: Params, rng: np.random.Generator) -> Users:
         agency=agency,
         own_agency=agency.copy(),
         capability=beta(rng, params.capability_mean, params.capability_concentration, n),
-        trust=beta(rng, params.trust_mean, params.trust_concentration, n),
+        trust=beta(rng, params.initial_trust_mean, params.initial_trust_concentration, n),
         plan=zeros.copy(),
         assets=beta(rng, params.assets_mean, params.assets_concentration, n),
         professional=caseload.astype(np.int64),

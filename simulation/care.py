@@ -193,14 +193,15 @@ def apply_encounters(
 
 
 def update_need(users: Users, params: Params, clinical: np.ndarray) -> None:
-    """Met need is relieved and unmet need escalates (waiting makes things worse)."""
+    """Met need holds steady, unmet need escalates (waiting makes things worse), and
+    community help lowers low-level need."""
     need = users.need
     met = np.minimum(
         need * users.agency * users.capability + users.cover + clinical / params.hours_per_need,
         need,
     )
-    unmet = need - met
     users.met_share = np.divide(met, need, out=np.ones_like(need), where=need > 0)
-    users.need = np.clip(need + params.unmet_escalation * unmet - params.met_relief * met, 0.0, 1.0)
+    change = params.unmet_escalation * (need - met) - params.community_relief * users.cover
+    users.need = np.clip(need + change, 0.0, 1.0)
     users.need_history = np.roll(users.need_history, -1, axis=0)
     users.need_history[-1] = users.need

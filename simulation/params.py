@@ -141,7 +141,7 @@ class Params(BaseModel):
         2.0, "-", "Gamma shape of neighbours' hours", gt=0, le=100, group="population"
     )
     baseline_need_mean: float = param(
-        0.35, "share", "Mean baseline need (Beta)", gt=0, le=0.95, group="population"
+        0.3, "share", "Mean baseline need (Beta)", gt=0, le=0.95, group="population"
     )
     baseline_need_concentration: float = param(
         6.0, "-", "Beta concentration of baseline need", gt=0, le=1000, group="population"
@@ -291,7 +291,7 @@ class Params(BaseModel):
 
     # --- encounters -----------------------------------------------------------------------
     hours_per_need: float = param(
-        5.0,
+        4.0,
         "hours/week",
         "Professional hours a need of 1 asks for each week",
         gt=0,
@@ -412,8 +412,13 @@ class Params(BaseModel):
         le=2,
         group="need",
     )
-    met_relief: float = param(
-        0.06, "1/week", "Need relieved per unit of met need", ge=0, le=2, group="need"
+    community_relief: float = param(
+        0.3,
+        "x",
+        "Low-level need relieved per unit of need met by community help",
+        ge=0,
+        le=2,
+        group="need",
     )
     community_need_share: float = param(
         0.4,

@@ -65,7 +65,7 @@ def greater(a: np.ndarray, b: np.ndarray) -> float:
 
 def upper_ci(gain: np.ndarray) -> float:
     """Upper bound of the two-sided 95% t confidence interval of a mean paired gain."""
-    low, high = stats.t.interval(0.95, len(gain) - 1, loc=gain.mean(), scale=stats.sem(gain))
+    _, high = stats.t.interval(0.95, len(gain) - 1, loc=gain.mean(), scale=stats.sem(gain))
     return float(high)
 
 

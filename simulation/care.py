@@ -106,7 +106,7 @@ def effective_capacity(pros: Professionals, params: Params, week: int) -> np.nda
     hours = (
         pros.hours * params.capacity_factor * (1.0 - params.burnout_capacity_loss * pros.burnout)
     )
-    return np.where(pros.vacant_until > week, 0.0, hours)
+    return np.where(pros.in_post(week), hours, 0.0)
 
 
 def encounters(

@@ -40,7 +40,7 @@ def state_metrics(
 ) -> dict[str, float]:
     """Metrics of the population's state (not of the week's flows)."""
     wellbeing = comm.wellbeing[: len(users.need)]
-    in_post = pros.vacant_until <= week
+    in_post = pros.in_post(week)
     return {
         "wellbeing_mean": float(wellbeing.mean()),
         "wellbeing_p10": float(np.percentile(wellbeing, 10)),

@@ -161,7 +161,7 @@ class CoProductionModel(mesa.Model):
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
-        in_post = pros.vacant_until <= week
+        in_post = pros.in_post(week)
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
         costs = weekly_costs(
             p,

@@ -17,6 +17,9 @@ import numpy as np
 from simulation.params import Params
 
 
+FILLED = -(10**9)  # ``vacant_until`` of a filled post: before any week, warm-up included
+
+
 def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
     """Beta draws parameterised by mean and concentration (a + b)."""
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
@@ -76,9 +79,13 @@ class Professionals:
     lived_experience: np.ndarray
     pressure: np.ndarray
     burnout: np.ndarray
-    vacant_until: np.ndarray  # week the post is filled again; -1 when filled
+    vacant_until: np.ndarray  # week the post is filled again; FILLED when in post
     reserved: np.ndarray  # staff hours already committed to consultation this week
     hours_delivered: np.ndarray  # since week 0
+
+    def in_post(self, week: int) -> np.ndarray:
+        """Posts that are filled this week (warm-up weeks are negative)."""
+        return self.vacant_until <= week
 
 
 def build_users(params: Params, rng: np.random.Generator) -> Users:
@@ -154,7 +161,7 @@ def build_professionals(params: Params, rng: np.random.Generator) -> Professiona
         lived_experience=lived,
         pressure=zeros.copy(),
         burnout=zeros.copy(),
-        vacant_until=np.full(m, -1, dtype=np.int64),
+        vacant_until=np.full(m, FILLED, dtype=np.int64),
         reserved=zeros.copy(),
         hours_delivered=zeros.copy(),
     )

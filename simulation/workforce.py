@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.params import Params
-from simulation.population import Professionals, beta
+from simulation.population import FILLED, Professionals, beta
 
 
 def update_workforce(
@@ -23,11 +23,11 @@ def update_workforce(
     behaviour: np.random.Generator,
 ) -> tuple[int, int]:
     """Pressure, burnout, leaving and recruitment; returns (leavers, recruits) this week."""
-    in_post = pros.vacant_until <= week
+    in_post = pros.in_post(week)
     recruits = in_post & (pros.vacant_until == week)
     if recruits.any():
         pros.burnout[recruits] = 0.0
-        pros.vacant_until[recruits] = -1
+        pros.vacant_until[recruits] = FILLED
     load = np.divide(demand, capacity, out=np.zeros_like(demand), where=capacity > 0)
     pros.pressure = np.where(in_post, np.clip(load - 1.0, 0.0, 1.0), 0.0)
     rising = pros.burnout + params.burnout_rise * pros.pressure * (1.0 - pros.burnout)

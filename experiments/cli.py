@@ -1,0 +1,336 @@
+"""The ``coprod`` command: parse arguments, call the stages, turn user errors into exit 2.
+
+Every subcommand is a small function taking the parsed arguments; none holds logic of its
+own beyond wiring scenario loading, the runner, the results folder and the report. A
+``CoprodError`` (bad scenario, bad folder, bad value) prints one paragraph and exits 2, never a
+traceback; Ctrl-C exits 130 and prints the command that resumes the job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+
+from simulation.errors import CoprodError
+
+BASELINE = "traditional"
+HEADLINE = (
+    "wemwbs_mean",
+    "wellbeing_p10",
+    "agency_mean",
+    "dependence",
+    "cost_week",
+    "cost_cumulative",
+    "community_hours",
+    "trust_mean",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = parser().parse_args(argv)
+    try:
+        return args.command(args) or 0
+    except CoprodError as error:
+        print(f"coprod: error: {textwrap.fill(str(error), 100)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
+    except KeyboardInterrupt:
+        resume = getattr(args, "resume_hint", None)
+        print(
+            "\ncoprod: interrupted."
+            + (f" Finished runs are kept; to finish the job run:\n  {resume}" if resume else ""),
+            file=sys.stderr,
+        )
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    """The whole command line, one subparser per subcommand."""
+    top = argparse.ArgumentParser(
+        prog="coprod",
+        description="Co-production versus traditional delivery of health and social care: "
+        "an agent-based simulation.",
+    )
+    sub = top.add_subparsers(required=True, metavar="COMMAND")
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare scenarios over replicates (the main job)",
+        description="Run scenarios x replicates in parallel, store the "
+        "results and write a comparison report against a baseline.",
+    )
+    compare.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="shipped names or .toml paths (default: every shipped scenario)",
+    )
+    compare.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help=f"scenario the others are compared with (default {BASELINE})",
+    )
+    compare.add_argument("--replicates", type=positive, default=10, help="runs per scenario (10)")
+    add_run_options(compare)
+    add_job_options(compare)
+    compare.set_defaults(command=cmd_compare)
+
+    run = sub.add_parser("run", help="one run of one scenario, summarised on the terminal")
+    run.add_argument("scenario", metavar="SCENARIO", help="shipped name or .toml path")
+    add_run_options(run)
+    run.set_defaults(command=cmd_run)
+
+    scenarios = sub.add_parser("scenarios", help="list the shipped scenarios")
+    scenarios.set_defaults(command=cmd_scenarios)
+
+    show = sub.add_parser("show", help="the resolved parameters of a scenario")
+    show.add_argument("scenario", metavar="SCENARIO", help="shipped name or .toml path")
+    show.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (repeatable)",
+    )
+    show.set_defaults(command=cmd_show)
+
+    report = sub.add_parser("report", help="rebuild the report of a results folder")
+    report.add_argument("folder", type=Path, metavar="DIR")
+    report.set_defaults(command=cmd_report)
+
+    viz = sub.add_parser("viz", help="open the teaching page in a browser")
+    viz.add_argument("--port", type=positive, default=None, help="port (default: a free one)")
+    viz.set_defaults(command=cmd_viz)
+    return top
+
+
+def add_run_options(command: argparse.ArgumentParser) -> None:
+    """Options shared by everything that runs the model."""
+    command.add_argument(
+        "--steps",
+        type=positive,
+        default=None,
+        help="weeks after the warm-up (default: the scenario's, 104)",
+    )
+    command.add_argument("--seed", type=int, default=0, help="master seed (0)")
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter in every scenario (repeatable)",
+    )
+
+
+def add_job_options(command: argparse.ArgumentParser) -> None:
+    """Options of jobs that write a results folder."""
+    command.add_argument(
+        "--workers", type=positive, default=None, help="worker processes (default: all cores)"
+    )
+    command.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder (default results/<command>-<date-time>)",
+    )
+    command.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted job in --out without redoing finished runs",
+    )
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def resolve(names: list[str], sets: list[str], steps: int | None):
+    """Load scenarios by name or path, with ``--set`` and ``--steps`` applied to each."""
+    from simulation.scenario import load_scenario, with_overrides
+
+    assignments = [*sets, *([f"weeks={steps}"] if steps else [])]
+    resolved = {}
+    for name in names:
+        scenario = load_scenario(name)
+        if scenario.name in resolved:
+            raise CoprodError(
+                f"two scenarios are called '{scenario.name}': give each file a different name"
+            )
+        resolved[scenario.name] = with_overrides(scenario, assignments) if assignments else scenario
+    return resolved
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run the comparison job, then write and summarise its report."""
+    from experiments.report import write_report
+    from experiments.results import load
+    from experiments.runner import default_executor, plan_runs, run_job
+    from simulation.scenario import shipped_scenarios
+
+    names = args.scenarios or list(shipped_scenarios())
+    if args.baseline not in names and Path(args.baseline).stem not in [Path(n).stem for n in names]:
+        names = [args.baseline, *names]
+    scenarios = resolve(names, args.set, args.steps)
+    baseline = Path(args.baseline).stem
+    out = args.out or Path("results") / f"compare-{datetime.now():%Y%m%d-%H%M%S}"
+    args.resume_hint = resume_command(out)
+    job = {
+        "kind": "compare",
+        "baseline": baseline,
+        "replicates": args.replicates,
+        "seed": args.seed,
+        "set": args.set,
+        "steps": args.steps,
+        "scenarios": {name: s.params.model_dump() for name, s in scenarios.items()},
+        "scenario_files": {name: str(s.path) for name, s in scenarios.items()},
+        "command": shlex.join(sys.argv),
+        "workers": args.workers,
+    }
+    specs = plan_runs({name: s.params for name, s in scenarios.items()}, args.replicates, args.seed)
+    executor = default_executor(args.workers) if args.workers != 1 else None
+    try:
+        outcome = run_job(
+            specs, out, job=job, executor=executor, resume=args.resume, progress=not args.quiet
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    results = load(out)
+    report = write_report(results, out)
+    print(summary_table(results.runs, baseline))
+    print(f"\n{outcome.done} runs in {outcome.seconds:.1f} s; results in {out}/, report {report}")
+    if outcome.failed:
+        print(
+            f"{len(outcome.failed)} runs failed (see {out}/status.jsonl); rerun with --resume "
+            "to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def resume_command(out: Path) -> str:
+    """The command line that finishes this job, for the interrupt message."""
+    argv = [a for a in sys.argv[1:] if a != "--resume"]
+    if "--out" not in argv and not any(a.startswith("--out=") for a in argv):
+        argv += ["--out", str(out)]
+    return shlex.join(["coprod", *argv, "--resume"])
+
+
+def summary_table(runs, baseline: str) -> str:
+    """End-of-horizon means per scenario of the headline metrics, for the terminal."""
+    columns = [f"end_{m}" for m in HEADLINE if f"end_{m}" in runs]
+    table = runs.groupby("scenario", observed=True)[columns].mean()
+    table.columns = [c.removeprefix("end_") for c in columns]
+    if "cost_cumulative" in table:
+        table["cost_cumulative"] = runs.groupby("scenario", observed=True)["total_cost"].mean()
+    return (
+        f"Means over replicates of the last 8 weeks (baseline {baseline}; cost_cumulative "
+        "at the horizon):\n"
+        + table.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}")
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """One run in this process, with early and end means on the terminal."""
+    import pandas as pd
+
+    from simulation import simulate
+    from simulation.seeds import parse_seed, replicate_seeds
+
+    ((name, scenario),) = resolve([args.scenario], args.set, args.steps).items()
+    seed = replicate_seeds(args.seed, 1)[0]
+    result = simulate(scenario.params, parse_seed(seed))
+    summary = result.summary
+    metrics = [k.removeprefix("end_") for k in summary if k.startswith("end_")]
+    table = pd.DataFrame(
+        {
+            "week 0": result.timeseries.iloc[0][metrics],
+            "weeks 1-8": [summary[f"early_{m}"] for m in metrics],
+            "last 8 weeks": [summary[f"end_{m}"] for m in metrics],
+        },
+        index=metrics,
+    )
+    print(f"{name}: {scenario.description}\n{scenario.params.weeks} weeks, seed {args.seed}\n")
+    print(table.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
+    survey = {
+        k: v for k, v in summary.items() if k.startswith("survey_") and not k.endswith("_users")
+    }
+    if survey:
+        print(
+            "\nWeek-"
+            + str(scenario.params.survey_week)
+            + " survey of participants: "
+            + ", ".join(
+                f"{k.removeprefix('survey_')} {v:.0%}"
+                if v <= 1
+                else f"{k.removeprefix('survey_')} {v:.0f}"
+                for k, v in survey.items()
+            )
+        )
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """The shipped scenarios with their descriptions."""
+    from simulation.scenario import list_scenarios
+
+    for name, description in list_scenarios():
+        print(
+            f"{name}\n{textwrap.fill(description, 96, initial_indent='    ', subsequent_indent='    ')}"
+        )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Every parameter of a scenario, its value, unit and where the value came from."""
+    from simulation.params import PARAMETER_NAMES, describe
+    from simulation.scenario import load_scenario, with_overrides
+
+    scenario = load_scenario(args.scenario)
+    if args.set:
+        scenario = with_overrides(scenario, args.set)
+    print(f"{scenario.name} ({scenario.path})\n{textwrap.fill(scenario.description, 100)}\n")
+    values = scenario.params.model_dump()
+    for name in PARAMETER_NAMES:
+        info = describe(name)
+        mark = "*" if name in scenario.overrides else " "
+        print(f"{mark} {name:32} {values[name]!s:>12}  {info['unit']:16} {info['meaning']}")
+    print("\n* set by this scenario, a scenario it extends, or --set; others are defaults")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild a folder's report from its tables alone."""
+    from experiments.report import write_report
+    from experiments.results import load
+
+    print(write_report(load(args.folder), args.folder))
+    return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Serve the teaching page."""
+    from simulation.app import serve
+
+    return serve(args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

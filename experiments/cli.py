@@ -292,9 +292,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from simulation.scenario import list_scenarios
 
     for name, description in list_scenarios():
-        print(
-            f"{name}\n{textwrap.fill(description, 96, initial_indent='    ', subsequent_indent='    ')}"
-        )
+        print(name, textwrap.indent(textwrap.fill(description, 92), "    "), sep="\n")
     return 0
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from simulation.params import Params
 
-
 FILLED = -(10**9)  # ``vacant_until`` of a filled post: before any week, warm-up included
 
 

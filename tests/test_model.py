@@ -1,0 +1,94 @@
+"""The model as a whole: common random numbers, reproducibility, outputs, survey."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import CoProductionModel, Params, simulate
+from simulation.agents import Neighbour, Professional, ServiceUser
+from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
+from simulation.scenario import load_scenario
+
+SMALL = {"n_users": 120, "n_neighbours": 80, "n_professionals": 8}
+
+
+def small(name: str, **changes) -> Params:
+    """A shipped scenario at a small population."""
+    return Params(**{**load_scenario(name).params.model_dump(), **SMALL, **changes})
+
+
+def test_week0_people_are_identical_across_scenarios():
+    """Common random numbers: replicate i of every scenario meets the same people."""
+    a = CoProductionModel(small("traditional"), seed=7)
+    b = CoProductionModel(small("codesign"), seed=7)
+    for name in ("need", "baseline_need", "agency", "capability", "trust", "professional"):
+        np.testing.assert_array_equal(getattr(a.users, name), getattr(b.users, name))
+    np.testing.assert_array_equal(a.community.wellbeing, b.community.wellbeing)
+    np.testing.assert_array_equal(a.professionals.sharing, b.professionals.sharing)
+    assert sorted(a.graph.edges) == sorted(b.graph.edges)
+
+
+def test_same_seed_same_results_and_another_seed_differs():
+    params = small("timebank", weeks=20)
+    first, again = simulate(params, 3), simulate(params, 3)
+    pd.testing.assert_frame_equal(first.timeseries, again.timeseries)
+    pd.testing.assert_frame_equal(first.agents, again.agents)
+    other = simulate(params, 4)
+    assert not first.timeseries.equals(other.timeseries)
+
+
+def test_outputs_have_the_documented_columns():
+    result = simulate(small("codesign", weeks=53, snapshot_every=13), 1)
+    assert list(result.timeseries.columns) == ["week", *METRICS]
+    assert result.timeseries["week"].tolist() == list(range(54))
+    assert list(result.agents.columns) == ["week", "agent_id", "agent_type", *AGENT_COLUMNS]
+    assert sorted(result.agents["week"].unique()) == [0, 13, 26, 39, 52]
+    assert len(result.survey) == SMALL["n_users"] + SMALL["n_neighbours"]
+    assert set(SURVEY_QUESTIONS) <= set(result.survey.columns)
+    assert result.summary["survey_participants"] > 0
+
+
+def test_survey_participants_are_members_under_a_timebank():
+    model = CoProductionModel(small("timebank", weeks=52), seed=5)
+    for _ in range(52):
+        model.step()
+    survey = model.survey.result
+    np.testing.assert_array_equal(survey["participant"].to_numpy(), model.community.member)
+    neighbours = survey[survey["agent_type"] == "neighbour"]
+    assert not neighbours["feel_healthier"].any()  # neighbours have no need to fall
+
+
+def test_no_survey_before_week_52():
+    result = simulate(small("timebank", weeks=20), 1)
+    assert result.survey.empty and "survey_participants" not in result.summary
+
+
+def test_agents_are_mesa_agents_viewing_the_arrays():
+    model = CoProductionModel(small("traditional"), seed=1)
+    users = model.agents_by_type[ServiceUser]
+    assert len(users) == SMALL["n_users"]
+    assert len(model.agents_by_type[Neighbour]) == SMALL["n_neighbours"]
+    assert len(model.agents_by_type[Professional]) == SMALL["n_professionals"]
+    user = users.select(lambda agent: agent.index == 5).to_list()[0]
+    model.users.agency[5] = 0.123
+    assert user.agency == pytest.approx(0.123)
+    assert user.cell.coordinate == 5
+
+
+def test_cumulative_cost_adds_weekly_costs_from_week_1():
+    series = simulate(small("coproduction", weeks=10), 2).timeseries
+    assert series["cost_cumulative"].iloc[0] == 0
+    assert series["cost_cumulative"].iloc[-1] == pytest.approx(series["cost_week"].iloc[1:].sum())
+
+
+def test_forum_flags_and_proactive_contacts_happen_only_under_co_design():
+    co = CoProductionModel(small("codesign", forum_every=2, flag_rise=0.0), seed=4)
+    for _ in range(2):
+        co.step()
+    assert co.users.flagged.any()
+    plain = CoProductionModel(small("timebank", forum_every=2, flag_rise=0.0), seed=4)
+    for _ in range(2):
+        plain.step()
+    assert not plain.users.flagged.any()

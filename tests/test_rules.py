@@ -1,0 +1,194 @@
+"""Unit tests of each named rule and of the weekly mechanisms the rules steer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.care import allocate, seek_help
+from simulation.community import TieLedger, bank_exchange, informal_help
+from simulation.costs import weekly_costs
+from simulation.model import CoProductionModel
+from simulation.network import ties_of
+from simulation.params import Params
+from simulation.rules import POWER_RULES, RECIPROCITY_RULES
+from simulation.workforce import update_workforce
+
+P = Params()
+
+
+def test_registries_name_every_rule_of_the_spec():
+    assert set(POWER_RULES) == {"expert", "consultation", "shared_decisions", "co_design"}
+    assert set(RECIPROCITY_RULES) == {"none", "direct", "timebank"}
+
+
+def test_expert_shares_nothing_whatever_the_policy():
+    willing, pressure = np.array([0.9, 0.5]), np.array([0.0, 0.0])
+    params = P.model_copy(update={"power_sharing": 1.0})
+    assert POWER_RULES["expert"].sharing(params, willing, pressure).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["consultation", "shared_decisions", "co_design"])
+def test_sharing_is_policy_times_willingness_cut_by_pressure(name):
+    params = P.model_copy(update={"power_sharing": 0.7, "pressure_effect": 0.5})
+    s = POWER_RULES[name].sharing(params, np.array([0.6, 0.6]), np.array([0.0, 1.0]))
+    assert s == pytest.approx([0.42, 0.21])
+
+
+def test_only_consultation_consults_and_only_co_design_holds_forums():
+    assert [r.name for r in POWER_RULES.values() if r.consults] == ["consultation"]
+    assert [r.name for r in POWER_RULES.values() if r.forums] == ["co_design"]
+
+
+def test_direct_reciprocity_scales_down_help_to_those_who_did_not_help_back():
+    helped_back = np.array([True, False])
+    params = P.model_copy(update={"unreciprocated_share": 0.3})
+    assert RECIPROCITY_RULES["direct"].tie_factor(params, helped_back).tolist() == [1.0, 0.3]
+    assert RECIPROCITY_RULES["none"].tie_factor(params, helped_back).tolist() == [1.0, 1.0]
+
+
+def test_timebank_recognition_follows_whether_members_can_spend_credits():
+    rule, member = RECIPROCITY_RULES["timebank"], np.array([True, False])
+    full = rule.recognition(P, np.zeros(2), member, bank_fill=1.0)
+    drained = rule.recognition(P, np.zeros(2), member, bank_fill=0.0)
+    assert full[0] == pytest.approx(P.recognition_timebank)
+    assert drained[0] == pytest.approx(P.recognition_none)
+    assert full[1] == drained[1] == pytest.approx(P.recognition_none)
+
+
+def test_allocate_serves_highest_priority_first_within_each_capacity():
+    group = np.array([0, 0, 0, 1, 1])
+    priority = np.array([0.1, 0.9, 0.5, 0.2, 0.8])
+    demand = np.array([2.0, 2.0, 2.0, 3.0, 3.0])
+    served = allocate(group, priority, demand, np.array([3.0, 10.0]))
+    assert served.tolist() == [0.0, 2.0, 1.0, 3.0, 3.0]
+
+
+def test_dependence_is_the_share_of_requests_within_capability_not_self_managed():
+    model = CoProductionModel(
+        Params(
+            n_users=50, n_neighbours=10, n_professionals=2, warmup_weeks=0, help_seeking_floor=1.0
+        ),
+        seed=1,
+    )
+    users = model.users
+    users.need[:], users.capability[:], users.cover[:] = 0.5, 0.5, 0.0
+    users.agency[:] = 0.0
+    requested, dependent = seek_help(users, model.params, model.rng)
+    assert dependent.sum() / requested.sum() == pytest.approx(0.5)
+    users.agency[:] = 1.0
+    requested, dependent = seek_help(users, model.params, model.rng)
+    assert dependent.sum() == pytest.approx(0.0)
+    assert requested.sum() == pytest.approx(50 * 0.25 * model.params.hours_per_need)
+
+
+def _pair_ties():
+    import networkx as nx
+
+    return ties_of(nx.path_graph(3))  # 0 - 1 - 2: person 1 has two ties
+
+
+def test_informal_help_under_direct_gives_less_to_who_has_not_helped_back():
+    ties = _pair_ties()
+    ledger = TieLedger(last_given=np.full(len(ties.target), -100))
+    back = (ties.source == 0) & (ties.target == 1)  # 0 helped 1 last week
+    ledger.last_given[back] = 9
+    hours, wanted = np.array([0.0, 10.0, 0.0]), np.array([1.0, 0.0, 1.0])
+    flow = informal_help(
+        ties, ledger, RECIPROCITY_RULES["direct"], P, 10, hours, wanted, np.zeros(3, bool)
+    )
+    to = {int(t): f for s, t, f in zip(ties.source, ties.target, flow, strict=True) if s == 1}
+    assert to[0] == pytest.approx(1.0)
+    assert to[2] == pytest.approx(P.unreciprocated_share)
+    flow = informal_help(
+        ties, ledger, RECIPROCITY_RULES["none"], P, 10, hours, wanted, np.zeros(3, bool)
+    )
+    assert flow.sum() == pytest.approx(2.0)
+
+
+def test_credit_limit_stops_free_riders_draining_the_bank():
+    model = CoProductionModel(
+        Params(
+            n_users=20, n_neighbours=0, n_professionals=1, warmup_weeks=0, reciprocity="timebank"
+        ),
+        seed=2,
+    )
+    comm = model.community
+    comm.member[:] = True
+    comm.free_rider[:] = False
+    comm.free_rider[0] = True
+    comm.credits[:] = 0.0
+    hours, wanted = np.full(20, 5.0), np.zeros(20)
+    wanted[0] = 100.0
+    for week in range(10):
+        bank_exchange(comm, model.ledger, model.params, week, hours, wanted)
+    assert comm.credits[0] == pytest.approx(-model.params.credit_limit)
+    assert comm.credits.sum() == pytest.approx(0.0)  # every hour earned was spent by someone
+
+
+def test_drained_bank_lowers_fill_and_with_it_givers_recognition():
+    model = CoProductionModel(
+        Params(
+            n_users=20, n_neighbours=0, n_professionals=1, warmup_weeks=0, reciprocity="timebank"
+        ),
+        seed=2,
+    )
+    comm = model.community
+    comm.member[:] = True
+    comm.credits[:] = 10.0
+    bank_exchange(comm, model.ledger, model.params, 0, np.full(20, 0.1), np.full(20, 5.0))
+    assert model.ledger.bank_fill < 1.0
+
+
+def test_burnout_rises_under_pressure_and_leavers_leave_a_vacancy():
+    model = CoProductionModel(
+        Params(
+            n_users=10,
+            n_neighbours=0,
+            n_professionals=3,
+            warmup_weeks=0,
+            leave_prob=1.0,
+            vacancy_weeks=4,
+        ),
+        seed=3,
+    )
+    pros = model.professionals
+    capacity = np.array([10.0, 10.0, 10.0])
+    pros.burnout[:] = [0.0, 0.0, 0.99]
+    leavers, _ = update_workforce(
+        pros,
+        model.params,
+        np.array([20.0, 5.0, 20.0]),
+        capacity,
+        np.zeros(3),
+        week=1,
+        behaviour=model.rng,
+    )
+    assert pros.burnout[0] > 0 and pros.burnout[1] == 0
+    assert leavers == 1 and pros.vacant_until[2] == 5
+    assert not pros.in_post(4)[2] and pros.in_post(5)[2]
+    _, hired = update_workforce(
+        pros, model.params, np.zeros(3), capacity, np.zeros(3), week=5, behaviour=model.rng
+    )
+    assert hired == 1 and pros.burnout[2] == 0
+
+
+def test_establishment_costs_capacity_and_discounting_lowers_later_costs():
+    common = {"crises": 0, "admissions": 0, "gp_contacts": 0, "members": 0, "recruits": 0}
+    activity = weekly_costs(P, delivered_hours=10, funded_hours=100, week=0, **common)
+    establishment = weekly_costs(
+        P.model_copy(update={"cost_basis": "establishment"}),
+        delivered_hours=10,
+        funded_hours=100,
+        week=0,
+        **common,
+    )
+    assert establishment["cost_professional"] == 10 * activity["cost_professional"]
+    discounted = weekly_costs(
+        P.model_copy(update={"discount_rate": 0.035}),
+        delivered_hours=10,
+        funded_hours=100,
+        week=52,
+        **common,
+    )
+    assert discounted["cost_professional"] == pytest.approx(activity["cost_professional"] / 1.035)

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command(args) or 0
     except CoprodError as error:
-        print(f"coprod: error: {textwrap.fill(str(error), 100)}", file=sys.stderr)
+        print(f"coprod: error: {wrap(str(error))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
@@ -50,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+
+
+def wrap(message: str) -> str:
+    """Wrap each line of a message to the terminal, keeping its list structure."""
+    return "\n".join(
+        textwrap.fill(line, 100, subsequent_indent="    " if line.lstrip().startswith("-") else "")
+        for line in message.splitlines()
+    )
 
 
 def parser() -> argparse.ArgumentParser:

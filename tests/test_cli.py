@@ -1,0 +1,115 @@
+"""The ``coprod`` command as a user meets it: output, errors with exit 2, Ctrl-C with 130."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import experiments
+from experiments import cli
+from simulation.scenario import list_scenarios
+
+TINY = ["--set", "n_users=40", "--set", "n_neighbours=20", "--set", "n_professionals=3"]
+
+
+def test_scenarios_lists_every_shipped_scenario(capsys):
+    assert cli.main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    for name, _ in list_scenarios():
+        assert f"\n{name}\n" in f"\n{out}"
+
+
+def test_show_marks_what_the_scenario_sets(capsys):
+    assert cli.main(["show", "codesign", "--set", "weeks=30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    power = next(line for line in lines if " power_rule " in line)
+    assert power.startswith("*") and "co_design" in power
+    assert next(line for line in lines if " weeks " in line).split()[:3] == ["*", "weeks", "30"]
+
+
+def test_run_prints_a_summary_table(capsys):
+    assert cli.main(["run", "timebank", "--steps", "10", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "wellbeing_mean" in out and "last 8 weeks" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('extends = "timebank"\npower_sharng = 0.5\n', ["power_sharng", "power_sharing"]),
+        ('reciprocity = "barter"\n', ["reciprocity", "barter", "timebank"]),
+        ("capacity_factor = 7\n", ["capacity_factor", "at most 3"]),
+        ("wellbeing_mean = 0.9\n", ["wellbeing_mean"]),
+        ("power_sharing = \n", ["bad.toml"]),
+    ],
+)
+def test_bad_scenario_file_exits_2_naming_file_and_key(tmp_path, capsys, content, words):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(content)
+    assert cli.main(["compare", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "Traceback" not in err
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_set_value_and_unknown_scenario_exit_2(capsys):
+    assert cli.main(["run", "timebank", "--set", "weeks=abc"]) == 2
+    assert cli.main(["run", "timbank"]) == 2
+    err = capsys.readouterr().err
+    assert "weeks" in err and "Did you mean 'timebank'" in err
+
+
+def test_compare_writes_results_and_report_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "job"
+    args = [
+        "compare",
+        "timebank",
+        "--replicates",
+        "2",
+        "--steps",
+        "12",
+        "--workers",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+        *TINY,
+    ]
+    assert cli.main(args) == 0
+    assert (out / "report.md").is_file() and (out / "figures").is_dir()
+    results = experiments.load(out)
+    assert list(results.runs["scenario"].cat.categories) == ["traditional", "timebank"]
+    assert cli.main(args) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    from experiments import runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_job", interrupted)
+    out = tmp_path / "job"
+    code = cli.main(["compare", "timebank", "--workers", "1", "--out", str(out), *TINY])
+    assert code == 130
+    err = capsys.readouterr().err
+    assert "--resume" in err and str(out) in err
+
+
+def test_console_script_help_and_errors_in_a_real_process():
+    ran = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "show", "nosuch"], capture_output=True, text=True
+    )
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr
+    for command in ("compare", "run", "scenarios", "show", "report", "viz"):
+        helped = subprocess.run(
+            [sys.executable, "-m", "experiments.cli", command, "--help"],
+            capture_output=True,
+            text=True,
+        )
+        assert helped.returncode == 0 and "usage: coprod" in helped.stdout

@@ -127,17 +127,17 @@ def encounters(
         users.need * (1 - users.agency * users.capability) * params.hours_per_need * factor,
         0.0,
     )
-    budget = capacity * proactive_share
+    available = np.maximum(capacity - pros.reserved, 0.0)
     proactive = (
-        allocate(users.professional, users.need, proactive_demand, budget)
+        allocate(users.professional, users.need, proactive_demand, available * proactive_share)
         if proactive_share > 0
         else np.zeros_like(requested)
     )
     used = np.bincount(users.professional, proactive, minlength=len(capacity))
-    left = np.maximum(capacity - pros.reserved - used, 0.0)
     contacted = proactive > 0
-    demand = np.where(contacted, 0.0, requested * factor)
-    reactive = allocate(users.professional, users.need, demand, left)
+    # What a contacted person asked for beyond the proactive contact still joins the queue.
+    demand = np.maximum(requested * factor - proactive, 0.0)
+    reactive = allocate(users.professional, users.need, demand, available - used)
     staff_time = proactive + reactive
     professional_demand = (
         np.bincount(users.professional, demand + proactive, minlength=len(capacity)) + pros.reserved
@@ -164,22 +164,24 @@ def apply_encounters(
     Above ``s_neutral`` agency rises with ``s - s_neutral`` ("doing with"); at or below it
     agency falls at one rate whatever the token sharing ("doing to", learned passivity:
     consultation without power is still being done to). Trust scales how far an encounter
-    moves agency.
+    moves agency. Between encounters agency drifts back toward the person's own level
+    (``agency_recovery``). A referral is accepted as readily as the user trusts.
     """
     served = care.clinical > 0
     s = care.sharing
     up = params.agency_gain_rate * (s - params.s_neutral) * (1.0 - users.agency)
     down = -params.agency_loss_rate * users.agency
     delta = np.where(s > params.s_neutral, up, down) * users.trust
-    users.agency = np.clip(users.agency + served * delta, 0.0, 1.0)
+    recovery = params.agency_recovery * (users.own_agency - users.agency)
+    users.agency = np.clip(users.agency + served * delta + recovery, 0.0, 1.0)
     lived = pros.lived_experience[users.professional]
     gain = (
         params.trust_gain_rate
-        * (0.5 + s)
+        * (params.trust_gain_base + s)
         * np.where(lived, params.lived_experience_trust_factor, 1.0)
     )
     unserved = np.divide(
-        care.requested - care.clinical,
+        np.maximum(care.requested - care.clinical, 0.0),
         care.requested,
         out=np.zeros_like(s),
         where=care.requested > 0,
@@ -188,7 +190,7 @@ def apply_encounters(
     users.trust = np.clip(trust - params.trust_unmet_loss * unserved * trust, 0.0, 1.0)
     users.plan = np.minimum(users.plan + served * params.plan_rate * s, 1.0)
     users.professional_hours += care.clinical
-    referral_chance = params.referral_base + params.referral_rate * s
+    referral_chance = (params.referral_base + params.referral_rate * s) * users.trust
     return served & (behaviour.random(len(s)) < referral_chance)
 
 

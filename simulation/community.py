@@ -21,8 +21,6 @@ from simulation.params import Params
 from simulation.population import Community, Users
 from simulation.rules import ReciprocityRule
 
-RECENT_WEIGHT = 0.25  # weight of this week in the running contribution and bank-fill means
-
 
 @dataclass
 class TieLedger:
@@ -59,10 +57,11 @@ def informal_help(
 ) -> np.ndarray:
     """Hours given along each directed tie.
 
-    Each giver helps the ties who need it most first (``pointed``, referred people, first of
-    all), as far as their hours go; under direct reciprocity they offer those who have not
-    helped back only ``unreciprocated_share`` of what they need. A person offered more than
-    they want takes a proportional part from each giver.
+    Each giver helps the ties who need it most first, as far as their hours go; a ``pointed``
+    (referred) person's need counts ``referral_weight`` times in that order. Under direct
+    reciprocity givers offer those who have not helped back only ``unreciprocated_share`` of
+    what they need. A person offered more than they want takes a proportional part from each
+    giver; gifts below ``min_exchange_hours`` are not made.
     """
     helped_back = ledger.last_given[ties.reverse] > week - params.reciprocity_window
     factor = rule.tie_factor(params, helped_back)
@@ -99,7 +98,7 @@ def bank_exchange(
     take = request * (matched / requested) if requested > 0 else request
     comm.credits += give - take
     fill = matched / requested if requested > 0 else 1.0
-    ledger.bank_fill += RECENT_WEIGHT * (fill - ledger.bank_fill)
+    ledger.bank_fill += params.running_mean_weight * (fill - ledger.bank_fill)
     comm.bank_last[(give > 0) | (take > 0)] = week
     return give, take
 
@@ -179,7 +178,7 @@ def after_exchange(
         where=gave_to > 0,
     )
     full = np.minimum(comm.given / params.contribution_hours, 1.0)
-    comm.contribution += RECENT_WEIGHT * (full - comm.contribution)
+    comm.contribution += params.running_mean_weight * (full - comm.contribution)
     n_users = len(users.need)
     users.agency = np.minimum(
         users.agency + params.giving_agency_gain * full[:n_users] * (1.0 - users.agency), 1.0
@@ -188,10 +187,13 @@ def after_exchange(
     comm.motivation += params.motivation_rate * (recognition - comm.motivation)
 
 
-def recruit(
+def churn_members(
     comm: Community, users: Users, ties: Ties, params: Params, behaviour: np.random.Generator
 ) -> None:
-    """Bridge builders bring people in: a member user may recruit one of their ties."""
+    """Who joins and leaves the bank: bridge builders bring people in (a member user may
+    recruit one of their ties, the more readily the higher their agency), and members drift
+    away at ``membership_lapse`` a week. Referrals from encounters join elsewhere."""
+    leaving = comm.member & (behaviour.random(len(comm.member)) < params.membership_lapse)
     n_users = len(users.need)
     degree = ties.degree[:n_users]
     tries = comm.member[:n_users] & (degree > 0)
@@ -199,3 +201,4 @@ def recruit(
     pick = ties.start[:n_users] + np.floor(behaviour.random(n_users) * degree).astype(np.int64)
     recruiters = np.flatnonzero(tries & chance)
     comm.member[ties.target[pick[recruiters]]] = True
+    comm.member &= ~leaving

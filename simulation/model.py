@@ -21,7 +21,7 @@ from simulation.care import (
     seek_help,
     update_need,
 )
-from simulation.community import TieLedger, after_exchange, exchange, recruit
+from simulation.community import TieLedger, after_exchange, churn_members, exchange
 from simulation.costs import weekly_costs
 from simulation.forum import consult, hold_forum
 from simulation.mesa_compat import community_space
@@ -29,13 +29,27 @@ from simulation.metrics import SurveyTracker, state_metrics, survey_summary
 from simulation.network import build_graph, ties_of
 from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, RunResult
 from simulation.params import Params
-from simulation.population import build_community, build_professionals, build_users
-from simulation.rules import POWER_RULES, RECIPROCITY_RULES, STATUS_QUO, PowerRule, ReciprocityRule
+from simulation.population import (
+    assign_lived_experience,
+    build_community,
+    build_professionals,
+    build_users,
+)
+from simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
 from simulation.seeds import split
 from simulation.wellbeing import update_wellbeing
 from simulation.workforce import update_workforce
 
 NEVER = -(10**6)  # "no exchange yet" for the tie ledger
+#: The policy levers the warm-up holds at the status quo in every scenario: the scenario's
+#: own values of these act from week 0, so replicate i meets the same people at week 0 in
+#: every scenario (MODEL.md sections 2 and 9).
+STATUS_QUO_LEVERS = {
+    "power_rule": "expert",
+    "reciprocity": "none",
+    "capacity_factor": 1.0,
+    "lived_experience_share": 0.0,
+}
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
 
@@ -68,12 +82,18 @@ class CoProductionModel(mesa.Model):
         self._place_agents()
         self.power_rule: PowerRule = POWER_RULES[params.power_rule]
         self.reciprocity: ReciprocityRule = RECIPROCITY_RULES[params.reciprocity]
-        self.week = -params.warmup_weeks
-        self.flows = {name: 0.0 for name in METRICS}
-        for _ in range(params.warmup_weeks):
-            self.week += 1
-            self._advance(*STATUS_QUO)
+        self._warm_up(params.model_copy(update=STATUS_QUO_LEVERS))
         self._start_policy()
+
+    def _warm_up(self, status_quo: Params) -> None:
+        """Run the status quo, the same in every scenario, until week 0 (MODEL.md section 2)."""
+        assign_lived_experience(self.professionals, status_quo)
+        rules = POWER_RULES[status_quo.power_rule], RECIPROCITY_RULES[status_quo.reciprocity]
+        self.week = -self.params.warmup_weeks
+        self.flows = {name: 0.0 for name in METRICS}
+        for _ in range(self.params.warmup_weeks):
+            self.week += 1
+            self._advance(status_quo, *rules)
 
     def _place_agents(self) -> None:
         """Users and neighbours on their network cells; professionals off the network."""
@@ -96,6 +116,7 @@ class CoProductionModel(mesa.Model):
             pros.hours_delivered,
         ):
             totals[:] = 0.0
+        assign_lived_experience(pros, self.params)
         if self.reciprocity.bank:
             comm.member = comm.join_draw < self.params.timebank_uptake
         self.survey = SurveyTracker(self.params, comm.wellbeing.copy(), users.need.copy())
@@ -107,15 +128,14 @@ class CoProductionModel(mesa.Model):
     def step(self) -> None:
         """One week of the scenario's policy."""
         self.week += 1
-        self._advance(self.power_rule, self.reciprocity)
+        self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:
             self.survey.take(self.users, self.community, self.reciprocity.bank)
 
-    def _advance(self, power: PowerRule, reciprocity: ReciprocityRule) -> None:
+    def _advance(self, p: Params, power: PowerRule, reciprocity: ReciprocityRule) -> None:
         """The nine phases of MODEL.md section 4, in order; flows go to ``self.flows``."""
-        p, users, comm, pros, week = (
-            self.params,
+        users, comm, pros, week = (
             self.users,
             self.community,
             self.professionals,
@@ -144,7 +164,7 @@ class CoProductionModel(mesa.Model):
         swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
         after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
         if reciprocity.bank:
-            recruit(comm, users, self.ties, p, behaviour)
+            churn_members(comm, users, self.ties, p, behaviour)
         # 5. professionals
         delivered = np.bincount(users.professional, care.staff_time, minlength=p.n_professionals)
         leavers, recruits = update_workforce(

@@ -76,7 +76,7 @@ class Params(BaseModel):
         52,
         "week",
         "Week of the participant survey (MODEL.md section 5)",
-        ge=13,
+        ge=24,
         le=2000,
         group="time",
         source="Spice evaluation of Cardiff time bank: after a year",
@@ -145,6 +145,17 @@ class Params(BaseModel):
     )
     baseline_need_concentration: float = param(
         6.0, "-", "Beta concentration of baseline need", gt=0, le=1000, group="population"
+    )
+    initial_wellbeing_mean: float = param(
+        0.55,
+        "share",
+        "Mean starting wellbeing before the warm-up (Normal)",
+        ge=0,
+        le=1,
+        group="population",
+    )
+    initial_wellbeing_sd: float = param(
+        0.1, "share", "SD of starting wellbeing", ge=0, le=1, group="population"
     )
     capability_mean: float = param(
         0.5,
@@ -330,6 +341,14 @@ class Params(BaseModel):
         le=1,
         group="encounters",
     )
+    trust_gain_base: float = param(
+        0.5,
+        "x",
+        "Trust gain factor of an encounter at s = 0 (the factor is base + s)",
+        ge=0,
+        le=5,
+        group="encounters",
+    )
     trust_unmet_loss: float = param(
         0.05,
         "per week",
@@ -373,7 +392,7 @@ class Params(BaseModel):
         source=PROTOTYPE,
     )
     referral_base: float = param(
-        0.01,
+        0.005,
         "probability",
         "Chance an encounter refers to community support at s = 0",
         ge=0,
@@ -381,7 +400,7 @@ class Params(BaseModel):
         group="encounters",
     )
     referral_rate: float = param(
-        0.05, "probability", "Added referral chance per unit of s", ge=0, le=1, group="encounters"
+        0.03, "probability", "Added referral chance per unit of s", ge=0, le=1, group="encounters"
     )
 
     referral_weight: float = param(
@@ -486,6 +505,14 @@ class Params(BaseModel):
         le=40,
         group="community",
     )
+    running_mean_weight: float = param(
+        0.25,
+        "share",
+        "Weight of this week in running means (recent contribution, bank fill)",
+        gt=0,
+        le=1,
+        group="community",
+    )
     motivation_rate: float = param(
         0.05,
         "1/week",
@@ -567,8 +594,16 @@ class Params(BaseModel):
     free_rider_draw: float = param(
         3.0, "x", "How much more free riders ask of the bank", ge=1, le=20, group="community"
     )
+    membership_lapse: float = param(
+        0.005,
+        "1/week",
+        "Weekly chance a time-bank member drifts away",
+        ge=0,
+        le=1,
+        group="community",
+    )
     recruit_rate: float = param(
-        0.01,
+        0.005,
         "1/week",
         "Weekly chance a member user at full agency recruits a tie into the bank",
         ge=0,

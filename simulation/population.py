@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from simulation.params import Params
 
@@ -20,8 +21,18 @@ FILLED = -(10**9)  # ``vacant_until`` of a filled post: before any week, warm-up
 
 
 def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
-    """Beta draws parameterised by mean and concentration (a + b)."""
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+    """Beta draws parameterised by mean and concentration (a + b).
+
+    Drawn by inverse CDF from exactly ``n`` uniforms: numpy's own Beta sampler uses a number
+    of uniforms that depends on the parameters, which would shift every later draw of the
+    stream and break common random numbers between scenarios that differ in a mean.
+    """
+    return stats.beta.ppf(rng.random(n), mean * concentration, (1.0 - mean) * concentration)
+
+
+def gamma(rng: np.random.Generator, mean: float, shape: float, n: int) -> np.ndarray:
+    """Gamma draws by mean and shape, from exactly ``n`` uniforms (see :func:`beta`)."""
+    return stats.gamma.ppf(rng.random(n), shape, scale=mean / shape)
 
 
 @dataclass
@@ -74,7 +85,9 @@ class Professionals:
     """Professionals' posts: capacity, willingness to share, pressure, burnout, vacancies."""
 
     hours: np.ndarray  # contracted contact hours a week
-    sharing: np.ndarray
+    willingness: np.ndarray  # the post-holder's own willingness to share power
+    lived_rank: np.ndarray  # fixed random order in which posts go to people with lived experience
+    sharing: np.ndarray  # willingness, raised for lived experience
     lived_experience: np.ndarray
     pressure: np.ndarray
     burnout: np.ndarray
@@ -118,13 +131,16 @@ def build_users(params: Params, rng: np.random.Generator) -> Users:
 def build_community(params: Params, users: Users, rng: np.random.Generator) -> Community:
     """Everyone on the network: users first, then neighbours with Gamma-distributed hours."""
     n_users, n = params.n_users, params.n_users + params.n_neighbours
-    shape = params.neighbour_hours_shape
-    neighbour_hours = rng.gamma(shape, params.neighbour_hours_mean / shape, params.n_neighbours)
+    neighbour_hours = gamma(
+        rng, params.neighbour_hours_mean, params.neighbour_hours_shape, params.n_neighbours
+    )
     zeros = np.zeros(n)
     is_user = np.arange(n) < n_users
     return Community(
         is_user=is_user,
-        wellbeing=np.clip(rng.normal(0.55, 0.1, n), 0.0, 1.0),
+        wellbeing=np.clip(
+            rng.normal(params.initial_wellbeing_mean, params.initial_wellbeing_sd, n), 0.0, 1.0
+        ),
         motivation=beta(rng, params.motivation_mean, params.motivation_concentration, n),
         give_hours=np.concatenate([users.assets * params.user_give_hours, neighbour_hours]),
         member=np.zeros(n, dtype=bool),
@@ -142,25 +158,34 @@ def build_community(params: Params, users: Users, rng: np.random.Generator) -> C
 
 
 def build_professionals(params: Params, rng: np.random.Generator) -> Professionals:
-    """Draw the professionals; an exact count of them has lived experience."""
+    """Draw the professionals' posts (hours below 1 a week are raised to 1: a post exists).
+
+    Lived experience is assigned by :func:`assign_lived_experience` when a policy starts, so
+    the warm-up runs the same workforce in every scenario.
+    """
     m = params.n_professionals
     hours = np.maximum(
         rng.normal(params.professional_hours_mean, params.professional_hours_sd, m), 1.0
     )
-    sharing = beta(rng, params.sharing_mean, params.sharing_concentration, m)
-    lived = np.zeros(m, dtype=bool)
-    lived[rng.permutation(m)[: round(params.lived_experience_share * m)]] = True
-    sharing = np.where(
-        lived, np.minimum(sharing + params.lived_experience_sharing_bonus, 1.0), sharing
-    )
+    willingness = beta(rng, params.sharing_mean, params.sharing_concentration, m)
     zeros = np.zeros(m)
     return Professionals(
         hours=hours,
-        sharing=sharing,
-        lived_experience=lived,
+        willingness=willingness,
+        lived_rank=rng.permutation(m),
+        sharing=willingness.copy(),
+        lived_experience=np.zeros(m, dtype=bool),
         pressure=zeros.copy(),
         burnout=zeros.copy(),
         vacant_until=np.full(m, FILLED, dtype=np.int64),
         reserved=zeros.copy(),
         hours_delivered=zeros.copy(),
     )
+
+
+def assign_lived_experience(pros: Professionals, params: Params) -> None:
+    """Give an exact count, ``round(lived_experience_share * n)``, of posts to people with
+    lived experience (in a fixed random order) and raise their sharing."""
+    pros.lived_experience = pros.lived_rank < round(params.lived_experience_share * len(pros.hours))
+    bonus = np.where(pros.lived_experience, params.lived_experience_sharing_bonus, 0.0)
+    pros.sharing = np.minimum(pros.willingness + bonus, 1.0)

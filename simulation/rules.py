@@ -105,6 +105,3 @@ RECIPROCITY_RULES: dict[str, ReciprocityRule] = {
         ReciprocityRule("timebank", users_give=False, reciprocal_ties=False, bank=True),
     )
 }
-
-#: The status quo that the warm-up runs under (MODEL.md section 2).
-STATUS_QUO = (POWER_RULES["expert"], RECIPROCITY_RULES["none"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.params import Params
-from simulation.population import FILLED, Professionals, beta
+from simulation.population import FILLED, Professionals, assign_lived_experience, beta
 
 
 def update_workforce(
@@ -39,15 +39,11 @@ def update_workforce(
         & (pros.burnout > params.burnout_leave_threshold)
         & (behaviour.random(len(demand)) < params.leave_prob)
     )
-    if params.vacancy_weeks == 0:
-        pros.burnout[leaves] = 0.0
-    else:
-        pros.vacant_until[leaves] = week + params.vacancy_weeks
+    # Empty for weeks week+1 .. week+vacancy_weeks; filled again the week after.
+    pros.vacant_until[leaves] = week + params.vacancy_weeks + 1
     pros.pressure[leaves] = 0.0
-    new_sharing = beta(behaviour, params.sharing_mean, params.sharing_concentration, len(demand))
-    bonus = np.where(pros.lived_experience, params.lived_experience_sharing_bonus, 0.0)
-    pros.sharing = np.where(leaves, np.minimum(new_sharing + bonus, 1.0), pros.sharing)
-    hired = int(np.count_nonzero(recruits)) + (
-        int(np.count_nonzero(leaves)) if params.vacancy_weeks == 0 else 0
-    )
-    return int(np.count_nonzero(leaves)), hired
+    if leaves.any():
+        mean, concentration = params.sharing_mean, params.sharing_concentration
+        pros.willingness[leaves] = beta(behaviour, mean, concentration, int(leaves.sum()))
+        assign_lived_experience(pros, params)
+    return int(np.count_nonzero(leaves)), int(np.count_nonzero(recruits))

@@ -1,11 +1,31 @@
 """coprod's model: co-production against traditional delivery of health and social care.
 
 ``simulate(params, seed)`` runs one scenario; ``CoProductionModel`` is the Mesa model behind
-it; ``Params`` is the validated parameter set. The browser page (``simulation.app``) is not
-imported here, so batch workers never import solara.
+it; ``Params`` is the validated parameter set. They are imported on first use, so that
+``simulation.errors`` or ``simulation.outputs`` can be read (by the report, say) without
+loading Mesa; the browser page (``simulation.app``) is never imported here, so batch workers
+never import solara.
 """
 
-from simulation.model import CoProductionModel, simulate
-from simulation.params import Params
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulation.model import CoProductionModel, simulate
+    from simulation.params import Params
 
 __all__ = ["CoProductionModel", "Params", "simulate"]
+_HOMES = {
+    "CoProductionModel": "simulation.model",
+    "simulate": "simulation.model",
+    "Params": "simulation.params",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the model's public names lazily (PEP 562)."""
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'simulation' has no attribute {name!r}")

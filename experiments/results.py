@@ -1,0 +1,297 @@
+"""The consolidated tables of a results folder: written once, documented, and loaded.
+
+When a job ends, :func:`consolidate` copies the batches of the runs logged done from the
+stream parts into one Parquet file per table, in plan order, and writes DATA.md. :func:`load`
+needs only the folder (pandas and pyarrow, not the model), so a report can be rebuilt years
+later. Column meanings come from ``simulation.outputs`` and ``simulation.params``, where each is
+described once; they are imported only when a data dictionary is written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from experiments.storage import (
+    DATA_DICTIONARY,
+    MANIFEST,
+    PART_NAME,
+    STATUS,
+    TABLES,
+    CorruptResultsError,
+    ResultsFolder,
+    ResultsFolderError,
+)
+
+_ROW_GROUP_ROWS = 256 * 1024  # rows buffered per Parquet row group: bounds consolidation memory
+_COMPACT_EVERY = 256  # runs: many one-row tables cost far more memory than one table of them
+
+ROWS: dict[str, str] = {
+    "runs": "one row per finished run, in job order (scenario order, then replicate)",
+    "timeseries": "one row per run and week 0..weeks (week 0: the state when the policy starts)",
+    "agents": "one row per person and snapshot week (every `snapshot_every` weeks)",
+    "survey": "one row per user and neighbour of a run, answered at `survey_week` (empty when "
+    "the horizon is shorter)",
+}
+
+KEYS: dict[str, tuple[str, str]] = {
+    "run_id": ("-", "Run id, `<scenario>-r<replicate>`; unique in the job"),
+    "scenario": ("-", "Scenario name"),
+    "replicate": (
+        "-",
+        "Replicate number from 0; replicate i of every scenario shares a seed "
+        "(common random numbers), so runs pair by it",
+    ),
+    "seed": (
+        "-",
+        "The run's 128-bit seed as a decimal string: "
+        "`numpy.random.SeedSequence(int(seed))` rebuilds its randomness",
+    ),
+    "week": ("week", "Week since the policy started (warm-up weeks come before week 0)"),
+    "agent_id": ("-", "Person id within the run: the same person in every run of a replicate"),
+    "agent_type": ("-", "user, neighbour or professional"),
+    "participant": ("bool", "Gave or received community hours (under `timebank`: a member)"),
+}
+
+
+class IncompleteResultsError(ResultsFolderError):
+    """A results folder whose job never got as far as its Parquet tables."""
+
+
+@dataclass
+class Results:
+    """A finished job's tables, as :func:`load` gives them.
+
+    Dtypes: ``run_id`` and ``seed`` pandas ``string``; ``scenario`` a Categorical whose
+    categories are the job's scenarios in job order; ``replicate``, ``week`` and ``agent_id``
+    int64; ``agent_type`` a Categorical (categories sorted); model columns as stored (see the
+    folder's DATA.md). ``manifest`` is ``manifest.json``: the job, every run's seed, timing.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    agents: pd.DataFrame
+    survey: pd.DataFrame
+
+
+def load(path: str | Path) -> Results:
+    """Read the results folder of a finished job (``results/<name>/``)."""
+    folder = ResultsFolder(Path(path))
+    if not folder.path.is_dir():
+        raise CorruptResultsError(f"{folder.path} is not a results folder: no such folder")
+    manifest = folder.read_manifest()
+    if manifest["state"] != "complete":
+        raise IncompleteResultsError(
+            f"the job in {folder.path} never finished (state {manifest['state']!r} in "
+            f"{MANIFEST}): run the same coprod command again with --resume to finish it"
+        )
+    scenarios = list(manifest.get("scenarios", {}))
+    tables = {name: _read(folder.table(name), scenarios) for name in TABLES}
+    return Results(folder.path, manifest, **tables)
+
+
+def _read(path: Path, scenarios: list[str]) -> pd.DataFrame:
+    """One Parquet table with the documented dtypes."""
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as error:
+        raise CorruptResultsError(
+            f"{path} cannot be read ({error}): rerun the job into a new --out"
+        ) from error
+    for column in ("run_id", "seed"):
+        if column in frame:
+            frame[column] = frame[column].astype("string")
+    for column in ("replicate", "week", "agent_id"):
+        if column in frame:
+            frame[column] = frame[column].astype("int64")
+    if "scenario" in frame:
+        frame["scenario"] = pd.Categorical(frame["scenario"], categories=scenarios)
+    if "agent_type" in frame:
+        kinds = sorted(frame["agent_type"].dropna().unique())
+        frame["agent_type"] = pd.Categorical(frame["agent_type"], categories=kinds)
+    return frame
+
+
+def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -> None:
+    """Write one Parquet file per table and DATA.md from the runs logged done, in that order.
+
+    ``done`` pairs each run id with its status entry, whose ``parts`` say where its batches
+    are. Schemas are merged in plan order and row groups cut at fixed row counts, so the files
+    depend only on the data and its order: bit-identical whatever the worker count.
+    """
+    with _PartReader(folder.parts) as reader:
+        schemas = {name: _consolidate_table(folder, name, done, reader) for name in TABLES}
+    (folder.path / DATA_DICTIONARY).write_text(data_dictionary(schemas), encoding="utf-8")
+
+
+def _consolidate_table(
+    folder: ResultsFolder, name: str, done: list[tuple[str, dict]], reader: _PartReader
+) -> pa.Schema:
+    """Copy one table's batches into its Parquet file (written aside, then renamed)."""
+    try:
+        located = [(run_id, tuple(entry["parts"][name])) for run_id, entry in done]
+    except (KeyError, TypeError) as error:
+        raise CorruptResultsError(
+            f"{folder.status}: a run logged done does not say where its {name} data is "
+            f"({error}); rerun the job into a new --out"
+        ) from error
+    schemas = [reader.schema(part) for part in dict.fromkeys(p for _, (p, _) in located)]
+    keys = pa.schema(
+        [("run_id", pa.string()), ("scenario", pa.string()), ("replicate", pa.int64())]
+    )
+    schema = pa.unify_schemas(schemas or [keys], promote_options="permissive")
+    target = folder.table(name)
+    tmp = target.with_name(target.name + ".tmp")
+    buffered: list[pa.Table] = []
+    rows = 0
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as out:
+        for run_id, (part, offset) in located:
+            if offset is not None:
+                buffered.append(_conform(reader.table(part, offset, run_id), schema))
+                rows += buffered[-1].num_rows
+                if len(buffered) >= _COMPACT_EVERY:
+                    buffered = [pa.concat_tables(buffered).combine_chunks()]
+            if buffered and (rows >= _ROW_GROUP_ROWS or run_id == located[-1][0]):
+                out.write_table(pa.concat_tables(buffered), row_group_size=_ROW_GROUP_ROWS)
+                buffered, rows = [], 0
+    os.replace(tmp, target)
+    return schema
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A run's table in the job's schema: a column some runs lack (a summary that needs a
+    longer horizon, say) is null there, and a column that was all missing takes its type."""
+    if table.schema.equals(schema):
+        return table
+    present = set(table.column_names)
+    columns = [
+        table[field.name].cast(field.type)
+        if field.name in present
+        else pa.nulls(table.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.table(columns, schema=schema)
+
+
+class _PartReader:
+    """Random access to logged batches of the stream parts, through memory maps."""
+
+    def __init__(self, parts: Path) -> None:
+        self._parts = parts
+        self._open: dict[str, tuple[pa.MemoryMappedFile, pa.Schema]] = {}
+
+    def __enter__(self) -> _PartReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for source, _ in self._open.values():
+            source.close()
+
+    def _source(self, part: str) -> tuple[pa.MemoryMappedFile, pa.Schema]:
+        if part not in self._open:
+            path = self._parts / part
+            if not PART_NAME.match(part) or not path.is_file():
+                raise CorruptResultsError(
+                    f"{path} is logged in {STATUS} but missing: the folder cannot be "
+                    "consolidated; rerun the job into a new --out"
+                )
+            source = pa.memory_map(str(path))
+            self._open[part] = (source, pa.ipc.read_schema(pa.ipc.read_message(source)))
+        return self._open[part]
+
+    def schema(self, part: str) -> pa.Schema:
+        return self._source(part)[1]
+
+    def table(self, part: str, offset: int, run_id: str) -> pa.Table:
+        """The batch logged for ``run_id`` at ``offset`` of ``part``, checked to be its own."""
+        source, schema = self._source(part)
+        try:
+            source.seek(offset)
+            batch = pa.ipc.read_record_batch(pa.ipc.read_message(source), schema)
+            found = batch.column(0)[0].as_py() if batch.num_rows else run_id
+        except (EOFError, OSError, pa.ArrowInvalid) as error:
+            found = f"unreadable ({error})"
+        if found != run_id:
+            raise CorruptResultsError(
+                f"{self._parts / part}: the data of run {run_id} logged in {STATUS} is "
+                f"{found}; delete that run's lines from {STATUS} and resume to make it again"
+            )
+        return pa.Table.from_batches([batch])
+
+
+def data_dictionary(schemas: dict[str, pa.Schema]) -> str:
+    """DATA.md: every column of every table with its stored type, unit and meaning."""
+    lines = [
+        "# Data dictionary",
+        "",
+        "Tables of this results folder, as written by coprod. Read them with "
+        "`experiments.load(path)` (pandas dtypes documented in `experiments.results.Results`) "
+        "or with any Parquet reader. `manifest.json` records the job, every run's seed and "
+        "the timing; `status.jsonl` logs every finished or failed run (with its error).",
+    ]
+    for name, schema in schemas.items():
+        lines += [
+            "",
+            f"## {name}.parquet",
+            "",
+            f"Rows: {ROWS[name]}.",
+            "",
+            "| column | type | unit | meaning |",
+            "|---|---|---|---|",
+        ]
+        for field in schema:
+            unit, meaning = _describe(name, field.name)
+            lines.append(f"| `{field.name}` | {field.type} | {unit} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def _describe(table: str, column: str) -> tuple[str, str]:
+    """Unit and meaning of one column, from the module that defines it."""
+    from simulation.model import SUMMARY_WEEKS
+    from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
+    from simulation.params import PARAMETER_NAMES, describe
+
+    if column in KEYS:
+        return KEYS[column]
+    if table == "runs" and column in PARAMETER_NAMES:
+        doc = describe(column)
+        return doc["unit"], f"Parameter: {doc['meaning']} (source: {doc['source']})"
+    if table == "runs":
+        return _describe_summary(column, METRICS, SURVEY_QUESTIONS, SUMMARY_WEEKS)
+    docs = {"timeseries": METRICS, "agents": AGENT_COLUMNS}.get(table, {})
+    if column in docs:
+        return docs[column]
+    if table == "survey" and column in SURVEY_QUESTIONS:
+        return "bool", SURVEY_QUESTIONS[column]
+    return "?", "Not documented in simulation/outputs.py"
+
+
+def _describe_summary(
+    column: str,
+    metrics: dict[str, tuple[str, str]],
+    questions: dict[str, str],
+    weeks: int,
+) -> tuple[str, str]:
+    """Unit and meaning of a run summary, read from the metric or question it summarises."""
+    period, _, metric = column.partition("_")
+    if period in ("early", "end") and metric in metrics:
+        unit, meaning = metrics[metric]
+        when = f"weeks 1-{weeks}" if period == "early" else f"the last {weeks} weeks"
+        return unit, f"{meaning}: mean over {when} of the policy"
+    if column == "total_cost":
+        return "GBP", "Cost over the whole horizon (`cost_cumulative` at the last week)"
+    base = column.removeprefix("survey_").removesuffix("_users")
+    over = "participating users" if column.endswith("_users") else "participants"
+    if column.startswith("survey_") and base == "participants":
+        return "people", f"Survey denominator: {over} at `survey_week`"
+    if column.startswith("survey_") and base in questions:
+        return "share", f"Survey: {questions[base]}; share of {over}"
+    return "?", "Run summary not documented in simulation/outputs.py"

@@ -1,0 +1,273 @@
+"""The results folder while a job runs: its manifest, its status log and its stream parts.
+
+Each run's tables are appended as Arrow IPC messages to stream part files (a torn tail still
+leaves every earlier batch whole), and one line per finished or failed run goes to
+``status.jsonl``, fsynced after the run's data. The status line records where the run's
+batches are, so the log alone says what is done and where to find it: a rerun after a crash
+writes new parts, and stale or torn copies are never read. ``experiments.results`` turns the
+parts into Parquet when the job ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+
+from simulation.errors import CoprodError
+
+MANIFEST = "manifest.json"
+STATUS = "status.jsonl"
+PARTS = "parts"
+DATA_DICTIONARY = "DATA.md"
+TABLES: tuple[str, ...] = ("runs", "timeseries", "agents", "survey")
+"""The tables of every run, in the order they are written and consolidated."""
+
+PART_NAME = re.compile(r"^[a-z]+-s\d+-p\d+\.arrows$")
+
+
+class ResultsFolderError(CoprodError):
+    """A results folder that cannot be used as asked."""
+
+
+class ResultsExistError(ResultsFolderError):
+    """A job would overwrite an existing results folder."""
+
+
+class ResumeMismatchError(ResultsFolderError):
+    """``--resume`` with a job different from the one recorded in the folder."""
+
+
+class CorruptResultsError(ResultsFolderError):
+    """A file of a results folder that cannot be read."""
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON so that a crash leaves either the old file or the new one, never half."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as file:
+        json.dump(data, file, indent=2)
+        file.write("\n")
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(tmp, path)
+
+
+def now() -> str:
+    """The time for the manifest and the status log: UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def provenance() -> dict[str, Any]:
+    """What made these results: code version and commit, interpreter and key libraries."""
+    versions: dict[str, str | None] = {}
+    for name in ("coprod", "mesa", "numpy", "pandas", "pyarrow"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "format": "coprod-results/1",
+        "coprod_version": versions.pop("coprod"),
+        "git": _git(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "created": now(),
+    }
+
+
+def _git() -> dict[str, Any] | None:
+    """The commit of the source tree the code runs from, if it is a git checkout."""
+
+    def git(*args: str) -> str:
+        here = str(Path(__file__).resolve().parent)
+        command = ["git", "-C", here, *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=5, check=True).stdout
+
+    try:
+        commit = git("rev-parse", "HEAD").strip()
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no").strip())
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+class ResultsFolder:
+    """One job's results folder (``results/<name>/``) and where each of its files lives."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.manifest = self.path / MANIFEST
+        self.status = self.path / STATUS
+        self.parts = self.path / PARTS
+
+    def table(self, name: str) -> Path:
+        """The consolidated Parquet file of one table."""
+        return self.path / f"{name}.parquet"
+
+    def create(self) -> None:
+        """Make the folder for a new job, refusing to reuse one that holds anything."""
+        if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
+            raise ResultsExistError(
+                f"{self.path} already exists and is not empty: choose another --out, or add "
+                "--resume to continue the job recorded there"
+            )
+        self.parts.mkdir(parents=True, exist_ok=True)
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest, or an error naming the file when it is missing or unreadable."""
+        if not self.manifest.is_file():
+            raise CorruptResultsError(
+                f"{self.path} is not a coprod results folder: it has no {MANIFEST}"
+            )
+        try:
+            manifest = json.loads(self.manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CorruptResultsError(
+                f"{self.manifest} cannot be read ({error}); the folder cannot be resumed or "
+                "loaded: rerun the job into a new --out"
+            ) from error
+        keys = ("state", "job", "runs", "sessions")
+        missing = [key for key in keys if not isinstance(manifest, dict) or key not in manifest]
+        if missing:
+            raise CorruptResultsError(
+                f"{self.manifest} is not a coprod manifest (missing {missing}); rerun the job "
+                "into a new --out"
+            )
+        return manifest
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Replace the manifest atomically."""
+        write_json_atomic(self.manifest, manifest)
+
+    def recover_status(self) -> dict[str, dict[str, Any]]:
+        """The last status entry of every logged run, after cutting off a torn last line.
+
+        A crash can tear only the line being written, the last one; anything unreadable before
+        it means the log was damaged some other way, and the folder is not trusted.
+        """
+        if not self.status.exists():
+            return {}
+        data = self.status.read_bytes()
+        lines = data.split(b"\n")
+        lines.pop()  # what follows the last newline: empty, or a line cut off mid-write
+        entries: dict[str, dict[str, Any]] = {}
+        good = 0
+        for number, line in enumerate(lines, start=1):
+            entry = _status_entry(line)
+            if entry is None:
+                if number < len(lines) or len(data) > good + len(line) + 1:
+                    raise CorruptResultsError(
+                        f"{self.status}, line {number}, is not a status entry and not the "
+                        "last line: the log is damaged; rerun the job into a new --out"
+                    )
+                break
+            entries[entry["run_id"]] = entry
+            good += len(line) + 1
+        if good < len(data):
+            with self.status.open("r+b") as file:
+                file.truncate(good)
+        return entries
+
+    def writer(self, session: int) -> RunWriter:
+        """The single writer of this session's runs."""
+        return RunWriter(self, session)
+
+    def remove_parts(self) -> None:
+        """Drop the stream parts once every run is consolidated and none needs a retry."""
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+
+class RunWriter:
+    """Appends each arriving run to the stream parts and logs it: the only process writing.
+
+    A table's part changes when a run's schema differs from the open part's (say a column
+    that is all missing in one run); the new part starts with its own schema message.
+    """
+
+    def __init__(self, folder: ResultsFolder, session: int) -> None:
+        self._folder = folder
+        self._session = session
+        self._open: dict[str, tuple[str, pa.Schema, IO[bytes]]] = {}
+        self._count = 0
+        folder.parts.mkdir(parents=True, exist_ok=True)
+        self._status = folder.status.open("ab")
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for _, _, file in self._open.values():
+            file.close()
+        self._status.close()
+
+    def record(self, entry: dict[str, Any], tables: dict[str, bytes]) -> dict[str, Any]:
+        """Store a run's tables (none for a failed run), then log ``entry`` for it; return
+        the entry as logged (with where its data is).
+
+        The data is fsynced before the status line, so a logged run's data is on disk even
+        after a power cut; a run whose line is missing is simply made again on resume.
+        """
+        if tables:
+            entry = {**entry, "parts": {name: self._append(name, tables[name]) for name in TABLES}}
+            for _, _, file in self._open.values():
+                file.flush()
+                os.fsync(file.fileno())
+        self._status.write(json.dumps(entry).encode("utf-8") + b"\n")
+        self._status.flush()
+        os.fsync(self._status.fileno())
+        return entry
+
+    def _append(self, name: str, data: bytes) -> tuple[str, int | None]:
+        """Append one run's batch of a table; return its part file and byte offset."""
+        source = pa.BufferReader(data)
+        schema_message = pa.ipc.read_message(source)
+        schema = pa.ipc.read_schema(schema_message)
+        batches = list(_messages(source))
+        current = self._open.get(name)
+        if current is None or (batches and not current[1].equals(schema)):
+            if current is not None:
+                current[2].close()
+            part = f"{name}-s{self._session:03d}-p{self._count:03d}.arrows"
+            self._count += 1
+            file = (self._folder.parts / part).open("xb")
+            file.write(schema_message.serialize())
+            current = self._open[name] = (part, schema, file)
+        part, _, file = current
+        if not batches:
+            return part, None
+        if len(batches) > 1:
+            raise ValueError(f"run table {name} arrived as {len(batches)} batches, expected 1")
+        offset = file.tell()
+        file.write(batches[0].serialize())
+        return part, offset
+
+
+def _status_entry(line: bytes) -> dict[str, Any] | None:
+    """One status line as a dict, or None when it is not a whole entry."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(entry, dict) and isinstance(entry.get("run_id"), str):
+        return entry
+    return None
+
+
+def _messages(source: pa.NativeFile) -> Iterator[pa.ipc.Message]:
+    """The messages of an IPC stream up to its end marker or a torn tail."""
+    while True:
+        try:
+            yield pa.ipc.read_message(source)
+        except (EOFError, OSError, pa.ArrowInvalid):
+            return

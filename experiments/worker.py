@@ -1,0 +1,138 @@
+"""The work of one run, done in a worker process: validate, simulate, pack the tables.
+
+A worker may be a ``ProcessPoolExecutor`` child or a Dask worker on another machine, so it
+takes one picklable :class:`RunSpec`, touches no file and returns one picklable
+:class:`RunOutput`: the run's tables as compact Arrow IPC bytes plus a small status. The single
+writer in the parent (``experiments.storage``) stores them (DESIGN.md, "The house").
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from experiments.storage import TABLES
+from simulation import simulate
+from simulation.outputs import RunResult
+from simulation.params import Params
+from simulation.seeds import parse_seed
+
+ROW_ORDER: dict[str, tuple[str, ...]] = {
+    "runs": (),
+    "timeseries": ("week",),
+    "agents": ("week", "agent_id"),
+    "survey": ("agent_id",),
+}
+"""How rows are sorted within a run, so stored tables never depend on the model's row order."""
+
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a worker needs to make one run, and nothing more.
+
+    ``seed`` is the replicate's 128-bit seed as a decimal string (``replicate_seeds``): the
+    same for replicate ``i`` of every scenario (common random numbers). ``params`` is
+    ``Params.model_dump()`` of the resolved scenario, a plain dict so the spec pickles cheaply.
+    """
+
+    run_id: str
+    scenario: str
+    replicate: int
+    seed: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What a worker sends back: the status of one run and, if it finished, its tables.
+
+    ``tables`` maps each name of :data:`TABLES` to an Arrow IPC stream (zstd-compressed, rows
+    sorted as :data:`ROW_ORDER` says); it is empty when the run failed, and ``error`` then
+    holds the traceback.
+    """
+
+    run_id: str
+    ok: bool
+    seconds: float
+    tables: dict[str, bytes] = field(default_factory=dict)
+    error: str = ""
+
+
+def execute(spec: RunSpec) -> RunOutput:
+    """Make one run. An ordinary exception becomes a failed output so the job goes on;
+    ``KeyboardInterrupt`` and other ``BaseException``\\ s propagate: stopping is not failing."""
+    start = time.perf_counter()
+    try:
+        params = Params(**spec.params)
+        result = simulate(params, parse_seed(spec.seed))
+        tables = pack(spec, params, result)
+    except Exception:
+        return RunOutput(
+            spec.run_id, False, time.perf_counter() - start, error=traceback.format_exc()
+        )
+    return RunOutput(spec.run_id, True, time.perf_counter() - start, tables)
+
+
+def pack(spec: RunSpec, params: Params, result: RunResult) -> dict[str, bytes]:
+    """The run's four tables as Arrow IPC bytes, each with the key columns in front."""
+    frames = {
+        "timeseries": result.timeseries,
+        "agents": result.agents,
+        "survey": result.survey,
+    }
+    tables = {"runs": _runs_row(spec, params, result.summary)}
+    for name, frame in frames.items():
+        table = _plain(pa.Table.from_pandas(frame, preserve_index=False))
+        tables[name] = _with_keys(spec, table, ROW_ORDER[name])
+    return {name: _to_ipc(tables[name]) for name in TABLES}
+
+
+def _runs_row(spec: RunSpec, params: Params, summary: dict[str, float]) -> pa.Table:
+    """The run's row of ``runs.parquet``: seed, every parameter, then every summary value."""
+    values = params.model_dump()
+    clash = sorted(set(values) & set(summary))
+    if clash:
+        raise ValueError(f"summary keys {clash} clash with parameter names")
+    row: dict[str, list[Any]] = {"seed": [spec.seed]}
+    row.update({name: [value] for name, value in values.items()})
+    row.update({name: [float(value)] for name, value in summary.items()})
+    return _with_keys(spec, pa.table(row), ())
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Drop pandas metadata and decode categoricals: per-run dictionaries and metadata would
+    make the schemas of runs differ, and ``experiments.load`` restores categories itself."""
+    columns = [
+        pc.cast(column, column.type.value_type) if pa.types.is_dictionary(column.type) else column
+        for column in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
+def _with_keys(spec: RunSpec, table: pa.Table, order: tuple[str, ...]) -> pa.Table:
+    """Prefix the key columns and sort the rows, as one record batch."""
+    rows = table.num_rows
+    keys = {
+        "run_id": pa.array([spec.run_id] * rows, pa.string()),
+        "scenario": pa.array([spec.scenario] * rows, pa.string()),
+        "replicate": pa.array([spec.replicate] * rows, pa.int64()),
+    }
+    keyed = pa.table({**keys, **{name: table[name] for name in table.column_names}})
+    if order and rows:
+        keyed = keyed.sort_by([(column, "ascending") for column in order])
+    return keyed.combine_chunks()
+
+
+def _to_ipc(table: pa.Table) -> bytes:
+    """A compact Arrow IPC stream: one schema message and at most one record batch."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=_IPC_OPTIONS) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()

@@ -1,0 +1,183 @@
+"""write_report on synthetic results tables: files appear, numbers land, thin inputs survive."""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import experiments
+from experiments.report import write_report
+from simulation.outputs import METRICS, SURVEY_QUESTIONS
+
+# Scenario -> (end wellbeing effect, weekly cost effect after week 26, weekly cost effect before).
+EFFECTS = {"traditional": (0.0, 0.0, 0.0), "timebank": (0.05, -3000.0, 1000.0),
+           "tokenistic": (0.0, 300.0, 300.0)}  # fmt: skip
+
+
+def make_results(effects: dict = EFFECTS, replicates: int = 10, weeks: int = 104,
+                 n_users: int = 200, n_neighbours: int = 100, snapshot_every: int = 13,
+                 seed: int = 1) -> SimpleNamespace:  # fmt: skip
+    """Results-like tables with known effects. Replicate i shares its noise across scenarios
+    (common random numbers); users with more need gain more from an effect."""
+    rng = np.random.default_rng(seed)
+    week, n = np.arange(weeks + 1), n_users + n_neighbours
+    kinds = np.array(["user"] * n_users + ["neighbour"] * n_neighbours)
+    rep_effect, need = rng.normal(0, 0.02, replicates), rng.uniform(0, 1, (replicates, n))
+    parts: dict[str, list[pd.DataFrame]] = {"runs": [], "timeseries": [], "agents": [],
+                                            "survey": []}  # fmt: skip
+    for s_i, (name, (wb, late, early)) in enumerate(effects.items()):
+        for r in range(replicates):
+            key = {"run_id": f"{name}-r{r}", "scenario": name, "replicate": r}
+            m = {k: rng.normal(1.0, 0.01, len(week)) for k in METRICS}
+            ramp, noise = np.minimum(1, week / 26), rng.normal(0, 0.002, (2, len(week)))
+            m["wellbeing_mean"] = 0.6 + rep_effect[r] + wb * ramp + noise[0]
+            m["wemwbs_mean"] = 14 + 56 * m["wellbeing_mean"]
+            m["dependence"] = 0.3 - wb * ramp + noise[1]
+            cost = 50_000 + np.where(week <= 26, early, late) + rng.normal(0, 50, len(week))
+            m["cost_week"], m["cost_cumulative"] = cost, np.cumsum(np.r_[0, cost[1:]])
+            parts["timeseries"].append(pd.DataFrame({**key, "week": week, **m}))
+            parts["runs"].append(pd.DataFrame([{**key, "seed": str(1000 + r), "weeks": weeks,
+                "price_year": 2024, "cost_basis": "activity", "discount_rate": 0.0,
+                "n_users": n_users, "survey_week": 52}]))  # fmt: skip
+            for w in range(0, weeks + 1, snapshot_every) if snapshot_every else []:
+                wbi = 0.6 - 0.2 * need[r] + (wb * (1 + need[r]) if w else 0)
+                parts["agents"].append(pd.DataFrame({**key, "week": w, "agent_id": np.arange(n),
+                    "agent_type": kinds, "need": need[r], "baseline_need": need[r],
+                    "wellbeing": wbi + rng.normal(0, 0.01, n), "agency": 1 - need[r]}))  # fmt: skip
+            if weeks >= 52:
+                yes = {q: rng.random(n) < 0.2 + 0.3 * (s_i == 1) for q in SURVEY_QUESTIONS}
+                parts["survey"].append(pd.DataFrame({**key, "agent_id": np.arange(n),
+                    "agent_type": kinds, "participant": rng.random(n) < 0.5, **yes}))  # fmt: skip
+    tables = {}
+    for table, frames in parts.items():
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if frames:
+            df["scenario"] = df["scenario"].astype(pd.CategoricalDtype(list(effects)))
+        if "agent_type" in df:
+            df["agent_type"] = df["agent_type"].astype("category")
+        tables[table] = df
+    job = {"baseline": "traditional", "replicates": replicates, "weeks": weeks, "seed": 0,
+           "scenarios": {s: {} for s in effects}}  # fmt: skip
+    return SimpleNamespace(**tables, manifest={"job": job})
+
+
+def paragraph(text: str, start: str) -> str:
+    """The Markdown paragraph that starts with ``start``, on one line."""
+    return next(p for p in text.split("\n\n") if p.startswith(start)).replace("\n", " ")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("report")
+    path = write_report(make_results(), out)
+    return out, path.read_text()
+
+
+def test_writes_report_and_figures(built: tuple[Path, str]) -> None:
+    out, text = built
+    assert (out / "report.md").is_file()
+    pngs = {p.name for p in (out / "figures").glob("*.png")}
+    assert {
+        "timeseries.png",
+        "cumulative_cost.png",
+        "end_distributions.png",
+        "forest.png",
+        "subgroups_baseline_need.png",
+    } <= pngs
+    for link in re.findall(r"\]\((figures/[^)]+)\)", text):
+        assert (out / link).is_file(), link
+    assert (out / "report_over_time.csv").is_file()
+
+
+def test_headline_recovers_known_effect(built: tuple[Path, str]) -> None:
+    _, text = built
+    para = paragraph(text, "**timebank.**")
+    gain = float(re.search(r"raised end wellbeing by ([\d.]+)", para).group(1))
+    assert gain == pytest.approx(0.05 * 56, abs=0.1)
+    assert "a gain larger than the minimal important difference" in para
+    assert "break-even: week 35" in para  # +1000/week for 26 weeks, then -3000/week
+    assert "dominant" in para
+    token = paragraph(text, "**tokenistic.**")
+    assert "no gain" in token and "not within horizon" in token
+
+
+def test_report_states_tests_survey_subgroups_caveats(built: tuple[Path, str]) -> None:
+    _, text = built
+    assert "8 two-sided Wilcoxon signed-rank tests" in text  # 4 headline metrics x 2
+    assert "## Survey at week 52" in text and "same people under traditional" in text
+    assert "### By baseline_need at week 0" in text and "### By agency at week 0" in text
+    assert "2024 prices" in text and "cost basis activity" in text
+    for name in ("wellbeing_mean (0-1)", "cost_cumulative (GBP)"):
+        assert name in text
+
+
+def test_survey_counts_in_report(built: tuple[Path, str]) -> None:
+    _, text = built
+    assert "For reference, the Spice evaluation" in text
+    rows = [r for r in text.splitlines() if r.startswith("| timebank | participants |")]
+    assert len(rows) == 1
+    n = int(rows[0].split("|")[3].replace(",", ""))
+    assert 0.4 * 3000 < n < 0.6 * 3000  # half of 300 people x 10 replicates
+
+
+def test_subgroups_show_who_gains(built: tuple[Path, str]) -> None:
+    """Planted: the gain grows with need (0.05 x (1 + need)): Q1 ~ 3.2, Q4 ~ 5.2 points."""
+    _, text = built
+    section = text[text.index("### By baseline_need") :]
+    cells = next(r for r in section.splitlines() if r.startswith("| timebank |")).split("|")[2:6]
+    gains = [float(c.split()[0]) for c in cells]
+    assert gains == sorted(gains) and 2.8 < gains[0] < 3.6 and 4.8 < gains[3] < 5.6
+
+
+def test_report_code_needs_no_model() -> None:
+    """A report must be rebuildable without the model: only simulation.outputs is imported."""
+    for name in ("report", "stats", "figures"):
+        tree = ast.parse((Path(__file__).parents[1] / "experiments" / f"{name}.py").read_text())
+        mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        mods |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert {m for m in mods if m and m.startswith("simulation")} <= {"simulation.outputs"}
+
+
+def test_one_replicate_does_not_crash(tmp_path: Path) -> None:
+    res = make_results(replicates=1, weeks=60, n_users=30, n_neighbours=10)
+    text = write_report(res, tmp_path).read_text()
+    assert (tmp_path / "figures" / "forest.png").is_file()
+    assert "no 95% CI" in text and "0 two-sided Wilcoxon" in text and "cannot say" in text
+    assert "With one pair there is no test" in text and ": no CIs and no tests" in text
+    assert "## Survey at week 52" in text and "## Subgroups" in text and "under a year" not in text
+
+
+def test_baseline_only_short_and_without_agents_or_survey(tmp_path: Path) -> None:
+    res = make_results({"traditional": (0, 0, 0)}, replicates=2, weeks=5, snapshot_every=0,
+                       n_users=20, n_neighbours=5)  # fmt: skip
+    assert res.survey.empty and res.agents.empty
+    text = write_report(res, tmp_path).read_text()
+    assert "Only the baseline ran" in text and "forest.png" not in text
+    assert (tmp_path / "figures" / "timeseries.png").is_file()
+    assert "## Survey" not in text and "## Subgroups" not in text and "windows overlap" in text
+
+
+def test_report_from_a_real_results_folder(reference: Path, tmp_path: Path) -> None:
+    """The tables experiments.load gives (real dtypes, professionals among the agents, a
+    week-13 survey) build a whole report: schema drift between model and report shows here."""
+    text = write_report(experiments.load(reference), tmp_path).read_text()
+    assert "**timebank.** Against traditional" in text and "## Survey at week 24" in text
+    assert "### By baseline_need at week 0" in text and "smallest attainable p is 0.25" in text
+    assert "under a year" in text and "windows overlap" not in text
+
+
+@pytest.mark.slow
+def test_full_size_builds_in_seconds(tmp_path: Path) -> None:
+    """9 scenarios x 10 replicates x 105 weeks with agents and survey: the compare budget."""
+    effects = {f"s{i}": (0.01 * i, -100.0 * i, 50.0 * i) for i in range(1, 9)}
+    res = make_results({"traditional": (0, 0, 0), **effects}, n_users=1000, n_neighbours=600)
+    start = time.perf_counter()
+    write_report(res, tmp_path)
+    assert time.perf_counter() - start < 30

@@ -40,11 +40,14 @@ def consult(
     pros: Professionals,
     params: Params,
     sharing: np.ndarray,
+    week: int,
     behaviour: np.random.Generator,
 ) -> float:
-    """Consult a share of users; return staff hours, reserved from next week's capacity."""
+    """Consult a share of users (by professionals in post); return staff hours, reserved
+    from next week's capacity."""
     chance = params.involvement * params.consult_rate
-    consulted = behaviour.random(len(users.need)) < chance
+    staffed = pros.in_post(week)[users.professional]
+    consulted = (behaviour.random(len(users.need)) < chance) & staffed
     tokenism = consulted & (sharing < params.s_neutral)
     users.trust = np.where(tokenism, users.trust * (1.0 - params.tokenism_trust_loss), users.trust)
     hours = consulted * params.consult_hours

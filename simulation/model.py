@@ -177,7 +177,7 @@ class CoProductionModel(mesa.Model):
         if forum_week:
             hold_forum(users, comm, self.ties, p, behaviour)
         if power.consults or forum_week:
-            consult_hours = consult(users, pros, p, care.sharing, behaviour)
+            consult_hours = consult(users, pros, p, care.sharing, week, behaviour)
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs

@@ -74,12 +74,13 @@ AGENT_COLUMNS: dict[str, tuple[str, str]] = {
     "hours_received": ("hours", "Community hours received since week 0"),
 }
 
-# The week-52 survey (MODEL.md section 5): per person, did each outcome improve?
+# The survey at ``survey_week`` (52 by default; MODEL.md section 5): did each outcome improve?
 SURVEY_QUESTIONS: dict[str, str] = {
     "better_quality_of_life": "Wellbeing rose by at least 3 WEMWBS points since week 0",
     "feel_healthier": "Need fell since week 0",
-    "less_social_care": "Professional hours in weeks 41-52 below weeks 1-12",
-    "fewer_doctor_visits": "GP contacts plus crises in weeks 41-52 below weeks 1-12",
+    "less_social_care": "Professional hours in the 12 weeks up to the survey week below weeks 1-12",
+    "fewer_doctor_visits": "GP contacts plus crises in the 12 weeks up to the survey week "
+    "below weeks 1-12",
 }
 
 

@@ -25,9 +25,7 @@ def update_workforce(
     """Pressure, burnout, leaving and recruitment; returns (leavers, recruits) this week."""
     in_post = pros.in_post(week)
     recruits = in_post & (pros.vacant_until == week)
-    if recruits.any():
-        pros.burnout[recruits] = 0.0
-        pros.vacant_until[recruits] = FILLED
+    pros.vacant_until[recruits] = FILLED
     load = np.divide(demand, capacity, out=np.zeros_like(demand), where=capacity > 0)
     pros.pressure = np.where(in_post, np.clip(load - 1.0, 0.0, 1.0), 0.0)
     rising = pros.burnout + params.burnout_rise * pros.pressure * (1.0 - pros.burnout)
@@ -42,6 +40,7 @@ def update_workforce(
     # Empty for weeks week+1 .. week+vacancy_weeks; filled again the week after.
     pros.vacant_until[leaves] = week + params.vacancy_weeks + 1
     pros.pressure[leaves] = 0.0
+    pros.burnout[leaves] = 0.0  # the successor starts fresh
     if leaves.any():
         mean, concentration = params.sharing_mean, params.sharing_concentration
         pros.willingness[leaves] = beta(behaviour, mean, concentration, int(leaves.sum()))

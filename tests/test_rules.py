@@ -106,15 +106,19 @@ def test_informal_help_under_direct_gives_less_to_who_has_not_helped_back():
     assert flow.sum() == pytest.approx(2.0)
 
 
-def test_credit_limit_stops_free_riders_draining_the_bank():
-    model = CoProductionModel(
-        Params(
-            n_users=20, n_neighbours=0, n_professionals=1, warmup_weeks=0, reciprocity="timebank"
-        ),
-        seed=2,
+def bank_of_twenty() -> CoProductionModel:
+    """Twenty users, all time-bank members, no neighbours."""
+    params = Params(
+        n_users=20, n_neighbours=0, n_professionals=1, warmup_weeks=0, reciprocity="timebank"
     )
+    model = CoProductionModel(params, seed=2)
+    model.community.member[:] = True
+    return model
+
+
+def test_credit_limit_stops_free_riders_draining_the_bank():
+    model = bank_of_twenty()
     comm = model.community
-    comm.member[:] = True
     comm.free_rider[:] = False
     comm.free_rider[0] = True
     comm.credits[:] = 0.0
@@ -127,14 +131,8 @@ def test_credit_limit_stops_free_riders_draining_the_bank():
 
 
 def test_drained_bank_lowers_fill_and_with_it_givers_recognition():
-    model = CoProductionModel(
-        Params(
-            n_users=20, n_neighbours=0, n_professionals=1, warmup_weeks=0, reciprocity="timebank"
-        ),
-        seed=2,
-    )
+    model = bank_of_twenty()
     comm = model.community
-    comm.member[:] = True
     comm.credits[:] = 10.0
     bank_exchange(comm, model.ledger, model.params, 0, np.full(20, 0.1), np.full(20, 5.0))
     assert model.ledger.bank_fill < 1.0

@@ -4,7 +4,7 @@ Reads only the tables it is given plus the metric documentation in ``simulation/
 so a report can be rebuilt years later without the model. Statistics live in
 :mod:`experiments.stats`, pictures in :mod:`experiments.figures`; this file decides what a
 reader sees first (plain-words headlines, then the tables behind them). The prose is kept in
-templates below so that the words can be read and reviewed in one place.
+:mod:`experiments.report_text`.
 """
 
 from __future__ import annotations
@@ -19,100 +19,23 @@ import pandas as pd
 
 from experiments import figures
 from experiments import stats as st
+from experiments.report_text import (
+    CAVEATS,
+    HEADLINE,
+    INTRO,
+    LONG,
+    MID_AND_COST,
+    OVERLAP,
+    SHORT,
+    SUBGROUPS,
+    SURVEY,
+    TESTS,
+)
 from simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 # The metrics of the early-window table (MODEL.md section 7, fact 2: dearer early).
 EARLY_METRICS = ["cost_week", "professional_hours", "wellbeing_mean", "agency_mean", "dependence"]
 W, POINTS = st.WEMWBS_PER_UNIT, "{} WEMWBS points"
-
-INTRO = """# Comparison report: {scenarios}
-
-Baseline **{baseline}**; {reps} replicates per scenario; {weeks} weeks; job seed {seed}.
-Replicate i of every scenario has the same people and network (common random numbers), so every
-comparison is paired by replicate: the mean within-replicate difference, its 95% t-CI and
-Cohen's d_z (mean difference / SD of differences). "End" is the mean of each run's last {end}
-weeks (cumulative cost: its last week); "early" is weeks {early}.
-
-## Headlines"""
-HEADLINE = (
-    "**{s}.** Against {baseline}, {s} {wellbeing}, d_z {dz}: {wb_verdict}. It {dependence}: "
-    "{dep_verdict}. It {cost} over {weeks} weeks; break-even: {break_even}; cost per WEMWBS "
-    "point: {per_point}. The wellbeing of the worst-off tenth (10th percentile) {p10}."
-)
-TESTS = """## Headline tests at the end
-
-{n} two-sided Wilcoxon signed-rank tests ({k} headline metrics x {m} scenario(s)); no other
-metric is tested. Holm's correction is applied within each scenario's headline metrics, not
-across scenarios. {p_min} Identical arms get p = 1.
-
-| scenario | metric | paired difference (95% CI) | d_z | p | Holm p |
-| --- | --- | --- | --- | --- | --- |
-{rows}
-
-![paired differences](figures/forest.png)"""
-MID_AND_COST = """## Minimal important differences (MODEL.md section 7)
-
-"No gain" means the upper bound of the 95% CI of the paired gain is below the minimal important
-difference (MID: 1 WEMWBS point = 0.018 wellbeing; 0.02 dependence); a non-significant test is
-never read as no gain.
-
-| scenario | wellbeing gain, WEMWBS points | verdict | dependence reduction | verdict |
-| --- | --- | --- | --- | --- |
-{mid}
-
-## Cost
-
-Paired difference in cumulative cost at week {weeks} (GBP {unit}); break-even: the first week
-from which the mean cumulative cost stays below {baseline}'s; cost per WEMWBS point gained at
-the end ("dominant": cheaper and better).
-
-| scenario | cost difference (95% CI) | break-even | WEMWBS gain (95% CI) | cost per point |
-| --- | --- | --- | --- | --- |
-{cost}
-
-![cumulative cost](figures/cumulative_cost.png)"""
-SURVEY = """## Survey at week {week}
-
-Participants are people who gave or received community hours (under a time bank, its members),
-as in the Spice evaluation of the Cardiff time bank. Shares are pooled over replicates, so n
-counts people x replicates. "Same people under {baseline}" are the same participants (same
-replicate and agent_id) in the {baseline} run: how many would have "improved" anyway
-(regression to the mean), which a real evaluation cannot see. Questions: {questions}.
-
-| scenario | group | n | {header} |
-| --- | --- | --- | {rules} |
-{rows}
-
-For reference, the Spice evaluation reported 71% better quality of life, 50% healthier, 22%
-less social care, 20% fewer doctor visits (a calibration target, MODEL.md section 7)."""
-SUBGROUPS = """## Subgroups: end wellbeing by quartile at week 0
-
-Users are split into quartiles within each run at week 0 (the same people in every scenario of
-a replicate); "end" is each run's last snapshot week. The {baseline} row is its mean wellbeing
-(0-1); other rows are the paired difference from {baseline} in WEMWBS points (95% CI). The
-figures show whole distributions of individuals, the worst-off included."""
-CAVEATS = """## Caveats
-
-- {horizon}
-- Costs are GBP at {price_year} prices, from the NHS and social care perspective (professional
-  hours, A&E and admissions, GP contacts, time-bank brokerage, recruitment; community members'
-  time is unpaid and not costed); cost basis {cost_basis}; discount rate {discount_rate} a year
-  (HM Treasury Green Book: 0.035). Cost per WEMWBS point divides the whole horizon's cost by the
-  wellbeing difference at the end: a point held at the end, not point-years, and not a QALY.
-- {reps} replicate(s) per scenario{no_ci}; {n_tests} hypothesis tests in all. CIs describe
-  simulation noise for this population and these parameters, not uncertainty about them.
-- Parameter defaults are mostly assumptions (MODEL.md section 6); the results are sensitive to
-  plan_rate, plan_time_factor, unreciprocated_share, professional hours and recognition_none.
-  A sensitivity analysis, not this report, says how robust they are."""
-SHORT = (
-    "**The horizon is {weeks} weeks, under a year: this misleads.** Co-production's effects "
-    "build up while cuts bite fast (MODEL.md section 8).{overlap}"
-)
-LONG = (
-    "The horizon is {weeks} weeks; co-production's effects build up while cuts bite fast "
-    "(MODEL.md section 8), so another horizon may tell another story."
-)
-OVERLAP = " The early and end windows overlap."
 
 
 class ResultsLike(Protocol):

@@ -26,6 +26,9 @@ from simulation.page_controls import (
 )
 from simulation.page_figures import RUN_COLOURS, LineChart, NetworkPicture
 from simulation.page_model import Arm, PageModel, PageSettings, history
+from simulation.page_server import serve
+
+__all__ = ["Page", "page", "serve"]  # serve: also importable from page_server, without solara
 
 LEGEND = (
     "&#9679; service user, wellbeing "

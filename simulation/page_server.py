@@ -8,10 +8,13 @@ must in many classrooms (DESIGN.md: without it the page stays blank).
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from simulation.errors import CoprodError
 
 APP = Path(__file__).with_name("app.py")
 DEFAULT_PORT = 8765  # solara's own default
@@ -57,8 +60,15 @@ def serve(port: int | None = None, open_browser: bool = False) -> int:
 
     Without ``port``, solara's default 8765 if it is free, else any free port. The page
     listens on this computer only; the address to open is printed."""
+    if importlib.util.find_spec("solara") is None:
+        raise CoprodError(
+            'the teaching page needs the viz extra: pip install "coprod[viz]" (from a '
+            'checkout: pip install ".[viz]")'
+        )
     if port is None:
         port = DEFAULT_PORT if port_is_free(DEFAULT_PORT) else free_port()
+    elif not port_is_free(port):
+        raise CoprodError(f"port {port} is in use on {HOST}: choose another with --port")
     print(f"coprod page: open http://{HOST}:{port} (Ctrl-C to stop)", flush=True)
     process = subprocess.Popen(command(port, open_browser))
     try:

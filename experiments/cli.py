@@ -15,8 +15,13 @@ import sys
 import textwrap
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulation.errors import CoprodError
+
+if TYPE_CHECKING:
+    from experiments.runner import JobOutcome
+    from experiments.worker import RunSpec
 
 BASELINE = "traditional"
 HEADLINE = (
@@ -91,6 +96,17 @@ def parser() -> argparse.ArgumentParser:
     add_job_options(compare)
     compare.set_defaults(command=cmd_compare)
 
+    sweep = sub.add_parser(
+        "sweep",
+        help="sweep parameters over a design (an experiment file)",
+        description="Run an experiment file's scenarios at every design point x replicates, "
+        "store the results and write sweep.md with figures. The file format is in the README "
+        "(Sweeps) and in experiments/examples/.",
+    )
+    sweep.add_argument("experiment", type=Path, metavar="EXPERIMENT.toml")
+    add_job_options(sweep)
+    sweep.set_defaults(command=cmd_sweep)
+
     run = sub.add_parser("run", help="one run of one scenario, summarised on the terminal")
     run.add_argument("scenario", metavar="SCENARIO", help="shipped name or .toml path")
     add_run_options(run)
@@ -141,7 +157,23 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
 def add_job_options(command: argparse.ArgumentParser) -> None:
     """Options of jobs that write a results folder."""
     command.add_argument(
-        "--workers", type=positive, default=None, help="worker processes (default: all cores)"
+        "--workers",
+        type=positive,
+        default=None,
+        help="worker processes (default: all cores; with --scheduler, the cluster's)",
+    )
+    command.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default=None,
+        help="local: a process pool on this machine (default); dask: a Dask cluster",
+    )
+    command.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (implies --engine dask; default: "
+        "a local Dask cluster)",
     )
     command.add_argument(
         "--out",
@@ -188,7 +220,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run the comparison job, then write and summarise its report."""
     from experiments.report import write_report
     from experiments.results import load
-    from experiments.runner import default_executor, plan_runs, run_job
+    from experiments.runner import plan_runs
     from simulation.scenario import shipped_scenarios
 
     names = args.scenarios or list(shipped_scenarios())
@@ -208,29 +240,63 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "scenarios": {name: s.params.model_dump() for name, s in scenarios.items()},
         "scenario_files": {name: str(s.path) for name, s in scenarios.items()},
         "command": shlex.join(sys.argv),
-        "workers": args.workers,
     }
     specs = plan_runs({name: s.params for name, s in scenarios.items()}, args.replicates, args.seed)
-    executor = default_executor(args.workers) if args.workers != 1 else None
-    try:
-        outcome = run_job(
-            specs, out, job=job, executor=executor, resume=args.resume, progress=not args.quiet
-        )
-    finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+    outcome = execute_job(args, specs, out, job)
     results = load(out)
     report = write_report(results, out)
     print(summary_table(results.runs, baseline))
     print(f"\n{outcome.done} runs in {outcome.seconds:.1f} s; results in {out}/, report {report}")
-    if outcome.failed:
-        print(
-            f"{len(outcome.failed)} runs failed (see {out}/status.jsonl); rerun with --resume "
-            "to retry them",
-            file=sys.stderr,
+    return failures(outcome)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run an experiment file's sweep, then write sweep.md and its figures."""
+    from experiments.experiment import load_experiment
+    from experiments.results import load
+    from experiments.sweep_report import write_sweep_report
+
+    experiment = load_experiment(args.experiment)
+    out = args.out or Path("results") / f"sweep-{experiment.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    args.resume_hint = resume_command(out)
+    job = {**experiment.job(), "command": shlex.join(sys.argv)}
+    specs = experiment.specs()
+    outcome = execute_job(args, specs, out, job)
+    page = write_sweep_report(load(out), out)
+    print(f"{outcome.done} runs in {outcome.seconds:.1f} s; results in {out}/, summary {page}")
+    return failures(outcome)
+
+
+def execute_job(args: argparse.Namespace, specs: list[RunSpec], out: Path, job: dict) -> JobOutcome:
+    """Run a job's specs on the engine the options ask for; the options go in the manifest
+    (they are ignored by --resume: they change where runs execute, never their results)."""
+    from experiments.engines import executor_for, window_for
+    from experiments.runner import run_job
+
+    engine = args.engine or ("dask" if args.scheduler else "local")
+    job = {**job, "workers": args.workers, "engine": engine, "scheduler": args.scheduler}
+    with executor_for(engine, args.workers, args.scheduler) as executor:
+        return run_job(
+            specs,
+            out,
+            job=job,
+            executor=executor,
+            resume=args.resume,
+            progress=not args.quiet,
+            window=window_for(executor),
         )
-        return 1
-    return 0
+
+
+def failures(outcome: JobOutcome) -> int:
+    """Exit status 1 and a pointer to the errors when runs failed, else 0."""
+    if not outcome.failed:
+        return 0
+    print(
+        f"{len(outcome.failed)} runs failed (see {outcome.out_dir}/status.jsonl); rerun with "
+        "--resume to retry them",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def resume_command(out: Path) -> str:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from experiments.storage import (
     DATA_DICTIONARY,
+    KEY_TYPES,
     MANIFEST,
     PART_NAME,
     STATUS,
@@ -29,11 +30,14 @@ from experiments.storage import (
     ResultsFolderError,
 )
 
-_ROW_GROUP_ROWS = 256 * 1024  # rows buffered per Parquet row group: bounds consolidation memory
-_COMPACT_EVERY = 256  # runs: many one-row tables cost far more memory than one table of them
+# Values (rows x columns) buffered per Parquet row group: bounds consolidation memory (2 MB
+# of float64, a few times that in flight) whatever the width of the table and the size of the job.
+_ROW_GROUP_CELLS = 256 * 1024
+_COMPACT_EVERY = 64  # runs: many small tables cost far more memory than one table of them
 
 ROWS: dict[str, str] = {
-    "runs": "one row per finished run, in job order (scenario order, then replicate)",
+    "runs": "one row per finished run, in job order (a comparison: scenario, then replicate; "
+    "a sweep: design point, then scenario, then replicate)",
     "timeseries": "one row per run and week 0..weeks (week 0: the state when the policy starts)",
     "agents": "one row per person and snapshot week (every `snapshot_every` weeks)",
     "survey": "one row per user and neighbour of a run, answered at `survey_week` (empty when "
@@ -41,12 +45,21 @@ ROWS: dict[str, str] = {
 }
 
 KEYS: dict[str, tuple[str, str]] = {
-    "run_id": ("-", "Run id, `<scenario>-r<replicate>`; unique in the job"),
+    "run_id": (
+        "-",
+        "Run id, `<scenario>-r<replicate>` (a sweep: `<scenario>-p<point>-r<replicate>`); "
+        "unique in the job",
+    ),
     "scenario": ("-", "Scenario name"),
     "replicate": (
         "-",
         "Replicate number from 0; replicate i of every scenario shares a seed "
         "(common random numbers), so runs pair by it",
+    ),
+    "point": (
+        "-",
+        "Design point of a sweep from 0 (0 in a comparison): runs of one point share the "
+        "varied parameters' values, which are columns of runs.parquet",
     ),
     "seed": (
         "-",
@@ -69,9 +82,11 @@ class Results:
     """A finished job's tables, as :func:`load` gives them.
 
     Dtypes: ``run_id`` and ``seed`` pandas ``string``; ``scenario`` a Categorical whose
-    categories are the job's scenarios in job order; ``replicate``, ``week`` and ``agent_id``
-    int64; ``agent_type`` a Categorical (categories sorted); model columns as stored (see the
-    folder's DATA.md). ``manifest`` is ``manifest.json``: the job, every run's seed, timing.
+    categories are the job's scenarios in job order; ``replicate``, ``point`` (design point
+    of a sweep, 0 otherwise), ``week`` and ``agent_id`` int64; ``agent_type`` a Categorical
+    (categories sorted); model columns as stored (see the folder's DATA.md). In a sweep the
+    varied parameters are ordinary parameter columns of ``runs``. ``manifest`` is
+    ``manifest.json``: the job, every run's seed, timing.
     """
 
     path: Path
@@ -109,7 +124,7 @@ def _read(path: Path, scenarios: list[str]) -> pd.DataFrame:
     for column in ("run_id", "seed"):
         if column in frame:
             frame[column] = frame[column].astype("string")
-    for column in ("replicate", "week", "agent_id"):
+    for column in ("replicate", "point", "week", "agent_id"):
         if column in frame:
             frame[column] = frame[column].astype("int64")
     if "scenario" in frame:
@@ -144,24 +159,25 @@ def _consolidate_table(
             f"({error}); rerun the job into a new --out"
         ) from error
     schemas = [reader.schema(part) for part in dict.fromkeys(p for _, (p, _) in located)]
-    keys = pa.schema(
-        [("run_id", pa.string()), ("scenario", pa.string()), ("replicate", pa.int64())]
-    )
+    keys = pa.schema(list(KEY_TYPES.items()))
     schema = pa.unify_schemas(schemas or [keys], promote_options="permissive")
     target = folder.table(name)
     tmp = target.with_name(target.name + ".tmp")
-    buffered: list[pa.Table] = []
+    compacted: list[pa.Table] = []  # runs read so far, _COMPACT_EVERY per table
+    fresh: list[pa.Table] = []  # runs read since the last compaction
     rows = 0
+    group_rows = max(1024, _ROW_GROUP_CELLS // len(schema))
     with pq.ParquetWriter(tmp, schema, compression="zstd") as out:
         for run_id, (part, offset) in located:
             if offset is not None:
-                buffered.append(_conform(reader.table(part, offset, run_id), schema))
-                rows += buffered[-1].num_rows
-                if len(buffered) >= _COMPACT_EVERY:
-                    buffered = [pa.concat_tables(buffered).combine_chunks()]
-            if buffered and (rows >= _ROW_GROUP_ROWS or run_id == located[-1][0]):
-                out.write_table(pa.concat_tables(buffered), row_group_size=_ROW_GROUP_ROWS)
-                buffered, rows = [], 0
+                fresh.append(_conform(reader.table(part, offset, run_id), schema))
+                rows += fresh[-1].num_rows
+                if len(fresh) >= _COMPACT_EVERY:
+                    compacted.append(pa.concat_tables(fresh).combine_chunks())
+                    fresh = []
+            if (compacted or fresh) and (rows >= group_rows or run_id == located[-1][0]):
+                out.write_table(pa.concat_tables([*compacted, *fresh]), row_group_size=group_rows)
+                compacted, fresh, rows = [], [], 0
     os.replace(tmp, target)
     return schema
 
@@ -182,11 +198,15 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 class _PartReader:
-    """Random access to logged batches of the stream parts, through memory maps."""
+    """Random access to logged batches of the stream parts.
+
+    Plain file reads, not memory maps: the batches are compressed, so a map saves no copy,
+    and every mapped page read would count in the parent's resident memory until the end.
+    """
 
     def __init__(self, parts: Path) -> None:
         self._parts = parts
-        self._open: dict[str, tuple[pa.MemoryMappedFile, pa.Schema]] = {}
+        self._open: dict[str, tuple[pa.OSFile, pa.Schema]] = {}
 
     def __enter__(self) -> _PartReader:
         return self
@@ -195,7 +215,7 @@ class _PartReader:
         for source, _ in self._open.values():
             source.close()
 
-    def _source(self, part: str) -> tuple[pa.MemoryMappedFile, pa.Schema]:
+    def _source(self, part: str) -> tuple[pa.OSFile, pa.Schema]:
         if part not in self._open:
             path = self._parts / part
             if not PART_NAME.match(part) or not path.is_file():
@@ -203,7 +223,7 @@ class _PartReader:
                     f"{path} is logged in {STATUS} but missing: the folder cannot be "
                     "consolidated; rerun the job into a new --out"
                 )
-            source = pa.memory_map(str(path))
+            source = pa.OSFile(str(path))
             self._open[part] = (source, pa.ipc.read_schema(pa.ipc.read_message(source)))
         return self._open[part]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import reprlib
 import signal
 import sys
 import time
@@ -31,7 +32,9 @@ from simulation.errors import CoprodError
 from simulation.params import Params
 from simulation.seeds import replicate_seeds
 
-IGNORED_ON_RESUME = frozenset({"command", "workers", "scheduler", "progress"})
+_SHORT = reprlib.Repr(maxlist=4, maxdict=4, maxstring=60, maxother=60)
+"""Values in a resume refusal: a changed list of 1,000 design points is not printed whole."""
+IGNORED_ON_RESUME = frozenset({"command", "workers", "engine", "scheduler", "progress"})
 """Keys of the ``job`` dict that may change between a job and its ``--resume``."""
 
 
@@ -215,8 +218,11 @@ def _consolidate(
 
 
 def _planned(job: dict[str, Any], specs: list[RunSpec]) -> dict[str, Any]:
-    """The parts of the manifest that define the job, as JSON would give them back."""
-    scenarios = {spec.scenario: spec.params for spec in specs}
+    """The parts of the manifest that define the job, as JSON would give them back.
+
+    The job's own ``scenarios`` when it names them (a sweep's runs of one scenario differ by
+    design point, so its specs cannot say what the scenario itself is), else the specs'."""
+    scenarios = job.get("scenarios") or {spec.scenario: spec.params for spec in specs}
     runs = [
         {"run_id": s.run_id, "scenario": s.scenario, "replicate": s.replicate, "seed": s.seed}
         for s in specs
@@ -250,7 +256,8 @@ def _check_same_job(folder: ResultsFolder, recorded: dict, planned: dict) -> Non
 
 
 def _differences(old: Any, new: Any, path: str) -> list[str]:
-    """Every leaf that differs between two JSON values, as 'path: old in the folder, new now'."""
+    """Every leaf that differs between two JSON values, as 'path: old in the folder, new now'
+    (a sweep's design points are a list: its items are compared one by one)."""
     if isinstance(old, dict) and isinstance(new, dict):
         changes = []
         for key in dict.fromkeys([*old, *new]):
@@ -258,7 +265,16 @@ def _differences(old: Any, new: Any, path: str) -> list[str]:
                 old.get(key, "(absent)"), new.get(key, "(absent)"), f"{path}.{key}"
             )
         return changes
-    return [] if old == new else [f"{path}: {old!r} in the folder, {new!r} now"]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        pairs = enumerate(zip(old, new, strict=True))
+        return [c for i, (a, b) in pairs for c in _differences(a, b, f"{path}[{i}]")]
+    return [] if old == new else [f"{path}: {_brief(old)} in the folder, {_brief(new)} now"]
+
+
+def _brief(value: Any) -> str:
+    """A value for a message: a long list shortened, with its length."""
+    text = _SHORT.repr(value)
+    return f"{text} ({len(value)} items)" if isinstance(value, list) and "..." in text else text
 
 
 def _update_counts(manifest: dict, specs: list[RunSpec], status: dict) -> None:

@@ -162,31 +162,47 @@ def gain_verdict(lo: float, hi: float, mid: float) -> str:
     return "inconclusive: the 95% CI includes both no change and a gain of the MID"
 
 
-def paired_over_time(ts: pd.DataFrame, baseline: str, metric: str) -> pd.DataFrame:
-    """Weekly paired difference (scenario - baseline) of one metric with its 95% t-CI."""
+def paired_over_time(
+    ts: pd.DataFrame, baseline: str, metric: str, by: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Weekly paired difference (scenario - baseline) of one metric with its 95% t-CI.
+
+    ``by`` names columns that split the job further, each group with its own baseline runs:
+    a sweep's design ``point``, whose runs pair with the baseline's at the same point.
+    """
+    keys = [*by, "week", "replicate"]
     wide = ts.assign(scenario=ts["scenario"].astype(str)).pivot_table(
-        index=["week", "replicate"], columns="scenario", values=metric
+        index=keys, columns="scenario", values=metric
     )
     diffs = wide.drop(columns=baseline).sub(wide[baseline], axis=0)
     long = diffs.stack().rename("diff").reset_index()
-    long.columns = ["week", "replicate", "scenario", "diff"]
-    out = ci_table(long, ["scenario", "week"], ["diff"]).drop(columns="metric")
+    long.columns = [*keys, "scenario", "diff"]
+    out = ci_table(long, [*by, "scenario", "week"], ["diff"]).drop(columns="metric")
     return out.rename(columns={"mean": "diff"})
 
 
-def break_even_week(cost_diff: pd.DataFrame, scenario: str) -> int | None:
-    """First week from which the scenario's mean cumulative cost stays below the baseline's.
+def break_even_weeks(cost_diff: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.Series:
+    """First week from which each scenario's mean cumulative cost stays below the baseline's.
 
-    ``cost_diff`` is :func:`paired_over_time` of ``cost_cumulative``. None: not within the
+    ``cost_diff`` is :func:`paired_over_time` of ``cost_cumulative`` (with the same ``by``).
+    One value per ``by`` group and scenario, ``<NA>`` where it does not happen within the
     horizon (still dearer, or not yet stably cheaper, at the last week).
     """
-    d = cost_diff[(cost_diff["scenario"] == scenario) & (cost_diff["week"] >= 1)]
-    d = d.sort_values("week")
-    below = (d["diff"] < 0).to_numpy()
-    if len(d) == 0 or not below[-1]:
-        return None
-    not_below = np.flatnonzero(~below)
-    return int(d["week"].iloc[not_below[-1] + 1 if len(not_below) else 0])
+    keys = [*by, "scenario"]
+    d = cost_diff[cost_diff["week"] >= 1].sort_values([*keys, "week"], ascending=False)
+    # walking back from the last week: still below the baseline in every week since
+    below = (d["diff"] < 0).astype(int).groupby([d[k] for k in keys], observed=True).cummin()
+    first = d[below.astype(bool)].groupby(keys, observed=True)["week"].min()
+    groups = pd.MultiIndex.from_frame(d[keys].drop_duplicates()).sort_values()
+    if len(keys) == 1:
+        groups = groups.get_level_values(0)
+    return first.reindex(groups).astype("Int64").rename("break_even_week")
+
+
+def break_even_week(cost_diff: pd.DataFrame, scenario: str) -> int | None:
+    """:func:`break_even_weeks` of one scenario: the week, or None if it does not happen."""
+    weeks = break_even_weeks(cost_diff[cost_diff["scenario"] == scenario])
+    return None if weeks.empty or pd.isna(weeks.iloc[0]) else int(weeks.iloc[0])
 
 
 def cost_per_point(cost_diff: float, gain: float, lo: float, hi: float) -> tuple[float, str]:

@@ -32,6 +32,13 @@ PARTS = "parts"
 DATA_DICTIONARY = "DATA.md"
 TABLES: tuple[str, ...] = ("runs", "timeseries", "agents", "survey")
 """The tables of every run, in the order they are written and consolidated."""
+KEY_TYPES: dict[str, pa.DataType] = {
+    "run_id": pa.string(),
+    "scenario": pa.string(),
+    "replicate": pa.int64(),
+    "point": pa.int64(),
+}
+"""The columns in front of every table, with their types (also when a table has no rows)."""
 
 PART_NAME = re.compile(r"^[a-z]+-s\d+-p\d+\.arrows$")
 

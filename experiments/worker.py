@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from experiments.storage import TABLES
+from experiments.storage import KEY_TYPES, TABLES
 from simulation import simulate
 from simulation.outputs import RunResult
 from simulation.params import Params
@@ -31,6 +31,7 @@ ROW_ORDER: dict[str, tuple[str, ...]] = {
 """How rows are sorted within a run, so stored tables never depend on the model's row order."""
 
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+_ONE_ROW_IPC_OPTIONS = pa.ipc.IpcWriteOptions()
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class RunSpec:
     ``seed`` is the replicate's 128-bit seed as a decimal string (``replicate_seeds``): the
     same for replicate ``i`` of every scenario (common random numbers). ``params`` is
     ``Params.model_dump()`` of the resolved scenario, a plain dict so the spec pickles cheaply.
+    ``point`` is the design point of a sweep (0 in a comparison), stored as a key column. The
+    ``record_*`` options thin what is sent back, not what is simulated: a sweep of thousands
+    of runs rarely needs every week or every person, and the run summaries in ``runs`` are
+    computed from every week before thinning.
     """
 
     run_id: str
@@ -47,6 +52,10 @@ class RunSpec:
     replicate: int
     seed: str
     params: dict[str, Any]
+    point: int = 0
+    record_every: int = 1
+    record_agents: bool = True
+    record_survey: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,11 +90,17 @@ def execute(spec: RunSpec) -> RunOutput:
 
 
 def pack(spec: RunSpec, params: Params, result: RunResult) -> dict[str, bytes]:
-    """The run's four tables as Arrow IPC bytes, each with the key columns in front."""
+    """The run's four tables as Arrow IPC bytes, each with the key columns in front.
+
+    The timeseries keeps the weeks divisible by ``record_every`` and the last week; a table
+    not recorded keeps its columns with no rows, so every run of a job has the same schema.
+    """
+    weeks = result.timeseries["week"]
+    kept = (weeks % spec.record_every == 0) | (weeks == weeks.max())
     frames = {
-        "timeseries": result.timeseries,
-        "agents": result.agents,
-        "survey": result.survey,
+        "timeseries": result.timeseries[kept],
+        "agents": result.agents if spec.record_agents else result.agents.iloc[:0],
+        "survey": result.survey if spec.record_survey else result.survey.iloc[:0],
     }
     tables = {"runs": _runs_row(spec, params, result.summary)}
     for name, frame in frames.items():
@@ -95,15 +110,14 @@ def pack(spec: RunSpec, params: Params, result: RunResult) -> dict[str, bytes]:
 
 
 def _runs_row(spec: RunSpec, params: Params, summary: dict[str, float]) -> pa.Table:
-    """The run's row of ``runs.parquet``: seed, every parameter, then every summary value."""
+    """The run's row of ``runs.parquet``: keys, seed, every parameter, every summary value."""
     values = params.model_dump()
     clash = sorted(set(values) & set(summary))
     if clash:
         raise ValueError(f"summary keys {clash} clash with parameter names")
-    row: dict[str, list[Any]] = {"seed": [spec.seed]}
-    row.update({name: [value] for name, value in values.items()})
-    row.update({name: [float(value)] for name, value in summary.items()})
-    return _with_keys(spec, pa.table(row), ())
+    row = {**_keys(spec), "seed": spec.seed, **values}
+    row.update({name: float(value) for name, value in summary.items()})
+    return pa.Table.from_batches([pa.RecordBatch.from_pylist([row])])
 
 
 def _plain(table: pa.Table) -> pa.Table:
@@ -119,20 +133,31 @@ def _plain(table: pa.Table) -> pa.Table:
 def _with_keys(spec: RunSpec, table: pa.Table, order: tuple[str, ...]) -> pa.Table:
     """Prefix the key columns and sort the rows, as one record batch."""
     rows = table.num_rows
-    keys = {
-        "run_id": pa.array([spec.run_id] * rows, pa.string()),
-        "scenario": pa.array([spec.scenario] * rows, pa.string()),
-        "replicate": pa.array([spec.replicate] * rows, pa.int64()),
-    }
+    keys = {name: pa.array([value] * rows, KEY_TYPES[name]) for name, value in _keys(spec).items()}
     keyed = pa.table({**keys, **{name: table[name] for name in table.column_names}})
     if order and rows:
         keyed = keyed.sort_by([(column, "ascending") for column in order])
     return keyed.combine_chunks()
 
 
+def _keys(spec: RunSpec) -> dict[str, Any]:
+    """The values of the key columns, in :data:`KEY_TYPES` order."""
+    return {
+        "run_id": spec.run_id,
+        "scenario": spec.scenario,
+        "replicate": spec.replicate,
+        "point": spec.point,
+    }
+
+
 def _to_ipc(table: pa.Table) -> bytes:
-    """A compact Arrow IPC stream: one schema message and at most one record batch."""
+    """A compact Arrow IPC stream: one schema message and at most one record batch.
+
+    Compression works buffer by buffer: it shrinks tables of many rows, but a single row
+    (``runs``) only gains framing and costs time, so that one goes uncompressed.
+    """
+    options = _IPC_OPTIONS if table.num_rows > 1 else _ONE_ROW_IPC_OPTIONS
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema, options=_IPC_OPTIONS) as writer:
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()

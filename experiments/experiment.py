@@ -1,0 +1,195 @@
+"""Experiment files: which scenarios a sweep runs, which parameters it varies, and how.
+
+A sweep is written down, not typed on a command line, so that it can be reviewed, rerun and
+cited. The file is TOML (examples in ``experiments/examples/``); every key but ``base`` and
+``[vary]`` is optional::
+
+    description = "Where does co-production cost less than traditional delivery?"
+    base = "timebank"          # swept scenario(s): shipped names or paths relative to this file
+    baseline = "traditional"   # also run at every design point, so each run has a pair
+    design = "grid"            # grid | latin_hypercube | sobol  (default grid)
+    # samples = 16             # latin_hypercube and sobol only: the number of design points
+    replicates = 3             # runs per design point and scenario (default 10)
+    steps = 104                # weeks after the warm-up (default: the scenarios' own)
+    seed = 0                   # replicate i of every point and scenario gets seed i (default 0)
+
+    [vary]                     # ranges {min, max, steps (grid only), log} or lists of values
+    power_sharing = { min = 0.1, max = 0.9, steps = 4 }
+    timebank_uptake = { min = 0.02, max = 0.5, steps = 3, log = true }
+    power_rule = ["shared_decisions", "co_design"]
+
+    [fixed]                    # parameter values for every run (after the scenario's own)
+    n_users = 300
+
+    [record]                   # what each run sends back (defaults shown)
+    every = 1                  # model metrics every k weeks, plus the last week
+    agents = false             # agent snapshots, or none
+    survey = true              # the survey table, or none (its shares stay in runs)
+
+Precedence: the scenario file, then ``[fixed]``, then ``steps``, then the design point. Like
+scenario files, every mistake becomes one error naming the file and the key with what is
+allowed (worded from ``params.describe``), all problems of a file at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from experiments import experiment_keys as keys
+from experiments.design import Dimension, design_points
+from experiments.worker import RunSpec
+from simulation.errors import CoprodError
+from simulation.params import Params, describe
+from simulation.scenario import _report, load_scenario
+from simulation.seeds import replicate_seeds
+
+
+class ExperimentError(CoprodError):
+    """An experiment file that cannot be run as written."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated sweep: its scenarios (baseline first, ``[fixed]`` and ``steps`` applied),
+    what varies, and the design points drawn from it."""
+
+    name: str
+    path: Path
+    description: str
+    scenarios: dict[str, Params]
+    scenario_files: dict[str, str]
+    baseline: str | None
+    vary: dict[str, Dimension]
+    design: str
+    samples: int | None
+    replicates: int
+    seed: int
+    steps: int | None
+    fixed: dict[str, Any]
+    record: dict[str, Any]
+    points: list[dict[str, Any]]
+
+    def specs(self) -> list[RunSpec]:
+        """One run per design point, scenario and replicate, in that order; replicate ``i``
+        of every point and scenario shares seed ``i`` (common random numbers)."""
+        seeds = replicate_seeds(self.seed, self.replicates)
+        point_width = max(4, len(str(len(self.points) - 1)))
+        width = max(3, len(str(self.replicates - 1)))
+        return [
+            RunSpec(
+                f"{name}-p{point:0{point_width}d}-r{i:0{width}d}",
+                name,
+                i,
+                seeds[i],
+                {**params.model_dump(), **values},
+                point=point,
+                record_every=self.record["every"],
+                record_agents=self.record["agents"],
+                record_survey=self.record["survey"],
+            )
+            for point, values in enumerate(self.points)
+            for name, params in self.scenarios.items()
+            for i in range(self.replicates)
+        ]
+
+    def job(self) -> dict[str, Any]:
+        """What the manifest records of the sweep; ``--resume`` refuses a changed one."""
+        vary = {
+            key: list(dim) if isinstance(dim, tuple) else {**vars(dim)}
+            for key, dim in self.vary.items()
+        }
+        return {
+            "kind": "sweep",
+            "experiment": str(self.path.resolve()),
+            "description": self.description,
+            "baseline": self.baseline,
+            "design": self.design,
+            "samples": self.samples,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "steps": self.steps,
+            "vary": vary,
+            "fixed": self.fixed,
+            "record": self.record,
+            "scenarios": {name: params.model_dump() for name, params in self.scenarios.items()},
+            "scenario_files": self.scenario_files,
+            "points": self.points,
+        }
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file, and draw its design points."""
+    path = Path(path).expanduser()
+    raw = _read(path)
+    problems: list[str] = []
+    keys.top_level(raw, problems)
+    design = keys.design_name(raw, problems)
+    replicates = keys.whole(raw, "replicates", 10, problems, minimum=1)
+    seed = keys.whole(raw, "seed", 0, problems, minimum=0)
+    weeks = describe("weeks")
+    steps = keys.whole(raw, "steps", None, problems, minimum=weeks["min"], maximum=weeks["max"])
+    samples = keys.samples(raw, design, problems)
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        problems.append("`description` must be text in quotes.")
+    record = keys.record(keys.section(raw, "record", problems), problems)
+    fixed = keys.fixed(keys.section(raw, "fixed", problems), problems)
+    vary = keys.vary(raw, design, problems)
+    problems += [f"`{key}` is both in [fixed] and [vary]." for key in fixed.keys() & vary.keys()]
+    if steps is not None and "weeks" in {*fixed, *vary}:
+        problems.append("`steps` and `weeks` both set the horizon: keep one.")
+    located = keys.scenarios(raw, path, problems)
+    if problems:
+        raise ExperimentError(_report(str(path), problems))
+    loaded = [load_scenario(where) for where in located]
+    if len({scenario.name for scenario in loaded}) < len(loaded):
+        raise ExperimentError(f"{path}: `base` and `baseline` name the same scenario twice.")
+    overrides = {**fixed, **({"weeks": steps} if steps is not None else {})}
+    scenarios = {
+        s.name: _checked({**s.params.model_dump(), **overrides}, "[fixed]", path) for s in loaded
+    }
+    points = design_points(vary, design, samples, seed)
+    for index, point in enumerate(points):
+        for name, params in scenarios.items():
+            _checked({**params.model_dump(), **point}, f"design point {index} of {name}", path)
+    return Experiment(
+        name=path.stem,
+        path=path,
+        description=description,
+        scenarios=scenarios,
+        scenario_files={s.name: str(s.path) for s in loaded},
+        baseline=loaded[0].name if raw.get("baseline") is not None else None,
+        vary=vary,
+        design=design,
+        samples=samples,
+        replicates=replicates,
+        seed=seed,
+        steps=steps,
+        fixed=fixed,
+        record=record,
+        points=points,
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The file's TOML, or an error naming it."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: no such experiment file.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{path}: not valid TOML: {exc}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError(f"{path}: cannot be read: {exc}.") from None
+
+
+def _checked(values: dict[str, Any], where: str, path: Path) -> Params:
+    """The parameters of a run, or an error naming the file and what clashes where."""
+    problems = keys.value_problems(values)
+    if problems:
+        raise ExperimentError(_report(str(path), [f"{where}: {p}" for p in problems]))
+    return Params.model_validate(values, strict=True)

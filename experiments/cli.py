@@ -131,7 +131,12 @@ def parser() -> argparse.ArgumentParser:
     report.set_defaults(command=cmd_report)
 
     viz = sub.add_parser("viz", help="open the teaching page in a browser")
-    viz.add_argument("--port", type=positive, default=None, help="port (default: a free one)")
+    viz.add_argument(
+        "--port",
+        type=positive,
+        default=None,
+        help="port (default 8765 if free, else any free port)",
+    )
     viz.set_defaults(command=cmd_viz)
     return top
 
@@ -399,7 +404,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the teaching page."""
-    from simulation.app import serve
+    from simulation.page_server import serve
 
     return serve(args.port)
 

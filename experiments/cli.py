@@ -72,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
         description="Co-production versus traditional delivery of health and social care: "
         "an agent-based simulation.",
     )
+    from experiments.calibration import add_calibrate_parser
+    from experiments.sensitivity import add_sensitivity_parser
+
     sub = top.add_subparsers(required=True, metavar="COMMAND")
 
     compare = sub.add_parser(
@@ -106,6 +109,8 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("experiment", type=Path, metavar="EXPERIMENT.toml")
     add_job_options(sweep)
     sweep.set_defaults(command=cmd_sweep)
+    add_sensitivity_parser(sub)  # each module keeps the model out of its top-level imports
+    add_calibrate_parser(sub)
 
     run = sub.add_parser("run", help="one run of one scenario, summarised on the terminal")
     run.add_argument("scenario", metavar="SCENARIO", help="shipped name or .toml path")

@@ -32,6 +32,7 @@ ROW_ORDER: dict[str, tuple[str, ...]] = {
 
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
 _ONE_ROW_IPC_OPTIONS = pa.ipc.IpcWriteOptions()
+_NOTHING = pa.table({})  # a table not recorded: the key columns alone
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ class RunSpec:
     same for replicate ``i`` of every scenario (common random numbers). ``params`` is
     ``Params.model_dump()`` of the resolved scenario, a plain dict so the spec pickles cheaply.
     ``point`` is the design point of a sweep (0 in a comparison), stored as a key column. The
-    ``record_*`` options thin what is sent back, not what is simulated: a sweep of thousands
-    of runs rarely needs every week or every person, and the run summaries in ``runs`` are
-    computed from every week before thinning.
+    ``record_*`` options thin what is sent back (agent snapshots not recorded are not even
+    taken): a sweep of thousands of runs rarely needs every week or every person, and the
+    run summaries in ``runs`` are computed from every week before thinning.
     """
 
     run_id: str
@@ -80,7 +81,11 @@ def execute(spec: RunSpec) -> RunOutput:
     start = time.perf_counter()
     try:
         params = Params(**spec.params)
-        result = simulate(params, parse_seed(spec.seed))
+        # snapshots nobody records are not taken: they cost time and change nothing else
+        simulated = (
+            params if spec.record_agents else params.model_copy(update={"snapshot_every": 0})
+        )
+        result = simulate(simulated, parse_seed(spec.seed))
         tables = pack(spec, params, result)
     except Exception:
         return RunOutput(
@@ -93,18 +98,20 @@ def pack(spec: RunSpec, params: Params, result: RunResult) -> dict[str, bytes]:
     """The run's four tables as Arrow IPC bytes, each with the key columns in front.
 
     The timeseries keeps the weeks divisible by ``record_every`` and the last week; a table
-    not recorded keeps its columns with no rows, so every run of a job has the same schema.
+    not recorded is its key columns alone, with no rows, in every run of its job alike.
     """
     weeks = result.timeseries["week"]
     kept = (weeks % spec.record_every == 0) | (weeks == weeks.max())
     frames = {
         "timeseries": result.timeseries[kept],
-        "agents": result.agents if spec.record_agents else result.agents.iloc[:0],
-        "survey": result.survey if spec.record_survey else result.survey.iloc[:0],
+        "agents": result.agents if spec.record_agents else None,
+        "survey": result.survey if spec.record_survey else None,
     }
     tables = {"runs": _runs_row(spec, params, result.summary)}
     for name, frame in frames.items():
-        table = _plain(pa.Table.from_pandas(frame, preserve_index=False))
+        table = (
+            _NOTHING if frame is None else _plain(pa.Table.from_pandas(frame, preserve_index=False))
+        )
         tables[name] = _with_keys(spec, table, ROW_ORDER[name])
     return {name: _to_ipc(tables[name]) for name in TABLES}
 
@@ -123,11 +130,15 @@ def _runs_row(spec: RunSpec, params: Params, summary: dict[str, float]) -> pa.Ta
 def _plain(table: pa.Table) -> pa.Table:
     """Drop pandas metadata and decode categoricals: per-run dictionaries and metadata would
     make the schemas of runs differ, and ``experiments.load`` restores categories itself."""
-    columns = [
-        pc.cast(column, column.type.value_type) if pa.types.is_dictionary(column.type) else column
-        for column in table.columns
-    ]
-    return pa.table(columns, names=table.column_names)
+    if any(pa.types.is_dictionary(column.type) for column in table.columns):
+        columns = [
+            pc.cast(column, column.type.value_type)
+            if pa.types.is_dictionary(column.type)
+            else column
+            for column in table.columns
+        ]
+        table = pa.table(columns, names=table.column_names)
+    return table.replace_schema_metadata(None)
 
 
 def _with_keys(spec: RunSpec, table: pa.Table, order: tuple[str, ...]) -> pa.Table:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import TINY
 
@@ -107,15 +108,17 @@ def test_what_a_sweep_records(sweep_reference, reference):
     assert "`point`" in (sweep_reference / "DATA.md").read_text()
 
 
-def test_unrecorded_tables_are_empty_but_keep_their_columns(sweep_file, tmp_path):
+def test_unrecorded_tables_are_empty_and_keep_only_their_keys(sweep_file, tmp_path):
     text = SWEEP.replace("agents = true", "agents = false\nsurvey = false")
     experiment = load_experiment(_write(tmp_path / "lean.toml", text))
-    spec = experiment.specs()[-1]
-    output = worker.execute(spec)
+    output = worker.execute(experiment.specs()[-1])
     full = worker.execute(load_experiment(sweep_file).specs()[-1])
     for name in ("agents", "survey"):
-        assert _rows(output.tables[name]) == 0 < _rows(full.tables[name])
-    assert _rows(output.tables["timeseries"]) == 6
+        table, recorded = _table(output.tables[name]), _table(full.tables[name])
+        assert table.num_rows == 0 < recorded.num_rows
+        assert table.column_names == ["run_id", "scenario", "replicate", "point"]
+    assert _table(output.tables["timeseries"]).num_rows == 6
+    assert _table(output.tables["runs"]).equals(_table(full.tables["runs"]))  # same summaries
 
 
 def test_an_interrupted_sweep_resumes_to_the_same_tables(
@@ -153,6 +156,9 @@ def test_sweep_command_writes_a_summary_and_figures(sweep_file, sweep_reference,
     for figure in ("response_curves", "heatmap_total_cost", "heatmap_wemwbs_mean"):
         assert f"figures/{figure}.png" in page and (out / "figures" / f"{figure}.png").is_file()
     assert cli.main(args) == 2  # never overwrites
+    with pytest.raises(SystemExit) as helped:
+        cli.main(["sweep", "--help"])
+    assert helped.value.code == 0 and "--scheduler" in capsys.readouterr().out
     bad = _write(tmp_path / "bad.toml", SWEEP.replace("replicates", "replicate"))
     assert cli.main(["sweep", str(bad), "--out", str(tmp_path / "no")]) == 2
     assert "Did you mean 'replicates'" in capsys.readouterr().err
@@ -319,7 +325,5 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _rows(ipc: bytes) -> int:
-    import pyarrow as pa
-
-    return pa.ipc.open_stream(ipc).read_all().num_rows
+def _table(ipc: bytes) -> pa.Table:
+    return pa.ipc.open_stream(ipc).read_all()

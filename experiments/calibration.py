@@ -1,0 +1,332 @@
+"""Calibration by simulation: fit mechanism parameters to observed statistics (ABC rejection).
+
+``coprod calibrate TARGETS.toml --params A,B`` screens a Latin hypercube over the ranges the
+targets file gives ``A`` and ``B`` (a sweep: same runner, engines, ``--resume`` and failure
+records), averages each point's replicates, and keeps the ``accept`` share of points whose
+statistics lie closest to the targets (distance in units of each target's tolerance). The kept
+points are a sample of the approximate posterior under uniform priors (Pritchard et al. 1999;
+Beaumont 2010): their medians are the fitted values and their spread the uncertainty. A check
+job then runs the fitted values with fresh replicates, so the achieved statistics come with CIs
+instead of the screen's optimistic minimum. Identifiability is read off the kept points: a
+parameter whose spread is close to its prior's is not pinned down, and a principal axis of the
+kept points that stays as wide as the prior is a flat direction (a ridge of equally good fits).
+
+The result is a plain scenario file that ``extends`` the surveyed scenario, so ``coprod
+compare`` takes it like any other; its values are mechanisms, so ``--set`` them on every
+scenario to re-check the stylised facts (MODEL.md section 7, fact 6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from experiments.design import Range
+    from experiments.targets import Targets
+
+SCENARIO_FILE = "timebank_calibrated.toml"
+PRIOR_SD = 1 / math.sqrt(12)  # sd of a uniform prior on [0, 1]: the unit cube's
+FLAT = 0.7  # kept spread above this share of the prior's: not pinned down
+RIDGE = 0.6  # |correlation| of kept points above this: a trade-off between two parameters
+REGRESSION_POINTS = 5  # kept points per coefficient of the regression adjustment, at least
+EDGE = 0.05  # posterior median this close to a range end (unit scale): the fit wants beyond it
+
+
+def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
+    """``coprod calibrate``: a targets file, the parameters to fit, and a sweep's options."""
+    from experiments.cli import add_job_options
+
+    command = sub.add_parser(
+        "calibrate",
+        help="fit mechanism parameters to observed statistics (ABC, regression-adjusted)",
+        description="Screen a Latin hypercube over the ranges a targets file gives the "
+        "parameters in --params, keep the points closest to the targets, check the fit with "
+        f"fresh replicates, and write {SCENARIO_FILE} and calibration.md. The file format is "
+        "in scenarios/targets/spice_cardiff.toml.",
+    )
+    command.add_argument("targets", type=Path, metavar="TARGETS.toml")
+    command.add_argument(
+        "--params",
+        required=True,
+        metavar="NAME[,NAME...]",
+        help="parameters to fit; each needs a range in the file's [parameters]",
+    )
+    add_job_options(command)
+    command.set_defaults(command=cmd_calibrate)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Screen, fit, check, then write the calibrated scenario and the report."""
+    from experiments.cli import execute_job, failures, resume_command
+    from experiments.results import load
+    from experiments.targets import load_targets, parse_params
+
+    targets = load_targets(args.targets)
+    ranges = parse_params(args.params, targets)
+    out = args.out or Path("results") / f"calibrate-{datetime.now():%Y%m%d-%H%M%S}"
+    args.resume_hint = resume_command(out)
+    if not args.resume:
+        out.mkdir(parents=True, exist_ok=True)
+    command = {"command": shlex.join(sys.argv)}
+    screen = targets.screen(ranges)
+    outcome = execute_job(args, screen.specs(), out / "screen", {**screen.job(), **command})
+    if outcome.failed:
+        return failures(outcome)
+    fit = posterior(load(out / "screen"), targets, ranges)
+    check = targets.check(fit["values"])
+    again = argparse.Namespace(**{**vars(args), "resume": (out / "check").exists()})
+    outcome = execute_job(again, check.specs(), out / "check", {**check.job(), **command})
+    if outcome.failed:
+        return failures(outcome)
+    fit["achieved"] = achieved(load(out / "check"), targets)
+    scenario = write_scenario(out / SCENARIO_FILE, targets, fit)
+    page = write_report(out, targets, ranges, fit)
+    print(f"fitted {', '.join(f'{k} = {v:g}' for k, v in fit['values'].items())}")
+    print(f"results in {out}/: scenario {scenario}, report {page}")
+    return 0
+
+
+def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[str, Any]:
+    """ABC rejection with local-linear regression adjustment (Beaumont, Zhang and Balding
+    2002): the ``accept`` share of screen points nearest the targets is kept, weighted by an
+    Epanechnikov kernel of their distance, and each kept point's parameters are corrected by
+    the regression of parameters on statistics for the little its statistics still miss.
+
+    A statistic no point of the screen brings within its tolerance is out of reach: it is
+    left out of the distance (it would only drag the fit to the edges of the ranges) and
+    reported. A parameter whose posterior is as spread as its prior, and that trades off with
+    no other, is not informed by the targets: it keeps the scenario's value (``defaults``)
+    rather than a median of noise. Summaries are in the unit cube of the design."""
+    import numpy as np
+
+    from experiments.targets import distance, statistics, within_reach
+
+    names = list(ranges)
+    stats = statistics(results.runs, targets)
+    reach = within_reach(stats, targets) or list(targets.targets)
+    miss = distance(stats, targets, reach)
+    params = results.runs.groupby("point")[names].first()
+    least = REGRESSION_POINTS * (len(reach) + 1)  # a regression needs room to be estimated
+    kept = miss.nsmallest(max(least, round(targets.settings["accept"] * len(miss)))).index
+    unit = np.column_stack([_unit(ranges[n], params.loc[kept, n].to_numpy()) for n in names])
+    weight = 1 - (miss[kept] / miss[kept].max()).to_numpy() ** 2
+    gap = stats.loc[kept, reach].to_numpy() - [targets.targets[q].share for q in reach]
+    design = np.column_stack([np.ones(len(kept)), gap]) * np.sqrt(weight)[:, None]
+    slope = np.linalg.lstsq(design, unit * np.sqrt(weight)[:, None], rcond=None)[0][1:]
+    adjusted = np.clip(unit - gap @ slope, 0, 1)
+    cov = np.cov(adjusted, rowvar=False, aweights=weight + 1e-12).reshape(len(names), -1)
+    sd = np.sqrt(np.diag(cov))
+    correlation = pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
+    spread = dict(zip(names, sd / PRIOR_SD, strict=True))
+    tied = {n for n in names if (correlation[n].drop(n).abs() > RIDGE).any()}
+    quantiles = {
+        n: [
+            ranges[n].scale(np.array([_quantile(adjusted[:, j], weight, q)]))[0]
+            for q in (0.5, 0.025, 0.975)
+        ]
+        for j, n in enumerate(names)
+    }
+    informed = [n for n in names if spread[n] <= FLAT or n in tied]
+    middle = {n: float(_unit(ranges[n], np.array(quantiles[n][0]))) for n in names}
+    edges = {n: "lower" if u < EDGE else "upper" for n, u in middle.items() if min(u, 1 - u) < EDGE}
+    eig, axes = np.linalg.eigh(cov)
+    within = (stats - [t.share for t in targets.targets.values()]).abs()
+    inside = (within <= [t.tolerance for t in targets.targets.values()]).all(axis=1)
+    posterior_points = {n: ranges[n].scale(adjusted[:, j]) for j, n in enumerate(names)}
+    return {
+        "values": {n: _round(quantiles[n][0], ranges[n].whole) for n in informed},
+        "defaults": {n: getattr(targets.scenario.params, n) for n in names if n not in informed},
+        "quantiles": quantiles,
+        "kept": pd.DataFrame(posterior_points, index=kept).assign(weight=weight).join(stats),
+        "points": len(miss),
+        "inside": int(inside.sum()),
+        "unreached": [q for q in targets.targets if q not in reach],
+        "screen": stats.join(miss.rename("distance")),
+        "spread": spread,
+        "edges": edges,
+        "correlation": correlation,
+        "axes": [(float(np.sqrt(max(v, 0)) / PRIOR_SD), axes[:, j]) for j, v in enumerate(eig)],
+    }
+
+
+def _quantile(values: Any, weights: Any, q: float) -> float:
+    """The weighted ``q`` quantile (midpoint rule on the sorted values)."""
+    import numpy as np
+
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) - 0.5 * weights[order]
+    return float(np.interp(q * weights.sum(), cumulative, values[order]))
+
+
+def _unit(dim: Range, values: Any) -> Any:
+    """Values mapped back into [0, 1] as the design drew them (log ranges on a log scale)."""
+    import numpy as np
+
+    if dim.log:
+        return (np.log(values) - math.log(dim.min)) / (math.log(dim.max) - math.log(dim.min))
+    return (values - dim.min) / (dim.max - dim.min)
+
+
+def _round(value: float, whole: bool) -> float | int:
+    """Three significant figures: finer than the posterior's spread ever is."""
+    if whole:
+        return round(value)
+    return float(f"{value:.3g}")
+
+
+def achieved(results: Any, targets: Targets) -> pd.DataFrame:
+    """Mean and 95% t-CI of each statistic over the check's replicates, beside its target."""
+    from experiments.stats import ci_table
+
+    table = ci_table(results.runs, ["scenario"], targets.columns()).set_index("metric")
+    table.index = table.index.str.removeprefix("survey_")
+    table["target"] = [targets.targets[q].share for q in table.index]
+    table["tolerance"] = [targets.targets[q].tolerance for q in table.index]
+    table["within"] = (table["mean"] - table["target"]).abs() <= table["tolerance"]
+    return table[["target", "tolerance", "mean", "lo", "hi", "n", "within"]]
+
+
+def write_scenario(path: Path, targets: Targets, fit: dict[str, Any]) -> Path:
+    """The calibrated scenario: the surveyed one with the fitted values, checked by loading."""
+    from simulation.scenario import load_scenario, shipped_scenarios
+
+    base = targets.scenario
+    extends = base.name if base.name in shipped_scenarios() else str(base.path.resolve())
+    sets = " ".join(f"--set {k}={v}" for k, v in fit["values"].items())
+    lines = [
+        f"# Written by `coprod calibrate` on {datetime.now():%Y-%m-%d} from {targets.path.name}:",
+        f"# ABC with regression adjustment, {len(fit['kept'])} of {fit['points']} Latin "
+        "hypercube points kept; values are posterior medians (calibration.md says how well "
+        "they fit).",
+        "# They are mechanisms, shared by every scenario: to apply them elsewhere, add",
+        f"#   {sets}",
+        f'description = """{base.name} with {", ".join(fit["values"])} calibrated to '
+        f'{targets.path.name} ({targets.description.strip()})."""',
+        f'extends = "{extends}"',
+        *(f"{name} = {value!r}" for name, value in fit["values"].items()),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_scenario(path)
+    return path
+
+
+def write_report(out: Path, targets: Targets, ranges: dict[str, Range], fit: dict) -> Path:
+    """``calibration.md``: targets and sources, the fit, its quality, and identifiability."""
+    from experiments.report import md_table
+    from simulation.params import describe
+
+    s, got = targets.settings, fit["achieved"]
+    rows = [
+        [q, f"{t.share:.0%}", f"+-{t.tolerance:.0%}", t.source] for q, t in targets.targets.items()
+    ]
+    lines = [
+        f"# Calibration to {targets.path.name}",
+        "",
+        targets.description.strip(),
+        "",
+        f"*{targets.caveat.strip()}*",
+        "",
+        md_table(["statistic", "target", "tolerance", "source"], rows),
+        "",
+        "## Method",
+        "",
+        f"ABC rejection with regression adjustment: {fit['points']} Latin hypercube points "
+        f"over the ranges below, {s['replicates']} replicates each (averaged), "
+        f"{targets.scenario.name} to its survey week. The {len(fit['kept'])} points "
+        f"({s['accept']:.0%}) whose statistics lie closest to the targets are kept (distance: "
+        "root mean square of the misses in tolerances), weighted by an Epanechnikov kernel of "
+        "that distance, and corrected by the local-linear regression of parameters on "
+        "statistics (Beaumont, Zhang and Balding 2002); `posterior.csv` lists them. Fitted "
+        f"value: the posterior median, unless the posterior's sd is over {FLAT:.0%} of the "
+        "prior's and the parameter trades off with no other: the targets then say nothing about "
+        f"it and it keeps the scenario's value. Then {s['check_replicates']} fresh replicates "
+        "at the fitted values. "
+        f"Seed {s['seed']}.",
+        "",
+        "## Can the model reach the targets?",
+        "",
+    ]
+    screen = fit["screen"]
+    reach = [
+        [q, f"{t.share:.0%}", f"{screen[q].min():.0%} to {screen[q].max():.0%}"]
+        for q, t in targets.targets.items()
+    ]
+    lines += [
+        md_table(["statistic", "target", "range over the screen"], reach),
+        "",
+        f"All statistics within tolerance at {fit['inside']} of {fit['points']} points; "
+        f"best distance {screen['distance'].min():.2f} tolerances.",
+        "",
+        *(
+            f"**Out of reach: {q}.** No point of the screen came within its tolerance, so the "
+            "model cannot reproduce it with these parameters and ranges. It is left out of the "
+            "distance (it would only drag the fit to the edges of the ranges) and reported as "
+            "achieved below.\n"
+            for q in fit["unreached"]
+        ),
+        "## Fitted values",
+        "",
+    ]
+    values = {**fit["values"], **fit["defaults"]}
+    cells = [
+        [
+            n,
+            describe(n)["meaning"],
+            f"{d.min:g} to {d.max:g}",
+            f"{values[n]:g}" + (" (unchanged: not informed)" if n in fit["defaults"] else ""),
+            "{:.3g} ({:.3g} to {:.3g})".format(*fit["quantiles"][n]),
+            f"{fit['spread'][n]:.0%}",
+        ]
+        for n, d in ranges.items()
+    ]
+    header = ["parameter", "meaning", "range", "written", "posterior median (95%)", "sd/prior"]
+    lines += [md_table(header, cells), "", "## Fit at the fitted values", ""]
+    fits = [
+        [
+            q,
+            f"{r['target']:.0%}",
+            f"{r['mean']:.1%} ({r['lo']:.1%} to {r['hi']:.1%})",
+            "yes" if r["within"] else "no",
+        ]
+        for q, r in got.iterrows()
+    ]
+    lines += [md_table(["statistic", "target", "achieved (95% CI)", "within tolerance"], fits)]
+    lines += ["", "## Identifiability", "", *_identifiability(fit, list(ranges)), ""]
+    fit["kept"].to_csv(out / "posterior.csv")
+    page = out / "calibration.md"
+    page.write_text("\n".join(lines), encoding="utf-8")
+    return page
+
+
+def _identifiability(fit: dict, names: list[str]) -> list[str]:
+    """Plain words on trade-offs between parameters and directions the targets leave flat."""
+    lines = []
+    corr = fit["correlation"]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if abs(corr.loc[a, b]) > RIDGE:
+                lines.append(
+                    f"- {a} and {b} trade off (posterior correlation "
+                    f"{corr.loc[a, b]:+.2f}): the targets fix a combination, not each."
+                )
+    for ratio, loading in fit["axes"]:
+        if ratio > FLAT:
+            mix = " ".join(f"{w:+.2f} {n}" for w, n in zip(loading, names, strict=True))
+            lines.append(
+                f"- Flat direction ({mix}, in unit ranges): kept spread {ratio:.0%} of "
+                "the prior's; the targets do not constrain it."
+            )
+    for name, end in fit["edges"].items():
+        lines.append(
+            f"- {name} piles at the {end} end of its range: the targets pull it beyond the "
+            "range; widening it would bend the mechanism further, not fit it."
+        )
+    return lines or ["- No strong trade-offs or flat directions among the kept points."]

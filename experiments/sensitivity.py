@@ -1,0 +1,354 @@
+"""Global sensitivity analysis: which assumptions do the model's conclusions lean on?
+
+``coprod sensitivity FILE.toml --method sobol|morris`` reads a sensitivity file, which is an
+experiment file (``experiments.experiment``: ``base``, ``baseline``, ``replicates``, ``seed``,
+``steps``, ``[vary]``, ``[fixed]``, ``[record]``, meaning what they mean in a sweep) plus::
+
+    samples = 64          # sobol: base samples N, a power of two
+    trajectories = 16     # morris: trajectories r
+    levels = 4            # morris: grid levels (default 4)
+
+    [outputs.cost_gap]    # one table per output: a conclusion to question
+    metric = "cost_cumulative"   # a weekly metric, or a column of runs (total_cost, survey_*)
+    week = 104                   # its value that week, or over = "mean" | "sum" | "end" | "early"
+    scenario = "timebank"        # default: the first base scenario
+    minus = "traditional"        # paired difference: same design point, same replicate
+    label = "Does co-production still pay?"
+
+``[vary]`` takes ranges only (``min``, ``max``, ``log``): the design comes from SALib, not from
+``design``. The job runs 2N base samples (2r trajectories) so that the indices at N, computed
+from the first half, can be set beside those at 2N: both samplers' first half is their sample
+at N, so the convergence check costs no extra run. Runs go through the sweep runner, so
+engines, ``--resume``, progress and failure records are the sweep's own. The model is imported
+only when a command runs, as in ``experiments.cli``, so ``coprod --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simulation.errors import CoprodError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from experiments.design import Dimension
+    from experiments.experiment import Experiment
+    from simulation.scenario import Scenario
+
+METHODS = ("sobol", "morris")
+OWN_KEYS = ("samples", "trajectories", "levels", "outputs")
+OUTPUT_KEYS = ("metric", "week", "over", "scenario", "minus", "label")
+OVER = {
+    "mean": "mean over the horizon",
+    "sum": "summed over the horizon",
+    "end": "mean of the last 8 weeks",
+    "early": "mean of weeks 1-8",
+}
+DEFAULT_REPLICATES = 2
+
+
+@dataclass(frozen=True)
+class Output:
+    """One conclusion to question: a metric of one scenario (minus another, paired) at a
+    week, or over the horizon (``over``), or a run summary as it is (both None)."""
+
+    name: str
+    metric: str
+    scenario: str
+    week: int | None = None
+    over: str | None = None
+    minus: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated sensitivity study: the sweep that runs it (its points in the sampler's
+    order) and what the analysis needs besides."""
+
+    experiment: Experiment
+    method: str
+    base_samples: int
+    levels: int
+    outputs: dict[str, Output]
+
+    def job(self) -> dict[str, Any]:
+        """The sweep's manifest entry, with what makes it a sensitivity study."""
+        return {
+            **self.experiment.job(),
+            "kind": "sensitivity",
+            "method": self.method,
+            "base_samples": self.base_samples,
+            "levels": self.levels,
+            "outputs": {name: vars(output) for name, output in self.outputs.items()},
+        }
+
+
+def add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
+    """``coprod sensitivity``: its arguments are a sweep's, plus the method."""
+    from experiments.cli import add_job_options
+
+    command = sub.add_parser(
+        "sensitivity",
+        help="global sensitivity analysis of an experiment file (Sobol' or Morris)",
+        description="Sample the ranges of a sensitivity file with SALib, run the samples through "
+        "the sweep runner and write indices with CIs, one chart per output and sensitivity.md. "
+        "The file format is in experiments/examples/sensitivity.toml.",
+    )
+    command.add_argument("experiment", type=Path, metavar="EXPERIMENT.toml")
+    command.add_argument(
+        "--method",
+        choices=METHODS,
+        default="sobol",
+        help="sobol: first-order and total indices (default); morris: mu* and sigma, a cheaper "
+        "screen",
+    )
+    add_job_options(command)
+    command.set_defaults(command=cmd_sensitivity)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run the study's sweep, then analyse it into the results folder."""
+    from experiments.cli import execute_job, failures, resume_command
+    from experiments.results import load
+    from experiments.sensitivity_report import write_sensitivity_report
+
+    study = load_study(args.experiment, args.method)
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    out = args.out or Path("results") / f"sensitivity-{study.experiment.name}-{args.method}-{stamp}"
+    args.resume_hint = resume_command(out)
+    job = {**study.job(), "command": shlex.join(sys.argv)}
+    outcome = execute_job(args, study.experiment.specs(), out, job)
+    if outcome.failed:  # the estimators need every design point
+        return failures(outcome)
+    page = write_sensitivity_report(load(out), out)
+    print(f"{outcome.done} runs in {outcome.seconds:.1f} s; results in {out}/, summary {page}")
+    return 0
+
+
+def unit_sample(method: str, names: list[str], base: int, levels: int, seed: int) -> np.ndarray:
+    """The sampler's design in the unit cube, with 2 x ``base`` base samples (trajectories)."""
+    from SALib.sample import morris, sobol
+
+    problem = unit_problem(names)
+    if method == "sobol":
+        return sobol.sample(problem, 2 * base, calc_second_order=False, seed=salib_seed(seed))
+    return morris.sample(problem, 2 * base, num_levels=levels, seed=salib_seed(seed))
+
+
+def unit_problem(names: list[str]) -> dict[str, Any]:
+    """SALib's problem over the unit cube: each range is mapped by ``Range.scale``, a monotone
+    map, so the indices are those of the parameters themselves."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def salib_seed(seed: int) -> int:
+    """A non-zero integer seed for SALib from the job's design stream (SALib's Sobol
+    analysis treats a seed of 0 as none, so 0 is never given)."""
+    import numpy as np
+
+    from experiments.design import DESIGN_STREAM
+
+    state = np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)).generate_state(1)[0]
+    return int(state) | 1
+
+
+def load_study(path: str | Path, method: str) -> Study:
+    """Read and validate a sensitivity file for ``method``; every problem is reported at once,
+    naming the file and the key, worded as the sweep's experiment files are."""
+    from experiments import experiment_keys as keys
+    from experiments.experiment import ExperimentError, _read
+    from simulation.params import describe
+    from simulation.scenario import _report, load_scenario
+
+    if method not in METHODS:
+        raise CoprodError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    path = Path(path).expanduser()
+    raw = _read(path)
+    own = {key: raw.pop(key) for key in OWN_KEYS if key in raw}
+    problems: list[str] = []
+    if raw.pop("design", None) is not None:
+        problems.append("`design` is set by --method (sobol or morris): leave it out.")
+    if isinstance(raw.get("record", {}), dict):  # the survey table is rarely needed here
+        raw["record"] = {"survey": False, **raw.get("record", {})}
+    keys.top_level(raw, problems)
+    replicates = keys.whole(raw, "replicates", DEFAULT_REPLICATES, problems, minimum=1)
+    seed = keys.whole(raw, "seed", 0, problems, minimum=0)
+    most = describe("weeks")["max"]
+    steps = keys.whole(raw, "steps", None, problems, minimum=1, maximum=most)
+    record = keys.record(keys.section(raw, "record", problems), problems)
+    fixed = keys.fixed(keys.section(raw, "fixed", problems), problems)
+    vary = keys.vary(raw, "latin_hypercube", problems)
+    lists = [key for key, dim in vary.items() if isinstance(dim, tuple)]
+    problems += [f"[vary] `{key}` is a list: give a range {{min, max}}." for key in lists]
+    problems += [f"`{key}` is both in [fixed] and [vary]." for key in fixed.keys() & vary.keys()]
+    base = _base_samples(own, method, problems)
+    levels = keys.whole(own, "levels", 4, problems, minimum=2, maximum=20)
+    located = keys.scenarios(raw, path, problems)
+    loaded = [load_scenario(where) for where in located]
+    horizon = {"weeks": steps} if steps else {}
+    runs = {s.name: {**s.params.model_dump(), **fixed, **horizon} for s in loaded}
+    if len(runs) < len(loaded):
+        problems.append("`base` and `baseline` name the same scenario twice.")
+    bases = list(runs)[1:] if raw.get("baseline") is not None else list(runs)
+    outputs = _outputs(own.get("outputs"), runs, bases[:1], record["every"], problems)
+    if problems:
+        raise ExperimentError(_report(str(path), problems))
+    unit = unit_sample(method, list(vary), base, levels, seed)
+    columns = [dim.scale(unit[:, j]) for j, dim in enumerate(vary.values())]
+    points = [dict(zip(vary, row, strict=True)) for row in zip(*columns, strict=True)]
+    settings = {"replicates": replicates, "seed": seed, "steps": steps, "fixed": fixed}
+    experiment = experiment_for(
+        path, raw, loaded, vary, design=method, points=points, record=record, **settings
+    )
+    return Study(experiment, method, base, levels, outputs)
+
+
+def experiment_for(
+    path: Path,
+    raw: dict[str, Any],
+    loaded: list[Scenario],
+    vary: dict[str, Dimension],
+    *,
+    design: str,
+    points: list[dict[str, Any]],
+    **settings: Any,
+) -> Experiment:
+    """A sweep of ``loaded`` scenarios (the baseline first when ``raw`` names one) at
+    ``points``, each run's parameters checked as ``load_experiment`` checks a sweep's."""
+    from experiments.experiment import Experiment, _checked
+
+    horizon = {"weeks": settings["steps"]} if settings["steps"] is not None else {}
+    overrides = {**settings["fixed"], **horizon}
+    scenarios = {
+        s.name: _checked({**s.params.model_dump(), **overrides}, "[fixed]", path) for s in loaded
+    }
+    for index, point in enumerate(points):
+        for name, params in scenarios.items():
+            _checked({**params.model_dump(), **point}, f"design point {index} of {name}", path)
+    return Experiment(
+        name=path.stem,
+        path=path,
+        description=str(raw.get("description", "")),
+        scenarios=scenarios,
+        scenario_files={s.name: str(s.path) for s in loaded},
+        baseline=loaded[0].name if raw.get("baseline") is not None else None,
+        vary=vary,
+        design=design,
+        samples=len(points),
+        points=points,
+        **settings,
+    )
+
+
+def _base_samples(own: dict[str, Any], method: str, problems: list[str]) -> int:
+    """N (a power of two, for the Sobol' sequence's balance) or the trajectories r."""
+    from experiments import experiment_keys as keys
+
+    key = "samples" if method == "sobol" else "trajectories"
+    if key not in own:
+        problems.append(f"`{key}` is missing: --method {method} needs it.")
+    elif method == "sobol":
+        return keys.samples(own, "sobol", problems) or 1
+    return keys.whole(own, key, 1, problems, minimum=2) or 1
+
+
+def _outputs(
+    table: Any, runs: dict[str, dict], default: list[str], every: int, problems: list[str]
+) -> dict[str, Output]:
+    """The ``[outputs]`` tables, each checked against the job's scenarios (``runs``: their
+    resolved parameters) and what the runs record."""
+    from simulation.scenario import _show
+
+    if not isinstance(table, dict) or not table:
+        problems.append("[outputs] is missing: name at least one output, as [outputs.NAME].")
+        return {}
+    outputs = {}
+    for name, spec in table.items():
+        where = f"[outputs.{name}]"
+        if not isinstance(spec, dict):
+            problems.append(f"{where} must be a table with `metric` and `week` or `over`.")
+            continue
+        count = len(problems)
+        problems += unknown_keys(f"{where} ", spec, OUTPUT_KEYS, "an output key")
+        scenario, minus = spec.get("scenario", *default), spec.get("minus")
+        for key, value in (("scenario", scenario), ("minus", minus)):
+            if value is not None and value not in runs:
+                listed = ", ".join(runs)
+                problems.append(
+                    f"{where} `{key}` = {_show(value)} is not a scenario of this job ({listed})."
+                )
+        if minus is not None and minus == scenario:
+            problems.append(f"{where} `minus` names the output's own scenario.")
+        if len(problems) == count:
+            _when(where, spec, runs[scenario], every, problems)
+        if len(problems) == count:
+            metric, week, over = spec["metric"], spec.get("week"), spec.get("over")
+            label = str(spec.get("label", name))
+            outputs[name] = Output(name, metric, scenario, week, over, minus, label)
+    return outputs
+
+
+def _when(
+    where: str, spec: dict[str, Any], params: dict[str, Any], every: int, problems: list[str]
+) -> None:
+    """An output's metric, and when it is read: weekly metrics need a recorded week within the
+    horizon, or a span; the survey needs its week within the horizon."""
+    from simulation.outputs import METRICS
+    from simulation.scenario import _did_you_mean, _show
+
+    metric, week, over = spec.get("metric"), spec.get("week"), spec.get("over")
+    horizon, survey = params["weeks"], params["survey_week"]
+    if metric in METRICS and (week is None) == (over is None):
+        problems.append(
+            f"{where} `{metric}` is weekly: say when, with `week` = a week number or "
+            f"`over` = one of {', '.join(OVER)}."
+        )
+    elif metric in run_columns() and (week, over) != (None, None):
+        problems.append(f"{where} `{metric}` is one value per run: no `week` or `over`.")
+    elif metric not in METRICS and metric not in run_columns():
+        problems.append(
+            f"{where} `metric` = {_show(metric)} is not a weekly metric or a column of runs "
+            "(total_cost, survey_...)." + _did_you_mean(str(metric), [*METRICS, *run_columns()])
+        )
+    elif str(metric).startswith("survey_") and survey > horizon:
+        problems.append(
+            f"{where} no survey: survey_week ({survey}) is after the horizon ({horizon})."
+        )
+    if week is not None and (isinstance(week, bool) or not isinstance(week, int) or week < 0):
+        problems.append(f"{where} `week` = {_show(week)} must be a whole number from 0.")
+    elif week is not None and week > horizon:
+        problems.append(f"{where} `week` = {week} is after the horizon ({horizon}).")
+    elif week is not None and week % every and week != horizon:
+        problems.append(f"{where} `week` = {week} is not recorded: [record] every = {every}.")
+    if over is not None and over not in OVER:
+        problems.append(f"{where} `over` = {_show(over)} is not one of {', '.join(OVER)}.")
+    elif over in ("mean", "sum") and every != 1:
+        problems.append(f'{where} `over` = "{over}" needs [record] every = 1.')
+
+
+def unknown_keys(where: str, table: dict[str, Any], allowed: Sequence[str], what: str) -> list[str]:
+    """A problem for each key of ``table`` not in ``allowed``, with a did-you-mean."""
+    from simulation.scenario import _did_you_mean
+
+    return [
+        f"{where}`{key}` is not {what} ({', '.join(allowed)}).{_did_you_mean(key, allowed)}"
+        for key in table
+        if key not in allowed
+    ]
+
+
+def run_columns() -> tuple[str, ...]:
+    """Columns of runs an output may name as they are: total cost and the survey shares."""
+    from simulation.outputs import SURVEY_QUESTIONS
+
+    shares = [f"survey_{q}{part}" for part in ("", "_users") for q in SURVEY_QUESTIONS]
+    return ("total_cost", "survey_participants", "survey_participants_users", *shares)

@@ -1,15 +1,17 @@
-"""Calibration by simulation: fit mechanism parameters to observed statistics (ABC rejection).
+"""Calibration by simulation: fit mechanism parameters to observed statistics (ABC).
 
 ``coprod calibrate TARGETS.toml --params A,B`` screens a Latin hypercube over the ranges the
 targets file gives ``A`` and ``B`` (a sweep: same runner, engines, ``--resume`` and failure
-records), averages each point's replicates, and keeps the ``accept`` share of points whose
-statistics lie closest to the targets (distance in units of each target's tolerance). The kept
-points are a sample of the approximate posterior under uniform priors (Pritchard et al. 1999;
-Beaumont 2010): their medians are the fitted values and their spread the uncertainty. A check
-job then runs the fitted values with fresh replicates, so the achieved statistics come with CIs
-instead of the screen's optimistic minimum. Identifiability is read off the kept points: a
-parameter whose spread is close to its prior's is not pinned down, and a principal axis of the
-kept points that stays as wide as the prior is a flat direction (a ridge of equally good fits).
+records) and averages each point's replicates. Approximate Bayesian computation then keeps the
+``accept`` share of points whose statistics lie closest to the targets (distance in units of
+each target's tolerance) and corrects them by regression on what they still miss (Beaumont,
+Zhang and Balding 2002): under uniform priors they sample the approximate posterior, whose
+medians are the fitted values and whose spread is their uncertainty. A check job runs the
+fitted values on fresh replicates, so the achieved statistics come with CIs instead of the
+screen's optimistic best. Identifiability is read off the posterior: a parameter as spread as
+its prior is not pinned down, two that correlate trade off, a principal axis as wide as the
+prior is a flat direction, and a median at a range's end means the targets want more than the
+range allows. A statistic no point comes near is reported as out of reach, not chased.
 
 The result is a plain scenario file that ``extends`` the surveyed scenario, so ``coprod
 compare`` takes it like any other; its values are mechanisms, so ``--set`` them on every
@@ -67,7 +69,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Screen, fit, check, then write the calibrated scenario and the report."""
     from experiments.cli import execute_job, failures, resume_command
     from experiments.results import load
-    from experiments.targets import load_targets, parse_params
+    from experiments.targets import achieved, load_targets, parse_params
 
     targets = load_targets(args.targets)
     ranges = parse_params(args.params, targets)
@@ -180,18 +182,6 @@ def _round(value: float, whole: bool) -> float | int:
     if whole:
         return round(value)
     return float(f"{value:.3g}")
-
-
-def achieved(results: Any, targets: Targets) -> pd.DataFrame:
-    """Mean and 95% t-CI of each statistic over the check's replicates, beside its target."""
-    from experiments.stats import ci_table
-
-    table = ci_table(results.runs, ["scenario"], targets.columns()).set_index("metric")
-    table.index = table.index.str.removeprefix("survey_")
-    table["target"] = [targets.targets[q].share for q in table.index]
-    table["tolerance"] = [targets.targets[q].tolerance for q in table.index]
-    table["within"] = (table["mean"] - table["target"]).abs() <= table["tolerance"]
-    return table[["target", "tolerance", "mean", "lo", "hi", "n", "within"]]
 
 
 def write_scenario(path: Path, targets: Targets, fit: dict[str, Any]) -> Path:

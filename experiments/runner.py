@@ -75,6 +75,8 @@ def default_executor(workers: int | None = None) -> ProcessPoolExecutor:
         raise CoprodError(f"--workers must be at least 1, not {workers}")
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
+    if method == "forkserver":  # the model is imported once, by the server, not by each worker
+        context.set_forkserver_preload(["__main__", "experiments.worker", "simulation.model"])
     return ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
 
 
@@ -140,12 +142,16 @@ def run_job(
     outputs = _outputs(todo, executor, window or 4 * _cores())
     try:
         with folder.writer(len(manifest["sessions"]) - 1) as writer:
-            for spec, output in outputs:
-                status[spec.run_id] = writer.record(_entry(spec, output, session), output.tables)
-                session["runs"] += 1
-                failures += not output.ok
+            for arrived in outputs:
+                logged = writer.record_many(
+                    [(_entry(spec, output, session), output.tables) for spec, output in arrived]
+                )
+                for (spec, output), entry in zip(arrived, logged, strict=True):
+                    status[spec.run_id] = entry
+                    failures += not output.ok
+                session["runs"] += len(arrived)
                 bar.set_postfix(failed=failures, refresh=False)
-                bar.update()
+                bar.update(len(arrived))
         session["interrupted"] = False
     finally:
         outputs.close()
@@ -159,8 +165,9 @@ def run_job(
 
 def _outputs(
     specs: list[RunSpec], executor: Executor | None, window: int
-) -> Iterator[tuple[RunSpec, RunOutput]]:
-    """Each run's output as it finishes, with at most ``window`` runs submitted at a time.
+) -> Iterator[list[tuple[RunSpec, RunOutput]]]:
+    """The runs' outputs as they finish, those that finished together in one list, with at
+    most ``window`` runs submitted at a time.
 
     A task that raised (a lost worker, a pickling error) is reported as a failed run; a
     ``BaseException`` such as ``KeyboardInterrupt`` propagates, and closing the iterator
@@ -168,7 +175,7 @@ def _outputs(
     """
     if executor is None:
         for spec in specs:
-            yield spec, execute(spec)
+            yield [(spec, execute(spec))]
         return
     queue = iter(specs)
     pending: dict[Future[RunOutput], RunSpec] = {}
@@ -179,17 +186,20 @@ def _outputs(
             if not pending:
                 return
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                spec = pending.pop(future)
-                try:
-                    output = future.result()
-                except Exception as error:
-                    text = "".join(traceback.format_exception(error))
-                    output = RunOutput(spec.run_id, False, 0.0, error=text)
-                yield spec, output
+            specs_done = [(future, pending.pop(future)) for future in finished]
+            yield [(spec, _result(future, spec)) for future, spec in specs_done]
     finally:
         for future in pending:
             future.cancel()
+
+
+def _result(future: Future[RunOutput], spec: RunSpec) -> RunOutput:
+    """A finished task's output; a task that raised is a failed run with its traceback."""
+    try:
+        return future.result()
+    except Exception as error:
+        text = "".join(traceback.format_exception(error))
+        return RunOutput(spec.run_id, False, 0.0, error=text)
 
 
 def _entry(spec: RunSpec, output: RunOutput, session: dict[str, Any]) -> dict[str, Any]:

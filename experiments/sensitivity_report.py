@@ -11,6 +11,7 @@ be rebuilt later from the folder, and a SALib that samples differently is caught
 from __future__ import annotations
 
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +147,13 @@ def analyse(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
     for name, spec in job["outputs"].items():
         output = Output(**spec)
         y, noise = point_means(output_values(results, output), len(job["points"]))
-        if np.ptp(y) == 0:  # SALib divides by the output's spread
-            raise CoprodError(f"output {name} is the same at every design point: nothing to rank")
         seed = salib_seed(job["seed"] + 1)  # the bootstrap's own stream, not the sampler's
-        found = indices(job["method"], unit, y, names, job["base_samples"], job["levels"], seed)
+        constant = np.ptp(y) == 0  # SALib divides by the spread: nothing moves this output
+        with warnings.catch_warnings():
+            if constant:
+                warnings.simplefilter("ignore")
+            found = indices(job["method"], unit, y, names, job["base_samples"], job["levels"], seed)
+        found = found.assign(value=0.0, ci=0.0) if constant else found
         tables.append(found.assign(output=name))
         summaries.append(
             {
@@ -269,6 +273,8 @@ def _conclusion(output: Output, rows: pd.DataFrame, summary: pd.Series, job: dic
     ]
     if output.minus:
         lines[-1] += f" It is below zero at {summary['below_zero']:.0%} of them."
+    if summary["min"] == summary["max"]:
+        return [*lines, "", "No assumption moves it: it is the same at every design point.", ""]
     lines += ["", "It leans most on:", ""]
     direction = "spearman" if job["method"] == "sobol" else "mu"
     for rank, name in enumerate(ranked.index[:TOP], start=1):

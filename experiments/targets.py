@@ -44,6 +44,7 @@ from experiments import experiment_keys as keys
 from experiments.design import Range, design_points
 from experiments.experiment import Experiment, _read
 from experiments.sensitivity import experiment_for, unknown_keys
+from experiments.stats import ci_table
 from simulation.errors import CoprodError
 from simulation.outputs import SURVEY_QUESTIONS
 from simulation.params import PARAMETER_NAMES, Params, describe
@@ -276,3 +277,13 @@ def within_reach(stats: pd.DataFrame, targets: Targets) -> list[str]:
     return [
         q for q, t in targets.targets.items() if (stats[q] - t.share).abs().min() <= t.tolerance
     ]
+
+
+def achieved(results: Any, targets: Targets) -> pd.DataFrame:
+    """Mean and 95% t-CI of each statistic over the check's replicates, beside its target."""
+    table = ci_table(results.runs, ["scenario"], targets.columns()).set_index("metric")
+    table.index = table.index.str.removeprefix("survey_")
+    table["target"] = [targets.targets[q].share for q in table.index]
+    table["tolerance"] = [targets.targets[q].tolerance for q in table.index]
+    table["within"] = (table["mean"] - table["target"]).abs() <= table["tolerance"]
+    return table[["target", "tolerance", "mean", "lo", "hi", "n", "within"]]

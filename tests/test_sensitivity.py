@@ -45,6 +45,10 @@ metric = "wellbeing_mean"
 over = "end"
 [outputs.qol]
 metric = "survey_better_quality_of_life"
+[outputs.members]
+metric = "timebank_members"
+over = "end"
+scenario = "traditional"
 """
 
 
@@ -144,7 +148,7 @@ def test_a_tiny_study_runs_end_to_end_through_the_cli(tmp_path, capsys, method):
     table = pd.read_parquet(out / "sensitivity_indices.parquet")
     assert list(table.columns) == ["output", "parameter", "index", "value", "ci", "base_samples"]
     pd.testing.assert_frame_equal(table, pd.read_csv(out / "sensitivity_indices.csv"))
-    assert set(table["output"]) == {"cost_gap", "wellbeing", "qol"}
+    assert set(table["output"]) == {"cost_gap", "wellbeing", "qol", "members"}
     assert sorted(table["base_samples"].unique()) == [2, 4]
     page = (out / "sensitivity.md").read_text()
     assert (

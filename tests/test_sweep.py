@@ -297,7 +297,9 @@ if __name__ == "__main__":
 @pytest.mark.slow
 def test_parent_memory_stays_flat_over_2000_runs(tmp_path):
     """Peak RSS growth of the parent over a sweep of N tiny runs, in a fresh process each:
-    2,000 runs may grow it at most 25 MiB more than 200 runs do (measured: about 1-4 MiB)."""
+    2,000 runs may grow it at most 25 MiB more than 200 runs do. Measured: 12 MiB for 200
+    runs, 19 MiB for 2,000; what grows is bookkeeping (the status of each run, about 4 KiB),
+    never run data."""
     script = _write(tmp_path / "memory.py", textwrap.dedent(MEMORY_SCRIPT))
     grew = {}
     for runs in (200, 2000):

@@ -13,9 +13,10 @@ its prior is not pinned down, two that correlate trade off, a principal axis as 
 prior is a flat direction, and a median at a range's end means the targets want more than the
 range allows. A statistic no point comes near is reported as out of reach, not chased.
 
-The result is a plain scenario file that ``extends`` the surveyed scenario, so ``coprod
-compare`` takes it like any other; its values are mechanisms, so ``--set`` them on every
-scenario to re-check the stylised facts (MODEL.md section 7, fact 6).
+The fitted values are mechanisms of the world, shared by every scenario (MODEL.md section 7,
+fact 6), so they are written as a base (``calibrated_base.toml``) that any job takes with
+``--base`` to compare policies in the calibrated world, and as the surveyed scenario resting on
+them (``timebank_calibrated.toml``), which ``coprod compare`` takes like any other.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from experiments.targets import Targets
 
 SCENARIO_FILE = "timebank_calibrated.toml"
+BASE_FILE = "calibrated_base.toml"
 PRIOR_SD = 1 / math.sqrt(12)  # sd of a uniform prior on [0, 1]: the unit cube's
 FLAT = 0.7  # kept spread above this share of the prior's: not pinned down
 RIDGE = 0.6  # |correlation| of kept points above this: a trade-off between two parameters
@@ -51,8 +53,8 @@ def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
         help="fit mechanism parameters to observed statistics (ABC, regression-adjusted)",
         description="Screen a Latin hypercube over the ranges a targets file gives the "
         "parameters in --params, keep the points closest to the targets, check the fit with "
-        f"fresh replicates, and write {SCENARIO_FILE} and calibration.md. The file format is "
-        "in scenarios/targets/spice_cardiff.toml.",
+        f"fresh replicates, and write {BASE_FILE}, {SCENARIO_FILE} and calibration.md. The "
+        "file format is in scenarios/targets/spice_cardiff.toml.",
     )
     command.add_argument("targets", type=Path, metavar="TARGETS.toml")
     command.add_argument(
@@ -89,10 +91,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if outcome.failed:
         return failures(outcome)
     fit["achieved"] = achieved(load(out / "check"), targets)
-    scenario = write_scenario(out / SCENARIO_FILE, targets, fit)
+    base, scenario = write_scenario(out, targets, fit)
     page = write_report(out, targets, ranges, fit)
     print(f"fitted {', '.join(f'{k} = {v:g}' for k, v in fit['values'].items())}")
-    print(f"results in {out}/: scenario {scenario}, report {page}")
+    print(f"results in {out}/: base {base}, scenario {scenario}, report {page}")
     return 0
 
 
@@ -184,28 +186,55 @@ def _round(value: float, whole: bool) -> float | int:
     return float(f"{value:.3g}")
 
 
-def write_scenario(path: Path, targets: Targets, fit: dict[str, Any]) -> Path:
-    """The calibrated scenario: the surveyed one with the fitted values, checked by loading."""
-    from simulation.scenario import load_scenario, shipped_scenarios
+def write_scenario(out: Path, targets: Targets, fit: dict[str, Any]) -> tuple[Path, Path]:
+    """The fitted values twice: as a base every scenario can rest on (``--base``), which is how
+    to compare policies in the calibrated world, and as the surveyed scenario with the values
+    (``timebank_calibrated.toml``), which ``compare`` takes like any scenario. Both are checked
+    by loading."""
+    from simulation.scenario import load_base, load_scenario, shipped_scenarios
 
     base = targets.scenario
     extends = base.name if base.name in shipped_scenarios() else str(base.path.resolve())
-    sets = " ".join(f"--set {k}={v}" for k, v in fit["values"].items())
-    lines = [
+    values = [f"{name} = {value!r}" for name, value in fit["values"].items()]
+    header = [
         f"# Written by `coprod calibrate` on {datetime.now():%Y-%m-%d} from {targets.path.name}:",
         f"# ABC with regression adjustment, {len(fit['kept'])} of {fit['points']} Latin "
         "hypercube points kept; values are posterior medians (calibration.md says how well "
         "they fit).",
-        "# They are mechanisms, shared by every scenario: to apply them elsewhere, add",
-        f"#   {sets}",
-        f'description = """{base.name} with {", ".join(fit["values"])} calibrated to '
-        f'{targets.path.name} ({targets.description.strip()})."""',
-        f'extends = "{extends}"',
-        *(f"{name} = {value!r}" for name, value in fit["values"].items()),
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    load_scenario(path)
-    return path
+    base_path, scenario_path = out / BASE_FILE, out / SCENARIO_FILE
+    base_path.write_text(
+        "\n".join(
+            [
+                *header,
+                "# Mechanisms every scenario shares: compare policies in the calibrated world with",
+                f"#   coprod compare traditional {base.name} --base {BASE_FILE}",
+                f'description = """Mechanisms calibrated to {targets.path.name}."""',
+                *values,
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    scenario_path.write_text(
+        "\n".join(
+            [
+                *header,
+                f"# The values are mechanisms: against another scenario, give it them too "
+                f"(--base {BASE_FILE}),",
+                "# or the comparison mixes the calibrated world with the default one.",
+                f'description = """{base.name} with {", ".join(fit["values"])} calibrated to '
+                f'{targets.path.name} ({targets.description.strip()})."""',
+                f'extends = "{extends}"',
+                *values,
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    load_base(base_path)
+    load_scenario(scenario_path)
+    return base_path, scenario_path
 
 
 def write_report(out: Path, targets: Targets, ranges: dict[str, Range], fit: dict) -> Path:

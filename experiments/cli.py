@@ -129,6 +129,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a parameter (repeatable)",
     )
+    add_base_option(show)
     show.set_defaults(command=cmd_show)
 
     report = sub.add_parser("report", help="rebuild the report of a results folder")
@@ -161,6 +162,19 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override a parameter in every scenario (repeatable)",
+    )
+    add_base_option(command)
+
+
+def add_base_option(command: argparse.ArgumentParser) -> None:
+    """``--base FILE``: mechanism values every scenario rests on (a calibration's result)."""
+    command.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a base file of mechanism values that every scenario rests on, such as the "
+        "calibrated_base.toml that coprod calibrate writes (scenario keys and --set still win)",
     )
 
 
@@ -210,14 +224,16 @@ def positive(text: str) -> int:
     return value
 
 
-def resolve(names: list[str], sets: list[str], steps: int | None):
-    """Load scenarios by name or path, with ``--set`` and ``--steps`` applied to each."""
-    from simulation.scenario import load_scenario, with_overrides
+def resolve(names: list[str], sets: list[str], steps: int | None, base: Path | None = None):
+    """Load scenarios by name or path, each on the ``--base`` file's values if one is given,
+    with ``--set`` and ``--steps`` applied to each."""
+    from simulation.scenario import load_base, load_scenario, with_base, with_overrides
 
     assignments = [*sets, *([f"weeks={steps}"] if steps else [])]
+    values = load_base(base) if base else {}
     resolved = {}
     for name in names:
-        scenario = load_scenario(name)
+        scenario = with_base(load_scenario(name), values) if values else load_scenario(name)
         if scenario.name in resolved:
             raise CoprodError(
                 f"two scenarios are called '{scenario.name}': give each file a different name"
@@ -236,8 +252,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names = args.scenarios or list(shipped_scenarios())
     if args.baseline not in names and Path(args.baseline).stem not in [Path(n).stem for n in names]:
         names = [args.baseline, *names]
-    scenarios = resolve(names, args.set, args.steps)
+    scenarios = resolve(names, args.set, args.steps, args.base)
     baseline = Path(args.baseline).stem
+    warn_world_differences(scenarios, baseline)
     out = args.out or Path("results") / f"compare-{datetime.now():%Y%m%d-%H%M%S}"
     args.resume_hint = resume_command(out)
     job = {
@@ -246,6 +263,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "replicates": args.replicates,
         "seed": args.seed,
         "set": args.set,
+        "base": str(args.base) if args.base else None,
         "steps": args.steps,
         "scenarios": {name: s.params.model_dump() for name, s in scenarios.items()},
         "scenario_files": {name: str(s.path) for name, s in scenarios.items()},
@@ -275,6 +293,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     page = write_sweep_report(load(out), out)
     print(f"{outcome.done} runs in {outcome.seconds:.1f} s; results in {out}/, summary {page}")
     return failures(outcome)
+
+
+def warn_world_differences(scenarios: dict, baseline: str) -> None:
+    """Say on stderr when a scenario differs from the baseline in more than policy levers."""
+    from simulation.params import world_differences
+
+    values = {name: s.params.model_dump() for name, s in scenarios.items()}
+    for name, keys in world_differences(values, baseline).items():
+        if keys:
+            print(
+                f"coprod: warning: {name} differs from {baseline} in more than policy: "
+                f"{', '.join(sorted(keys))}. Its week-0 people differ and its differences mix "
+                "another world with another policy; to compare policies in one world give every "
+                "scenario the same values (--base FILE or --set).",
+                file=sys.stderr,
+            )
 
 
 def execute_job(args: argparse.Namespace, specs: list[RunSpec], out: Path, job: dict) -> JobOutcome:
@@ -338,7 +372,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulation import simulate
     from simulation.seeds import parse_seed, replicate_seeds
 
-    ((name, scenario),) = resolve([args.scenario], args.set, args.steps).items()
+    ((name, scenario),) = resolve([args.scenario], args.set, args.steps, args.base).items()
     seed = replicate_seeds(args.seed, 1)[0]
     result = simulate(scenario.params, parse_seed(seed))
     summary = result.summary
@@ -383,18 +417,15 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     """Every parameter of a scenario, its value, unit and where the value came from."""
     from simulation.params import PARAMETER_NAMES, describe
-    from simulation.scenario import load_scenario, with_overrides
 
-    scenario = load_scenario(args.scenario)
-    if args.set:
-        scenario = with_overrides(scenario, args.set)
+    ((_, scenario),) = resolve([args.scenario], args.set, None, args.base).items()
     print(f"{scenario.name} ({scenario.path})\n{textwrap.fill(scenario.description, 100)}\n")
     values = scenario.params.model_dump()
     for name in PARAMETER_NAMES:
         info = describe(name)
         mark = "*" if name in scenario.overrides else " "
         print(f"{mark} {name:32} {values[name]!s:>12}  {info['unit']:16} {info['meaning']}")
-    print("\n* set by this scenario, a scenario it extends, or --set; others are defaults")
+    print("\n* set by this scenario, a scenario it extends, --base or --set; others are defaults")
     return 0
 
 

@@ -30,6 +30,7 @@ from experiments.report_text import (
     SUBGROUPS,
     SURVEY,
     TESTS,
+    WORLD,
 )
 from simulation.outputs import METRICS, SURVEY_QUESTIONS
 
@@ -173,6 +174,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     seed = results.manifest.get("job", {}).get("seed", "n/a")
     intro = dict(scenarios=", ".join(c.order), baseline=c.baseline, reps=reps, weeks=c.weeks)
     out = [INTRO.format(**intro, seed=seed, end=st.END_WINDOW, early=early)]
+    out += _world(results.runs, c.baseline)
     facts = {s: _facts(c, s) for s in c.others}
     out += [HEADLINE.format(**f) for f in facts.values()] or ["Only the baseline ran."]
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
@@ -193,6 +195,29 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     path = out_dir / "report.md"
     path.write_text("\n\n".join(x for x in out if x) + "\n", encoding="utf-8")
     return path
+
+
+def _world(runs: pd.DataFrame, baseline: str) -> list[str]:
+    """A warning for each scenario that differs from the baseline in more than policy levers
+    (read from the runs' parameter columns), since its differences then mix world and policy."""
+    from simulation.params import PARAMETER_NAMES, world_differences
+
+    if runs is None or runs.empty:
+        return []
+    columns = [name for name in PARAMETER_NAMES if name in runs.columns]
+    values = runs.groupby(runs["scenario"].astype(str))[columns].first()
+    if baseline not in values.index or len(columns) < len(PARAMETER_NAMES):
+        return []
+    differences = world_differences(values.to_dict("index"), baseline)
+    return [
+        WORLD.format(
+            scenario=name,
+            baseline=baseline,
+            keys=", ".join(f"`{k}` {a!r} (not {b!r})" for k, (a, b) in sorted(keys.items())),
+        )
+        for name, keys in differences.items()
+        if keys
+    ]
 
 
 def _facts(c: Comparison, s: str) -> dict[str, str]:

@@ -847,3 +847,31 @@ def describe(name: str) -> dict[str, Any]:
 
 
 PARAMETER_NAMES: tuple[str, ...] = tuple(Params.model_fields)
+
+LEVERS: tuple[str, ...] = tuple(n for n in PARAMETER_NAMES if describe(n)["group"] == "levers")
+"""The policy levers: what a scenario may choose. Every other parameter describes the world
+(people, needs, mechanisms, costs), which every arm of a fair comparison shares."""
+HORIZON = ("weeks", "snapshot_every", "survey_week")
+"""When a run stops and what it records: not the world a run simulates."""
+
+
+def world_differences(
+    values: dict[str, dict[str, Any]], baseline: str
+) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """For each scenario, the parameters other than policy levers whose value differs from the
+    baseline's, as (scenario's value, baseline's value).
+
+    A comparison is fair when its arms differ in policy only. A scenario that also changes a
+    mechanism (a calibrated ``gp_rate``, say) or the population changes the world: its
+    week-0 people differ from the baseline's and its differences mix world with policy.
+    """
+    base = values[baseline]
+    return {
+        name: {
+            key: (own[key], base[key])
+            for key in PARAMETER_NAMES
+            if key not in LEVERS and key not in HORIZON and own[key] != base[key]
+        }
+        for name, own in values.items()
+        if name != baseline
+    }

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from simulation.errors import ScenarioError
 from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
-from simulation.params import PARAMETER_NAMES, Params, describe
+from simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
 from simulation.rules import POWER_RULES, RECIPROCITY_RULES
 
 SHIPPED_ORDER: tuple[str, ...] = (
@@ -125,6 +125,45 @@ def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
                 problems.append(f"`{key}` = {text} is the wrong type. {_allowed(key)}")
     params = _validate({**scenario.params.model_dump(), **values}, "--set", problems)
     merged = {**scenario.overrides, **values}
+    return Scenario(
+        scenario.name, scenario.description, scenario.path, scenario.extends, params, merged
+    )
+
+
+def load_base(path: str | Path) -> dict[str, Any]:
+    """The values of a base file: mechanisms that every scenario of a job rests on.
+
+    A calibration writes its fitted values as a base (MODEL.md section 7, fact 6) so that every
+    arm of a comparison lives in the same calibrated world and differs only in policy. A base
+    is a flat file like a scenario, but it cannot ``extends`` (it lies beneath every scenario)
+    nor set a policy lever (that would change what each scenario is).
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ScenarioError(f"--base {path}: no such file. Give the path of a base .toml file.")
+    values, _, extends = _read_chain(path, ())
+    problems = []
+    if extends is not None:
+        problems.append(
+            f'`extends` = "{extends}": a base cannot extend a scenario; it lies beneath every '
+            "scenario of a job. Keep only mechanism values in it."
+        )
+    problems += [
+        f"`{key}` is a policy lever ({describe(key)['meaning']}); a base holds only the world's "
+        "mechanisms, shared by every scenario. Set levers in a scenario file or with --set."
+        for key in values
+        if key in LEVERS
+    ]
+    if problems:
+        raise ScenarioError(_report(str(path), problems))
+    return values
+
+
+def with_base(scenario: Scenario, base: dict[str, Any]) -> Scenario:
+    """The scenario resting on ``base`` instead of the schema's defaults: keys the scenario's
+    own files set still win, and ``--set`` is applied after."""
+    merged = {**base, **scenario.overrides}
+    params = _validate(merged, str(scenario.path))
     return Scenario(
         scenario.name, scenario.description, scenario.path, scenario.extends, params, merged
     )

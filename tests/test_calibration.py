@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from experiments import cli
-from experiments.calibration import SCENARIO_FILE
+from experiments.calibration import BASE_FILE, SCENARIO_FILE
 from experiments.targets import fittable, load_targets
 from simulation import simulate
 from simulation.params import Params
-from simulation.scenario import load_scenario
+from simulation.scenario import load_base, load_scenario
 from simulation.seeds import parse_seed, replicate_seeds
 
 SPICE = Path(__file__).resolve().parents[1] / "scenarios" / "targets" / "spice_cardiff.toml"
@@ -135,3 +135,4 @@ def test_known_parameters_are_recovered_from_targets_the_model_made(tmp_path, ca
     page = (out / "calibration.md").read_text()
     assert "## Identifiability" in page and "## Fit at the fitted values" in page
     assert load_scenario(out / SCENARIO_FILE).params.weight_agency == written["weight_agency"]
+    assert load_base(out / BASE_FILE) == {name: written[name] for name in TRUTH}

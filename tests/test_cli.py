@@ -113,3 +113,51 @@ def test_console_script_help_and_errors_in_a_real_process():
             text=True,
         )
         assert helped.returncode == 0 and "usage: coprod" in helped.stdout
+
+
+def compare_args(out, *extra: str) -> list[str]:
+    """A tiny two-replicate comparison into ``out``."""
+    common = ["--replicates", "2", "--steps", "6", "--workers", "1", "--quiet", "--out", str(out)]
+    return ["compare", *extra, *common, *TINY]
+
+
+def test_a_scenario_that_changes_a_mechanism_is_flagged_on_the_terminal_and_in_the_report(
+    tmp_path, capsys
+):
+    other_world = tmp_path / "greedy_gp.toml"
+    other_world.write_text('extends = "timebank"\ngp_rate = 0.3\n')
+    assert cli.main(compare_args(tmp_path / "job", str(other_world))) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "greedy_gp differs from traditional in more than policy: gp_rate" in err
+    report = (tmp_path / "job" / "report.md").read_text()
+    assert "**greedy_gp differs from traditional in more than policy:** `gp_rate` 0.3" in report
+
+
+def test_base_gives_every_scenario_the_same_world(tmp_path, capsys):
+    base = tmp_path / "calibrated_base.toml"
+    base.write_text('description = "fitted"\ngp_rate = 0.3\nweight_agency = 0.25\n')
+    assert cli.main(compare_args(tmp_path / "job", "timebank", "--base", str(base))) == 0
+    assert "warning" not in capsys.readouterr().err
+    runs = experiments.load(tmp_path / "job").runs
+    assert set(runs["gp_rate"]) == {0.3} and set(runs["weight_agency"]) == {0.25}
+    assert set(runs["power_rule"]) == {"expert", "shared_decisions"}
+    assert "more than policy" not in (tmp_path / "job" / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('power_rule = "co_design"\n', "`power_rule` is a policy lever"),
+        ('extends = "timebank"\n', "a base cannot extend"),
+        ("gp_rat = 0.3\n", "`gp_rat`"),
+        ("gp_rate = -1.0\n", "`gp_rate` = -1.0 is out of range"),
+    ],
+)
+def test_a_bad_base_file_exits_2_naming_the_file_and_the_key(tmp_path, capsys, content, words):
+    base = tmp_path / "base.toml"
+    base.write_text(content)
+    assert cli.main(["run", "timebank", "--base", str(base), *TINY]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert str(base) in err and words in err and "Traceback" not in err
+    assert cli.main(["run", "timebank", "--base", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml: no such file" in capsys.readouterr().err

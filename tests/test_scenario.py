@@ -310,3 +310,17 @@ def test_with_overrides_rejects_bad_assignments(assignment):
 def test_with_overrides_reports_every_bad_assignment():
     message = error_of(with_overrides, load_scenario("traditional"), ["weeks=x", "involvement=9"])
     assert "2 problems" in message and "`weeks`" in message and "`involvement`" in message
+
+
+def test_a_base_lies_beneath_the_scenario_and_set_lies_above_it(tmp_path):
+    from simulation.scenario import load_base, with_base
+
+    base = tmp_path / "base.toml"
+    base.write_text("gp_rate = 0.3\nhours_per_need = 4.5\n")
+    own = tmp_path / "own.toml"
+    own.write_text('extends = "timebank"\nhours_per_need = 3.5\n')
+    scenario = with_overrides(with_base(load_scenario(own), load_base(base)), ["gp_rate=0.2"])
+    assert scenario.params.hours_per_need == 3.5  # the scenario's own key wins over the base
+    assert scenario.params.gp_rate == 0.2  # --set wins over both
+    assert scenario.params.reciprocity == "timebank"
+    assert with_base(load_scenario("traditional"), load_base(base)).params.gp_rate == 0.3

@@ -40,6 +40,16 @@ def varied(results: Results) -> list[str]:
     return list(results.manifest.get("job", {}).get("vary", {}))
 
 
+def coordinates(results: Results, params: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each design point's values of ``params`` (default: the varied parameters), indexed by
+    ``point``. Read from the swept scenarios' runs: the baseline keeps its own policy levers,
+    so its runs carry its own value of a swept lever, not the point's."""
+    runs = results.runs
+    baseline = results.manifest.get("job", {}).get("baseline")
+    swept = runs[runs["scenario"].astype(str) != baseline] if baseline else runs
+    return swept.groupby("point")[list(varied(results) if params is None else params)].first()
+
+
 def run_values(results: Results, metrics: Sequence[str], window: str = "end") -> pd.DataFrame:
     """One row per run: its keys, then one column per metric for ``window``."""
     if window not in WINDOWS:
@@ -80,7 +90,9 @@ def summarise(
     groups = ["scenario", *[b for b in (varied(results) if by is None else by) if b != "scenario"]]
     values = run_values(results, metrics, window)
     extra = [b for b in groups if b not in values.columns]
-    values = values.join(results.runs[extra])
+    swept = [b for b in extra if b in varied(results)]  # the point's value, baseline included
+    values = values.join(results.runs[[b for b in extra if b not in swept]])
+    values = values.join(coordinates(results, swept), on="point")
     out = ci_table(values, groups, list(metrics)).rename(columns={"lo": "ci_low", "hi": "ci_high"})
     return out[[*groups, "metric", "mean", "ci_low", "ci_high", "n"]]
 
@@ -114,7 +126,7 @@ def cost_crossing(
     crossing = break_even_weeks(diff, by=("point",)).rename("crossing_week")
     at = at.join(crossing, on=["point", "scenario"])
     params = varied(results)
-    at = at.join(results.runs.groupby("point")[params].first(), on="point")
+    at = at.join(coordinates(results, params), on="point")
     at = at.rename(columns={"lo": "ci_low", "hi": "ci_high"})
     columns = ["point", "scenario", *params, "week", "n", "cost", "baseline_cost", "diff"]
     return at[[*columns, "ci_low", "ci_high", "crossing_week"]].reset_index(drop=True)
@@ -169,7 +181,7 @@ def heatmap(
         wide = values.pivot_table(index=["point", "replicate"], columns="scenario", values=metric)
         diffs = wide.drop(columns=baseline).sub(wide[baseline], axis=0)
         values = diffs.stack().rename(metric).reset_index()
-    cells = results.runs.groupby("point")[[x, y]].first()
+    cells = coordinates(results, [x, y])
     levels = pd.DataFrame({x: _levels(cells[x]), y: _levels(cells[y])})
     values = values.join(levels, on="point")
     panels = [s for s in _order(results) if s in set(values["scenario"])]

@@ -14,14 +14,16 @@ prior is a flat direction, and a median at a range's end means the targets want 
 range allows. A statistic no point comes near is reported as out of reach, not chased.
 
 The fitted values are mechanisms of the world, shared by every scenario (MODEL.md section 7,
-fact 6), so they are written as a base (``calibrated_base.toml``) that any job takes with
-``--base`` to compare policies in the calibrated world, and as the surveyed scenario resting on
+fact 6), so they are written as a base (``calibrated_base.toml``) that ``compare``, ``run``
+and ``show`` take with ``--base`` (a sweep or sensitivity file: copy them into ``[fixed]``) to
+compare policies in the calibrated world, and as the surveyed scenario resting on
 them (``timebank_calibrated.toml``), which ``coprod compare`` takes like any other.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shlex
 import sys
@@ -30,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from simulation.errors import CoprodError
 
 if TYPE_CHECKING:
     from experiments.design import Range
@@ -69,16 +73,19 @@ def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Screen, fit, check, then write the calibrated scenario and the report."""
-    from experiments.cli import execute_job, failures, resume_command
+    from experiments.cli import execute_job, failures, job_folder
     from experiments.results import load
     from experiments.targets import achieved, load_targets, parse_params
 
     targets = load_targets(args.targets)
     ranges = parse_params(args.params, targets)
-    out = args.out or Path("results") / f"calibrate-{datetime.now():%Y%m%d-%H%M%S}"
-    args.resume_hint = resume_command(out)
-    if not args.resume:
-        out.mkdir(parents=True, exist_ok=True)
+    out = job_folder(args, "calibrate")
+    if not args.resume and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CoprodError(
+            f"{out} already exists and is not an empty folder: nothing in it is overwritten. "
+            "Choose another --out, or add --resume to finish the calibration in it."
+        )
+    out.mkdir(parents=True, exist_ok=True)
     command = {"command": shlex.join(sys.argv)}
     screen = targets.screen(ranges)
     outcome = execute_job(args, screen.specs(), out / "screen", {**screen.job(), **command})
@@ -106,8 +113,9 @@ def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[
 
     A statistic no point of the screen brings within its tolerance is out of reach: it is
     left out of the distance (it would only drag the fit to the edges of the ranges) and
-    reported. A parameter whose posterior is as spread as its prior, and that trades off with
-    no other, is not informed by the targets: it keeps the scenario's value (``defaults``)
+    reported. A parameter whose posterior is as spread as its prior is not informed by the
+    targets (even if it trades off with another: then the targets fix a combination, and its
+    own value is arbitrary along the ridge): it keeps the scenario's value (``defaults``)
     rather than a median of noise. Summaries are in the unit cube of the design."""
     import numpy as np
 
@@ -130,7 +138,6 @@ def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[
     sd = np.sqrt(np.diag(cov))
     correlation = pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
     spread = dict(zip(names, sd / PRIOR_SD, strict=True))
-    tied = {n for n in names if (correlation[n].drop(n).abs() > RIDGE).any()}
     quantiles = {
         n: [
             ranges[n].scale(np.array([_quantile(adjusted[:, j], weight, q)]))[0]
@@ -138,7 +145,7 @@ def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[
         ]
         for j, n in enumerate(names)
     }
-    informed = [n for n in names if spread[n] <= FLAT or n in tied]
+    informed = [n for n in names if spread[n] <= FLAT]
     middle = {n: float(_unit(ranges[n], np.array(quantiles[n][0]))) for n in names}
     edges = {n: "lower" if u < EDGE else "upper" for n, u in middle.items() if min(u, 1 - u) < EDGE}
     eig, axes = np.linalg.eigh(cov)
@@ -203,13 +210,17 @@ def write_scenario(out: Path, targets: Targets, fit: dict[str, Any]) -> tuple[Pa
         "they fit).",
     ]
     base_path, scenario_path = out / BASE_FILE, out / SCENARIO_FILE
+    description = (
+        f"{base.name} with {', '.join(fit['values'])} calibrated to {targets.path.name} "
+        f"({' '.join(targets.description.split()).rstrip('.')})."
+    )
     base_path.write_text(
         "\n".join(
             [
                 *header,
                 "# Mechanisms every scenario shares: compare policies in the calibrated world with",
                 f"#   coprod compare traditional {base.name} --base {BASE_FILE}",
-                f'description = """Mechanisms calibrated to {targets.path.name}."""',
+                f"description = {_toml(f'Mechanisms calibrated to {targets.path.name}.')}",
                 *values,
             ]
         )
@@ -223,9 +234,8 @@ def write_scenario(out: Path, targets: Targets, fit: dict[str, Any]) -> tuple[Pa
                 f"# The values are mechanisms: against another scenario, give it them too "
                 f"(--base {BASE_FILE}),",
                 "# or the comparison mixes the calibrated world with the default one.",
-                f'description = """{base.name} with {", ".join(fit["values"])} calibrated to '
-                f'{targets.path.name} ({targets.description.strip()})."""',
-                f'extends = "{extends}"',
+                f"description = {_toml(description)}",
+                f"extends = {_toml(extends)}",
                 *values,
             ]
         )
@@ -235,6 +245,11 @@ def write_scenario(out: Path, targets: Targets, fit: dict[str, Any]) -> tuple[Pa
     load_base(base_path)
     load_scenario(scenario_path)
     return base_path, scenario_path
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, so any path or text survives."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def write_report(out: Path, targets: Targets, ranges: dict[str, Range], fit: dict) -> Path:
@@ -260,13 +275,15 @@ def write_report(out: Path, targets: Targets, ranges: dict[str, Range], fit: dic
         f"ABC rejection with regression adjustment: {fit['points']} Latin hypercube points "
         f"over the ranges below, {s['replicates']} replicates each (averaged), "
         f"{targets.scenario.name} to its survey week. The {len(fit['kept'])} points "
-        f"({s['accept']:.0%}) whose statistics lie closest to the targets are kept (distance: "
+        f"({len(fit['kept']) / fit['points']:.0%}) whose statistics lie closest to the targets "
+        "are kept (distance: "
         "root mean square of the misses in tolerances), weighted by an Epanechnikov kernel of "
         "that distance, and corrected by the local-linear regression of parameters on "
         "statistics (Beaumont, Zhang and Balding 2002); `posterior.csv` lists them. Fitted "
         f"value: the posterior median, unless the posterior's sd is over {FLAT:.0%} of the "
-        "prior's and the parameter trades off with no other: the targets then say nothing about "
-        f"it and it keeps the scenario's value. Then {s['check_replicates']} fresh replicates "
+        "prior's: the targets then say little about the parameter (at most a combination with "
+        "another) and it keeps the scenario's value. Then "
+        f"{s['check_replicates']} fresh replicates "
         "at the fitted values. "
         f"Seed {s['seed']}.",
         "",

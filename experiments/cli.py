@@ -22,6 +22,7 @@ from simulation.errors import CoprodError
 if TYPE_CHECKING:
     from experiments.runner import JobOutcome
     from experiments.worker import RunSpec
+    from simulation.params import Params
 
 BASELINE = "traditional"
 HEADLINE = (
@@ -254,9 +255,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         names = [args.baseline, *names]
     scenarios = resolve(names, args.set, args.steps, args.base)
     baseline = Path(args.baseline).stem
-    warn_world_differences(scenarios, baseline)
-    out = args.out or Path("results") / f"compare-{datetime.now():%Y%m%d-%H%M%S}"
-    args.resume_hint = resume_command(out)
+    warn_world_differences({name: s.params for name, s in scenarios.items()}, baseline)
+    out = job_folder(args, "compare")
     job = {
         "kind": "compare",
         "baseline": baseline,
@@ -285,8 +285,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.sweep_report import write_sweep_report
 
     experiment = load_experiment(args.experiment)
-    out = args.out or Path("results") / f"sweep-{experiment.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    args.resume_hint = resume_command(out)
+    if experiment.baseline:
+        warn_world_differences(experiment.scenarios, experiment.baseline)
+    out = job_folder(args, f"sweep-{experiment.name}")
     job = {**experiment.job(), "command": shlex.join(sys.argv)}
     specs = experiment.specs()
     outcome = execute_job(args, specs, out, job)
@@ -295,11 +296,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return failures(outcome)
 
 
-def warn_world_differences(scenarios: dict, baseline: str) -> None:
+def warn_world_differences(params: dict[str, Params], baseline: str) -> None:
     """Say on stderr when a scenario differs from the baseline in more than policy levers."""
     from simulation.params import world_differences
 
-    values = {name: s.params.model_dump() for name, s in scenarios.items()}
+    values = {name: p.model_dump() for name, p in params.items()}
     for name, keys in world_differences(values, baseline).items():
         if keys:
             print(
@@ -341,6 +342,17 @@ def failures(outcome: JobOutcome) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def job_folder(args: argparse.Namespace, prefix: str) -> Path:
+    """The job's results folder: ``--out``, or a new dated one under ``results/``; and the
+    command that finishes the job after an interruption. ``--resume`` needs ``--out``: a new
+    dated folder has nothing to resume."""
+    if args.resume and args.out is None:
+        raise CoprodError("--resume needs --out DIR: the results folder of the job to finish.")
+    out = args.out or Path("results") / f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}"
+    args.resume_hint = resume_command(out)
+    return out
 
 
 def resume_command(out: Path) -> str:

@@ -53,8 +53,10 @@ def executor_for(
         executor = default_executor(workers)
         try:
             yield executor
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # Ctrl-C or an error: stop at once, runs in progress included
+            _stop(executor)
+            raise
+        executor.shutdown(wait=True)
         return
     with ExitStack() as stack:
         client = stack.enter_context(_dask_client(workers, scheduler))
@@ -63,6 +65,17 @@ def executor_for(
         threads = sum(client.nthreads().values())
         _WINDOWS[executor] = max(2 * threads, MIN_DASK_WINDOW)
         yield executor
+
+
+def _stop(executor: Executor) -> None:
+    """Cancel the queued runs and end the worker processes without waiting for the runs they
+    are in: those were never logged, so ``--resume`` makes them again, and a user who pressed
+    Ctrl-C should not wait for a long run to finish. (``_processes`` is the pool's own list;
+    the standard library offers no public way to end a running task.)"""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def window_for(executor: Executor | None) -> int | None:

@@ -26,7 +26,10 @@ cited. The file is TOML (examples in ``experiments/examples/``); every key but `
     agents = false             # agent snapshots, or none
     survey = true              # the survey table, or none (its shares stay in runs)
 
-Precedence: the scenario file, then ``[fixed]``, then ``steps``, then the design point. Like
+Precedence: the scenario file, then ``[fixed]``, then ``steps``, then the design point. The
+baseline takes ``[fixed]`` and the design point's values except policy levers
+(``simulation.params.LEVERS``): it is the policy everything is compared with, run in the same
+world as each point, so sweeping ``power_sharing`` never changes what "traditional" is. Like
 scenario files, every mistake becomes one error naming the file and the key with what is
 allowed (worded from ``params.describe``), all problems of a file at once.
 """
@@ -42,8 +45,8 @@ from experiments import experiment_keys as keys
 from experiments.design import Dimension, design_points
 from experiments.worker import RunSpec
 from simulation.errors import CoprodError
-from simulation.params import Params, describe
-from simulation.scenario import _report, load_scenario
+from simulation.params import LEVERS, Params, describe
+from simulation.scenario import Scenario, _report, load_scenario
 from simulation.seeds import replicate_seeds
 
 
@@ -84,7 +87,7 @@ class Experiment:
                 name,
                 i,
                 seeds[i],
-                {**params.model_dump(), **values},
+                {**params.model_dump(), **self.values_for(name, values)},
                 point=point,
                 record_every=self.record["every"],
                 record_agents=self.record["agents"],
@@ -94,6 +97,13 @@ class Experiment:
             for name, params in self.scenarios.items()
             for i in range(self.replicates)
         ]
+
+    def values_for(self, scenario: str, values: dict[str, Any]) -> dict[str, Any]:
+        """The values ``scenario`` takes from a design point or ``[fixed]``: all of them,
+        except that the baseline keeps its own policy levers."""
+        if scenario != self.baseline:
+            return values
+        return {key: value for key, value in values.items() if key not in LEVERS}
 
     def job(self) -> dict[str, Any]:
         """What the manifest records of the sweep; ``--resume`` refuses a changed one."""
@@ -147,22 +157,14 @@ def load_experiment(path: str | Path) -> Experiment:
     loaded = [load_scenario(where) for where in located]
     if len({scenario.name for scenario in loaded}) < len(loaded):
         raise ExperimentError(f"{path}: `base` and `baseline` name the same scenario twice.")
-    overrides = {**fixed, **({"weeks": steps} if steps is not None else {})}
-    scenarios = {
-        s.name: _checked({**s.params.model_dump(), **overrides}, "[fixed]", path) for s in loaded
-    }
-    points = design_points(vary, design, samples, seed)
-    for index, point in enumerate(points):
-        for name, params in scenarios.items():
-            _checked({**params.model_dump(), **point}, f"design point {index} of {name}", path)
-    return Experiment(
-        name=path.stem,
-        path=path,
+    baseline = loaded[0].name if raw.get("baseline") is not None else None
+    return assemble(
+        path,
+        loaded,
+        baseline,
+        vary,
+        design_points(vary, design, samples, seed),
         description=description,
-        scenarios=scenarios,
-        scenario_files={s.name: str(s.path) for s in loaded},
-        baseline=loaded[0].name if raw.get("baseline") is not None else None,
-        vary=vary,
         design=design,
         samples=samples,
         replicates=replicates,
@@ -170,8 +172,46 @@ def load_experiment(path: str | Path) -> Experiment:
         steps=steps,
         fixed=fixed,
         record=record,
-        points=points,
     )
+
+
+def assemble(
+    path: Path,
+    loaded: list[Scenario],
+    baseline: str | None,
+    vary: dict[str, Dimension],
+    points: list[dict[str, Any]],
+    **settings: Any,
+) -> Experiment:
+    """The experiment of ``loaded`` scenarios (the baseline first, if any) at ``points``:
+    ``[fixed]`` and ``steps`` applied (the baseline keeping its policy levers) and every run's
+    parameters checked, so a bad point is refused before any run starts."""
+    horizon = {"weeks": settings["steps"]} if settings["steps"] is not None else {}
+    overrides = {**settings["fixed"], **horizon}
+    policy_free = {key: value for key, value in overrides.items() if key not in LEVERS}
+    scenarios = {
+        s.name: _checked(
+            {**s.params.model_dump(), **(policy_free if s.name == baseline else overrides)},
+            "[fixed]",
+            path,
+        )
+        for s in loaded
+    }
+    experiment = Experiment(
+        name=path.stem,
+        path=path,
+        scenarios=scenarios,
+        scenario_files={s.name: str(s.path) for s in loaded},
+        baseline=baseline,
+        vary=vary,
+        points=points,
+        **settings,
+    )
+    for index, point in enumerate(points):
+        for name, params in scenarios.items():
+            values = {**params.model_dump(), **experiment.values_for(name, point)}
+            _checked(values, f"design point {index} of {name}", path)
+    return experiment
 
 
 def _read(path: Path) -> dict[str, Any]:

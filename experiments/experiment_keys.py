@@ -54,8 +54,8 @@ def design_name(raw: dict[str, Any], problems: list[str]) -> str:
 
 def vary(raw: dict[str, Any], design: str, problems: list[str]) -> dict[str, Dimension]:
     """The ``[vary]`` section: each parameter's checked range or list."""
-    if "vary" not in raw:
-        problems.append("[vary] is missing: name at least one parameter to vary.")
+    if not raw.get("vary"):
+        problems.append("[vary] is missing or empty: name at least one parameter to vary.")
     return {
         key: dim
         for key, value in section(raw, "vary", problems).items()

@@ -20,6 +20,7 @@ import pandas as pd
 from experiments import figures
 from experiments import stats as st
 from experiments.report_text import (
+    BASE,
     CAVEATS,
     HEADLINE,
     INTRO,
@@ -174,6 +175,8 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     seed = results.manifest.get("job", {}).get("seed", "n/a")
     intro = dict(scenarios=", ".join(c.order), baseline=c.baseline, reps=reps, weeks=c.weeks)
     out = [INTRO.format(**intro, seed=seed, end=st.END_WINDOW, early=early)]
+    base = results.manifest.get("job", {}).get("base")
+    out += [BASE.format(base=base)] if base else []
     out += _world(results.runs, c.baseline)
     facts = {s: _facts(c, s) for s in c.others}
     out += [HEADLINE.format(**f) for f in facts.values()] or ["Only the baseline ran."]

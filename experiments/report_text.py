@@ -67,6 +67,8 @@ Users are split into quartiles within each run at week 0 (the same people in eve
 a replicate); "end" is each run's last snapshot week. The {baseline} row is its mean wellbeing
 (0-1); other rows are the paired difference from {baseline} in WEMWBS points (95% CI). The
 figures show whole distributions of individuals, the worst-off included."""
+BASE = """Every scenario rests on the base file `{base}` (`--base`): its mechanism values replace
+the defaults in every arm, so the arms still differ in policy only."""
 WORLD = """**{scenario} differs from {baseline} in more than policy:** {keys}. These are not
 policy levers: its week-0 people differ from {baseline}'s and its differences below mix another
 world with another policy. To compare policies in one world, give every scenario the same

@@ -18,7 +18,14 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,7 +189,7 @@ def _outputs(
     try:
         while True:
             while len(pending) < window and (spec := next(queue, None)) is not None:
-                pending[executor.submit(execute, spec)] = spec
+                pending[_submit(executor, spec)] = spec
             if not pending:
                 return
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -191,6 +198,19 @@ def _outputs(
     finally:
         for future in pending:
             future.cancel()
+
+
+def _submit(executor: Executor, spec: RunSpec) -> Future[RunOutput]:
+    """Hand one run to the executor; a pool that a dead worker broke stops the job with a
+    clear error (the runs it lost are already logged as failed, with the pool's error)."""
+    try:
+        return executor.submit(execute, spec)
+    except BrokenExecutor as error:
+        raise CoprodError(
+            f"the worker pool broke ({error}): a worker process died, often for lack of "
+            "memory. Finished runs are kept; rerun the same command with --resume (and fewer "
+            "--workers, or a smaller population) to make the rest."
+        ) from None
 
 
 def _result(future: Future[RunOutput], spec: RunSpec) -> RunOutput:

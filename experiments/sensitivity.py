@@ -30,7 +30,6 @@ import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +38,7 @@ from simulation.errors import CoprodError
 if TYPE_CHECKING:
     import numpy as np
 
-    from experiments.design import Dimension
     from experiments.experiment import Experiment
-    from simulation.scenario import Scenario
 
 METHODS = ("sobol", "morris")
 OWN_KEYS = ("samples", "trajectories", "levels", "outputs")
@@ -117,14 +114,14 @@ def add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run the study's sweep, then analyse it into the results folder."""
-    from experiments.cli import execute_job, failures, resume_command
+    from experiments.cli import execute_job, failures, job_folder, warn_world_differences
     from experiments.results import load
     from experiments.sensitivity_report import write_sensitivity_report
 
     study = load_study(args.experiment, args.method)
-    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
-    out = args.out or Path("results") / f"sensitivity-{study.experiment.name}-{args.method}-{stamp}"
-    args.resume_hint = resume_command(out)
+    if study.experiment.baseline:
+        warn_world_differences(study.experiment.scenarios, study.experiment.baseline)
+    out = job_folder(args, f"sensitivity-{study.experiment.name}-{args.method}")
     job = {**study.job(), "command": shlex.join(sys.argv)}
     outcome = execute_job(args, study.experiment.specs(), out, job)
     if outcome.failed:  # the estimators need every design point
@@ -165,7 +162,7 @@ def load_study(path: str | Path, method: str) -> Study:
     """Read and validate a sensitivity file for ``method``; every problem is reported at once,
     naming the file and the key, worded as the sweep's experiment files are."""
     from experiments import experiment_keys as keys
-    from experiments.experiment import ExperimentError, _read
+    from experiments.experiment import ExperimentError, _read, assemble
     from simulation.params import describe
     from simulation.scenario import _report, load_scenario
 
@@ -192,6 +189,11 @@ def load_study(path: str | Path, method: str) -> Study:
     problems += [f"`{key}` is both in [fixed] and [vary]." for key in fixed.keys() & vary.keys()]
     base = _base_samples(own, method, problems)
     levels = keys.whole(own, "levels", 4, problems, minimum=2, maximum=20)
+    if method == "morris" and levels and levels % 2:
+        problems.append(
+            f"`levels` = {levels} is odd: Morris trajectories need an even number of grid levels "
+            "(4 is usual), or every trajectory starts from the same place."
+        )
     located = keys.scenarios(raw, path, problems)
     loaded = [load_scenario(where) for where in located]
     horizon = {"weeks": steps} if steps else {}
@@ -205,48 +207,22 @@ def load_study(path: str | Path, method: str) -> Study:
     unit = unit_sample(method, list(vary), base, levels, seed)
     columns = [dim.scale(unit[:, j]) for j, dim in enumerate(vary.values())]
     points = [dict(zip(vary, row, strict=True)) for row in zip(*columns, strict=True)]
-    settings = {"replicates": replicates, "seed": seed, "steps": steps, "fixed": fixed}
-    experiment = experiment_for(
-        path, raw, loaded, vary, design=method, points=points, record=record, **settings
+    experiment = assemble(
+        path,
+        loaded,
+        loaded[0].name if raw.get("baseline") is not None else None,
+        vary,
+        points,
+        description=str(raw.get("description", "")),
+        design=method,
+        samples=len(points),
+        replicates=replicates,
+        seed=seed,
+        steps=steps,
+        fixed=fixed,
+        record=record,
     )
     return Study(experiment, method, base, levels, outputs)
-
-
-def experiment_for(
-    path: Path,
-    raw: dict[str, Any],
-    loaded: list[Scenario],
-    vary: dict[str, Dimension],
-    *,
-    design: str,
-    points: list[dict[str, Any]],
-    **settings: Any,
-) -> Experiment:
-    """A sweep of ``loaded`` scenarios (the baseline first when ``raw`` names one) at
-    ``points``, each run's parameters checked as ``load_experiment`` checks a sweep's."""
-    from experiments.experiment import Experiment, _checked
-
-    horizon = {"weeks": settings["steps"]} if settings["steps"] is not None else {}
-    overrides = {**settings["fixed"], **horizon}
-    scenarios = {
-        s.name: _checked({**s.params.model_dump(), **overrides}, "[fixed]", path) for s in loaded
-    }
-    for index, point in enumerate(points):
-        for name, params in scenarios.items():
-            _checked({**params.model_dump(), **point}, f"design point {index} of {name}", path)
-    return Experiment(
-        name=path.stem,
-        path=path,
-        description=str(raw.get("description", "")),
-        scenarios=scenarios,
-        scenario_files={s.name: str(s.path) for s in loaded},
-        baseline=loaded[0].name if raw.get("baseline") is not None else None,
-        vary=vary,
-        design=design,
-        samples=len(points),
-        points=points,
-        **settings,
-    )
 
 
 def _base_samples(own: dict[str, Any], method: str, problems: list[str]) -> int:
@@ -279,6 +255,13 @@ def _outputs(
             continue
         count = len(problems)
         problems += unknown_keys(f"{where} ", spec, OUTPUT_KEYS, "an output key")
+        problems += [
+            f"{where} `{key}` = {_show(spec[key])} must be text in quotes."
+            for key in ("metric", "scenario", "minus", "over", "label")
+            if key in spec and not isinstance(spec[key], str)
+        ]
+        if len(problems) > count:
+            continue
         scenario, minus = spec.get("scenario", *default), spec.get("minus")
         for key, value in (("scenario", scenario), ("minus", minus)):
             if value is not None and value not in runs:
@@ -288,7 +271,7 @@ def _outputs(
                 )
         if minus is not None and minus == scenario:
             problems.append(f"{where} `minus` names the output's own scenario.")
-        if len(problems) == count:
+        if len(problems) == count and scenario in runs:  # else `base` is already reported
             _when(where, spec, runs[scenario], every, problems)
         if len(problems) == count:
             metric, week, over = spec["metric"], spec.get("week"), spec.get("over")
@@ -307,6 +290,8 @@ def _when(
 
     metric, week, over = spec.get("metric"), spec.get("week"), spec.get("over")
     horizon, survey = params["weeks"], params["survey_week"]
+    if not all(type(value) is int for value in (horizon, survey)):
+        return  # a bad [fixed] `weeks` or `survey_week` is reported with [fixed]
     if metric in METRICS and (week is None) == (over is None):
         problems.append(
             f"{where} `{metric}` is weekly: say when, with `week` = a week number or "

@@ -72,7 +72,10 @@ def point_means(values: pd.Series, points: int) -> tuple[np.ndarray, dict[str, f
     if means.isna().any():
         missing = int(means.isna().sum())
         raise CoprodError(
-            f"{missing} of {points} design points have no finished run: rerun with --resume"
+            f"output {values.name}: {missing} of {points} design points have no value. Either "
+            "runs are missing (rerun with --resume) or the output is undefined there (a survey "
+            "share with no participants, a week a run did not reach); SALib needs a value at "
+            "every point, so choose an output defined everywhere."
         )
     deviations = values - by_point.transform("mean")
     within_ss, total_ss = float((deviations**2).sum()), float(((values - values.mean()) ** 2).sum())

@@ -27,7 +27,7 @@ A targets file (``scenarios/targets/spice_cardiff.toml`` is the shipped one)::
 The screen and the check are sweeps of the surveyed scenario, run to its survey week.
 Statistics are read from runs' ``survey_<question>`` columns: the model's week-52 survey of
 participants, computed as the evaluation's survey was (MODEL.md section 5), never set.
-Policy levers (anything a shipped scenario sets), the time frame and the population sizes
+Policy levers (the schema's `levers` group), the time frame and the population sizes
 cannot be fitted: calibration fits mechanisms, which every scenario then shares.
 """
 
@@ -42,14 +42,13 @@ import pandas as pd
 
 from experiments import experiment_keys as keys
 from experiments.design import Range, design_points
-from experiments.experiment import Experiment, _read
-from experiments.sensitivity import experiment_for, unknown_keys
+from experiments.experiment import Experiment, _read, assemble
+from experiments.sensitivity import unknown_keys
 from experiments.stats import ci_table
 from simulation.errors import CoprodError
 from simulation.outputs import SURVEY_QUESTIONS
-from simulation.params import PARAMETER_NAMES, Params, describe
+from simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
 from simulation.scenario import (
-    SHIPPED_ORDER,
     Scenario,
     _did_you_mean,
     _report,
@@ -116,15 +115,16 @@ class Targets:
     ) -> Experiment:
         """The surveyed scenario at ``points``, run to its survey week; run summaries only."""
         week = {**self.scenario.params.model_dump(), **self.fixed}["survey_week"]
-        raw = {"description": f"Calibration to {self.path.name}: {self.description}"}
         record = {"every": week, "agents": False, "survey": False}
-        return experiment_for(
+        return assemble(
             self.path,
-            raw,
             [self.scenario],
+            None,
             ranges,
+            points,
+            description=f"Calibration to {self.path.name}: {self.description}",
             design="latin_hypercube",
-            points=points,
+            samples=len(points),
             replicates=replicates,
             seed=seed,
             steps=week,
@@ -225,10 +225,9 @@ def fittable(name: str) -> str | None:
         return f"`{name}` is not a number ({describe(name)['meaning']}): it cannot be fitted."
     if name in STRUCTURE or describe(name)["group"] == "time":
         return f"`{name}` fixes the population or the time frame of the survey: set it in [fixed]."
-    levers = {key for scenario in SHIPPED_ORDER for key in load_scenario(scenario).overrides}
-    if name in levers:
+    if name in LEVERS:
         return (
-            f"`{name}` is a policy lever that shipped scenarios set: fitting it would change "
+            f"`{name}` is a policy lever ({describe(name)['meaning']}): fitting it would change "
             "what a scenario is, not how the world works."
         )
     return None

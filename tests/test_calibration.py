@@ -96,6 +96,7 @@ def test_bad_target_files_exit_2_naming_the_file_and_the_key(tmp_path, capsys, o
         ("n_users", "`n_users` fixes the population"),
         ("acute_prob", "`acute_prob` has no range in [parameters]"),
         ("gp_rate,gp_rate", "named twice"),
+        ("s_neutral", "`s_neutral` is a policy lever"),
     ],
 )
 def test_bad_params_exit_2_naming_the_file_and_the_key(tmp_path, capsys, params, words):
@@ -103,6 +104,19 @@ def test_bad_params_exit_2_naming_the_file_and_the_key(tmp_path, capsys, params,
     assert cli.main(["calibrate", str(path), "--params", params]) == 2
     error = " ".join(capsys.readouterr().err.split())
     assert f"{path}: --params" in error and words in error
+
+
+def test_an_existing_folder_is_not_written_into_and_resume_needs_out(tmp_path, capsys):
+    path = write(tmp_path, GOOD)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "calibration.md").write_text("my notes")
+    assert cli.main(["calibrate", str(path), "--params", "gp_rate", "--out", str(out)]) == 2
+    assert "not an empty folder" in " ".join(capsys.readouterr().err.split())
+    assert [p.name for p in out.iterdir()] == ["calibration.md"]
+    assert (out / "calibration.md").read_text() == "my notes"
+    assert cli.main(["calibrate", str(path), "--params", "gp_rate", "--resume"]) == 2
+    assert "--resume needs --out" in " ".join(capsys.readouterr().err.split())
 
 
 def observed(truth: dict[str, float]) -> dict[str, float]:

@@ -141,7 +141,9 @@ def test_base_gives_every_scenario_the_same_world(tmp_path, capsys):
     runs = experiments.load(tmp_path / "job").runs
     assert set(runs["gp_rate"]) == {0.3} and set(runs["weight_agency"]) == {0.25}
     assert set(runs["power_rule"]) == {"expert", "shared_decisions"}
-    assert "more than policy" not in (tmp_path / "job" / "report.md").read_text()
+    report = (tmp_path / "job" / "report.md").read_text()
+    assert "more than policy" not in report
+    assert f"rests on the base file `{base}`" in " ".join(report.split())
 
 
 @pytest.mark.parametrize(
@@ -161,3 +163,28 @@ def test_a_bad_base_file_exits_2_naming_the_file_and_the_key(tmp_path, capsys, c
     assert str(base) in err and words in err and "Traceback" not in err
     assert cli.main(["run", "timebank", "--base", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml: no such file" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_a_real_job_stops_at_once_without_waiting_for_runs_in_progress(tmp_path):
+    """SIGINT to a running ``coprod compare`` whose two runs take many seconds each: it exits
+    130 with the resume command within a few seconds, ending the worker processes rather than
+    waiting for their runs (which took about 8 s more before), and logs no run as done."""
+    import signal
+    import time
+
+    out = tmp_path / "job"
+    big = ["--set", "n_users=50000", "--set", "n_neighbours=100", "--set", "n_professionals=1000"]
+    argv = [sys.executable, "-m", "experiments.cli", "compare", "timebank", "--replicates", "1"]
+    argv += ["--steps", "30", "--workers", "2", "--quiet", "--out", str(out), *big]
+    job = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "manifest.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(6)  # the workers have started (forkserver preload) and are building the runs
+    job.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = job.communicate(timeout=60)
+    assert job.returncode == 130, err
+    assert time.monotonic() - sent < 4, "Ctrl-C waited for the runs in progress"
+    assert "--resume" in err and "Traceback" not in err
+    assert '"status": "done"' not in (out / "status.jsonl").read_text()

@@ -55,6 +55,28 @@ def test_a_good_file_gives_its_points_scenarios_and_runs(tmp_path):
     assert experiment.record == {"every": 1, "agents": False, "survey": True}
 
 
+def test_the_baseline_keeps_its_policy_levers_but_shares_the_world(tmp_path):
+    """Sweeping a lever changes the swept scenario, never what the baseline is; a mechanism
+    (a rate of the world) and [fixed] mechanisms apply to both, so the pairs stay fair."""
+    text = GOOD.replace("timebank_uptake = [0.1, 0.3]", 'power_rule = ["shared_decisions"]')
+    text = text.replace("n_users = 30", "n_users = 30\nagency_gain_rate = 0.05\ninvolvement = 0.5")
+    experiment = load_experiment(
+        write(tmp_path, text.replace("[fixed]", "gp_rate = [0.1]\n[fixed]"))
+    )
+    runs = {(spec.scenario, spec.point): spec.params for spec in experiment.specs()}
+    for point in range(3):
+        trad, bank = runs["traditional", point], runs["timebank", point]
+        assert (trad["power_rule"], trad["power_sharing"], trad["involvement"]) == (
+            "expert",
+            0.05,
+            0.0,
+        )
+        assert bank["power_rule"] == "shared_decisions" and bank["involvement"] == 0.5
+        assert trad["gp_rate"] == bank["gp_rate"] == 0.1
+        assert trad["agency_gain_rate"] == bank["agency_gain_rate"] == 0.05
+    assert [runs["timebank", p]["power_sharing"] for p in range(3)] == [0.2, 0.5, 0.8]
+
+
 def test_scenario_paths_are_relative_to_the_experiment_file(tmp_path):
     (tmp_path / "mine").mkdir()
     write(tmp_path / "mine", 'extends = "timebank"\npower_sharing = 0.3\n', "half.toml")
@@ -82,6 +104,7 @@ def test_scenario_paths_are_relative_to_the_experiment_file(tmp_path):
         (("steps = 3 }", "steps = 3, log = true }\n"), []),  # fine: log spacing
         (("[0.1, 0.3]", "[0.1, 0.1]"), ["timebank_uptake", "twice"]),
         (("n_users = 30", "power_sharing = 0.5"), ["both in [fixed] and [vary]"]),
+        ((GOOD[GOOD.index("power_sharing =") : GOOD.index("[fixed]")], ""), ["[vary]", "empty"]),
     ],
 )
 def test_bad_files_name_the_file_and_the_key(tmp_path, change, words):

@@ -35,16 +35,16 @@ class CountingExecutor(Executor):
     """A thread pool that records how many tasks were in flight and how they were submitted;
     it can raise KeyboardInterrupt at a given submission, as Ctrl-C in the parent would."""
 
-    def __init__(self, interrupt_at: int | None = None) -> None:
+    def __init__(self, interrupt_at: int | None = None, raises: type = KeyboardInterrupt) -> None:
         self._pool = ThreadPoolExecutor(2)
         self.in_flight = self.most_in_flight = self.submitted = 0
-        self.interrupt_at = interrupt_at
+        self.interrupt_at, self.raises = interrupt_at, raises
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         assert not kwargs and len(args) == 1  # one picklable task object, as Dask needs
         self.submitted += 1
         if self.submitted == self.interrupt_at:
-            raise KeyboardInterrupt
+            raise self.raises
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         future = self._pool.submit(fn, *args)
@@ -192,6 +192,23 @@ def test_a_failed_run_is_logged_the_others_finish_and_resume_retries_it(
     monkeypatch.undo()
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
     assert (outcome.failed, outcome.executed) == ({}, 1)
+    assert_same_results(out, reference)
+
+
+def test_a_broken_pool_stops_the_job_with_a_clear_error_and_resume_finishes_it(reference, tmp_path):
+    """A worker killed (out of memory, say) breaks a process pool: the next submission
+    raises. The job stops with a CoprodError saying what happened and how to go on, keeping
+    every run already logged; --resume on a sound pool makes the rest."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    specs, job = tiny_job()
+    out = tmp_path / "results"
+    with pytest.raises(CoprodError, match=r"worker pool broke.*--resume"):
+        run_job(
+            specs, out, job=job, executor=CountingExecutor(5, BrokenProcessPool), progress=False
+        )
+    outcome = run_job(specs, out, job=job, resume=True, progress=False)
+    assert outcome.done == len(specs) and not outcome.failed
     assert_same_results(out, reference)
 
 

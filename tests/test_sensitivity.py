@@ -122,6 +122,11 @@ def write(folder: Path, text: str) -> Path:
         ("samples = 2", 'design = "grid"\nsamples = 2', "`design` is set by --method"),
         ("{ min = 3.0, max = 5.0 }", "[3.0, 5.0]", "`hours_per_need` is a list"),
         ("{ min = 3.0, max = 5.0 }", "{ min = 3.0, max = 50.0 }", "leaves the parameter's range"),
+        ('metric = "wellbeing_mean"', 'metric = ["wellbeing_mean"]', "must be text in quotes"),
+        ('scenario = "traditional"', 'scenario = ["traditional"]', "must be text in quotes"),
+        ('baseline = "traditional"', 'baseline = "tradtional"', '`baseline` = "tradtional"'),
+        ('base = "timebank"\n', "", "`base` is missing"),
+        ("\nweeks = 24", '\nweeks = "24"', "`weeks`"),
     ],
 )
 def test_bad_study_files_name_the_file_and_the_key(tmp_path, capsys, old, new, words):
@@ -131,6 +136,12 @@ def test_bad_study_files_name_the_file_and_the_key(tmp_path, capsys, old, new, w
     error = " ".join(capsys.readouterr().err.split())
     assert str(path) in error and words in error
     assert not (tmp_path / "out").exists()
+
+
+def test_morris_needs_an_even_number_of_levels(tmp_path):
+    path = write(tmp_path, STUDY.replace("trajectories = 2", "trajectories = 2\nlevels = 3"))
+    with pytest.raises(CoprodError, match="`levels` = 3 is odd"):
+        load_study(path, "morris")
 
 
 def test_a_study_without_outputs_or_trajectories_is_refused(tmp_path):

@@ -99,8 +99,12 @@ def test_what_a_sweep_records(sweep_reference, reference):
         "timebank-p0000-r000",
     ]
     assert list(runs["scenario"].cat.categories) == ["traditional", "timebank"]
-    per_point = runs.groupby("point")[["power_sharing", "timebank_uptake"]].nunique()
+    swept = runs[runs["scenario"] == "timebank"]
+    per_point = swept.groupby("point")[["power_sharing", "timebank_uptake"]].nunique()
     assert per_point.eq(1).all().all() and len(per_point) == 4
+    baseline = runs[runs["scenario"] == "traditional"]  # keeps its own lever, shares the world
+    assert set(baseline["power_sharing"]) == {0.05}
+    assert (baseline["timebank_uptake"].to_numpy() == swept["timebank_uptake"].to_numpy()).all()
     assert sorted(results.timeseries["week"].unique()) == [0, 5, 10, 15, 20, 24]  # every 5 + last
     assert runs["end_cost_week"].notna().all()  # summaries use every week, not the thinned ones
     assert len(results.agents) and len(results.survey)

@@ -41,7 +41,12 @@ from simulation.seeds import replicate_seeds
 
 _SHORT = reprlib.Repr(maxlist=4, maxdict=4, maxstring=60, maxother=60)
 """Values in a resume refusal: a changed list of 1,000 design points is not printed whole."""
-IGNORED_ON_RESUME = frozenset({"command", "workers", "engine", "scheduler", "progress"})
+REFRESHED_ON_RESUME = frozenset({"description", "outputs", "experiment", "scenario_files"})
+"""Keys of the ``job`` dict that say how to read a job or where its files were, never what its
+runs are: ``--resume`` takes their new values (a corrected label, a moved experiment file)."""
+IGNORED_ON_RESUME = (
+    frozenset({"command", "workers", "engine", "scheduler", "progress"}) | REFRESHED_ON_RESUME
+)
 """Keys of the ``job`` dict that may change between a job and its ``--resume``."""
 
 
@@ -125,6 +130,10 @@ def run_job(
     if resume:
         manifest = folder.read_manifest()
         _check_same_job(folder, manifest, planned)
+        refreshed = {k: v for k, v in planned["job"].items() if k in REFRESHED_ON_RESUME}
+        if any(manifest["job"].get(k) != v for k, v in refreshed.items()):
+            manifest["job"].update(refreshed)
+            folder.write_manifest(manifest)
         status = folder.recover_status()
     else:
         folder.create()

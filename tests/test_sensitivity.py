@@ -176,3 +176,6 @@ def test_a_tiny_study_runs_end_to_end_through_the_cli(tmp_path, capsys, method):
     np.testing.assert_allclose(gap, (runs["timebank"] - runs["traditional"]).loc[gap.index])
     assert cli.main([*argv, "--resume"]) == 0  # nothing left to run: the same report again
     pd.testing.assert_frame_equal(pd.read_parquet(out / "sensitivity_indices.parquet"), table)
+    path.write_text(path.read_text().replace("Cost, time bank minus", "Cost gap, time bank less"))
+    assert cli.main([*argv, "--resume"]) == 0  # a corrected label changes no run
+    assert "Cost gap, time bank less traditional" in (out / "sensitivity.md").read_text()

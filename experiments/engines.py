@@ -73,9 +73,11 @@ def _stop(executor: Executor) -> None:
     Ctrl-C should not wait for a long run to finish. (``_processes`` is the pool's own list;
     the standard library offers no public way to end a running task.)"""
     processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    for process in processes:  # gone before the pool cleans up what it sent them
+        process.join(timeout=5)
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def window_for(executor: Executor | None) -> int | None:

@@ -136,8 +136,8 @@ def run_job(
             folder.write_manifest(manifest)
         status = folder.recover_status()
     else:
-        folder.create()
         manifest = {**provenance(), **planned, "state": "running", "sessions": []}
+        folder.create()  # then the manifest at once: a folder without one cannot be resumed
         status = {}
     todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
     if manifest["state"] == "complete" and not todo:

@@ -419,10 +419,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """The shipped scenarios with their descriptions."""
+    from importlib.resources import files
+
     from simulation.scenario import list_scenarios
 
     for name, description in list_scenarios():
         print(name, textwrap.indent(textwrap.fill(description, 92), "    "), sep="\n")
+    calibrated = Path(str(files("scenarios"))) / "calibrated" / "calibrated_base.toml"
+    print(
+        f"\nMechanisms calibrated to the Spice survey (docs/CALIBRATION.md): {calibrated}\n"
+        "    give it to compare, run or show with --base: every scenario then runs in that world"
+    )
     return 0
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import experiments
 from experiments import cli
-from simulation.scenario import list_scenarios
+from simulation.scenario import list_scenarios, load_base
 
 TINY = ["--set", "n_users=40", "--set", "n_neighbours=20", "--set", "n_professionals=3"]
 
@@ -19,6 +19,8 @@ def test_scenarios_lists_every_shipped_scenario(capsys):
     out = capsys.readouterr().out
     for name, _ in list_scenarios():
         assert f"\n{name}\n" in f"\n{out}"
+    base = out.split("(docs/CALIBRATION.md): ")[1].split()[0]  # the shipped calibrated world
+    assert set(load_base(base)) == {"weight_agency", "gp_rate"}
 
 
 def test_show_marks_what_the_scenario_sets(capsys):

@@ -64,3 +64,15 @@ def test_scenario_table_matches_the_files():
             if key not in ("description", "extends"):
                 shown = json.dumps(value) if isinstance(value, str) else repr(value)
                 assert f"`{key} = {shown}`" in cells[3], f"{name}: {key} = {shown}"
+
+
+def test_calibration_doc_quotes_the_shipped_calibrated_values():
+    """docs/CALIBRATION.md's fitted values are those of the shipped base and scenario."""
+    root = ODD.parents[1]
+    doc = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    base = tomllib.loads((root / "scenarios/calibrated/calibrated_base.toml").read_text())
+    bank = tomllib.loads((root / "scenarios/calibrated/timebank_calibrated.toml").read_text())
+    assert bank["extends"] == "timebank" and {k: bank[k] for k in base} == base
+    for name, value in base.items():
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{name}` |"))
+        assert f"**{value}**" in row, (name, value, row)

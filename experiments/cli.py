@@ -156,7 +156,7 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         default=None,
         help="weeks after the warm-up (default: the scenario's, 104)",
     )
-    command.add_argument("--seed", type=int, default=0, help="master seed (0)")
+    command.add_argument("--seed", type=seed, default=0, help="master seed, 0 or more (0)")
     command.add_argument(
         "--set",
         action="append",
@@ -212,6 +212,17 @@ def add_job_options(command: argparse.ArgumentParser) -> None:
         help="finish an interrupted job in --out without redoing finished runs",
     )
     command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def seed(text: str) -> int:
+    """An argparse type: a whole number of at least 0 (what ``SeedSequence`` takes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def positive(text: str) -> int:
@@ -449,11 +460,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Rebuild a folder's report from its tables alone."""
+    """Rebuild a folder's report from its tables alone: the comparison report, ``sweep.md`` or
+    ``sensitivity.md``, as the job that made the folder wrote it."""
     from experiments.report import write_report
     from experiments.results import load
+    from experiments.sensitivity_report import write_sensitivity_report
+    from experiments.sweep_report import write_sweep_report
 
-    print(write_report(load(args.folder), args.folder))
+    folder = args.folder
+    if (folder / "screen").is_dir() and not (folder / "manifest.json").exists():
+        raise CoprodError(
+            f"{folder} is a calibration folder: its calibration.md is rebuilt by running the "
+            f"same coprod calibrate command with --resume --out {folder} (no run is repeated)."
+        )
+    results = load(folder)
+    writers = {"sweep": write_sweep_report, "sensitivity": write_sensitivity_report}
+    print(writers.get(results.manifest["job"].get("kind"), write_report)(results, folder))
     return 0
 
 

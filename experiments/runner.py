@@ -33,7 +33,13 @@ from typing import Any
 from tqdm import tqdm
 
 from experiments.results import consolidate
-from experiments.storage import ResultsFolder, ResumeMismatchError, now, provenance
+from experiments.storage import (
+    CorruptResultsError,
+    ResultsFolder,
+    ResumeMismatchError,
+    now,
+    provenance,
+)
 from experiments.worker import RunOutput, RunSpec, execute
 from simulation.errors import CoprodError
 from simulation.params import Params
@@ -142,6 +148,13 @@ def run_job(
     todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
     if manifest["state"] == "complete" and not todo:
         return _outcome(folder, specs, status, 0, started)
+    unlogged = [s.run_id for s in todo if status.get(s.run_id, {}).get("status") != "failed"]
+    if manifest["state"] == "complete" and unlogged:  # a damaged log of a finished job
+        raise CorruptResultsError(
+            f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
+            f"{unlogged[0]}): its tables are complete and still load, and `coprod report` "
+            "still works; nothing was rerun. To run the job again, choose a new --out."
+        )
     session: dict[str, Any] = {"started": now(), "runs": 0, "interrupted": True}
     manifest["sessions"].append(session)
     manifest["state"] = "running"

@@ -248,6 +248,22 @@ def test_resuming_a_finished_job_does_nothing(reference, tmp_path):
     assert_same_results(out, reference)
 
 
+@pytest.mark.parametrize("damage", ["truncate", "garble"])
+def test_a_finished_job_whose_log_was_damaged_is_not_rerun_and_still_loads(
+    reference, tmp_path, damage
+):
+    out = tmp_path / "results"
+    shutil.copytree(reference, out)
+    log = out / "status.jsonl"
+    text = log.read_text()
+    log.write_text(text[:700] if damage == "truncate" else text.replace('"done"', '"dne"', 1))
+    specs, job = tiny_job()
+    with pytest.raises(CorruptResultsError, match="nothing was rerun"):
+        run_job(specs, out, job=job, resume=True, progress=False)
+    assert not (out / "parts").exists()
+    assert len(experiments.load(out).runs) == len(specs)
+
+
 def test_a_corrupt_manifest_is_named(reference, tmp_path):
     out = tmp_path / "results"
     shutil.copytree(reference, out)

@@ -160,6 +160,9 @@ def test_sweep_command_writes_a_summary_and_figures(sweep_file, sweep_reference,
     for figure in ("response_curves", "heatmap_total_cost", "heatmap_wemwbs_mean"):
         assert f"figures/{figure}.png" in page and (out / "figures" / f"{figure}.png").is_file()
     assert cli.main(args) == 2  # never overwrites
+    (out / "sweep.md").unlink()
+    assert cli.main(["report", str(out)]) == 0  # rebuilt as the sweep wrote it
+    assert (out / "sweep.md").read_text() == page and not (out / "report.md").exists()
     with pytest.raises(SystemExit) as helped:
         cli.main(["sweep", "--help"])
     assert helped.value.code == 0 and "--scheduler" in capsys.readouterr().out

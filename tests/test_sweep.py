@@ -336,3 +336,20 @@ def _write(path: Path, text: str) -> Path:
 
 def _table(ipc: bytes) -> pa.Table:
     return pa.ipc.open_stream(ipc).read_all()
+
+
+def test_the_analysis_example_runs_on_a_sweep_and_lines_the_baseline_up(sweep_reference, tmp_path):
+    """experiments/examples/analyse_sweep.py, as an analyst would run it: every design point
+    has a baseline value beside the swept one (the baseline keeps its own power_sharing)."""
+    import subprocess
+    import sys
+
+    folder = shutil.copytree(sweep_reference, tmp_path / "copy")
+    script = Path(__file__).resolve().parents[1] / "experiments" / "examples" / "analyse_sweep.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(folder)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split("Mean cost over the horizon (GBP):")[1].split("\n\n")[0]
+    assert "NaN" not in table and "traditional" in table and "timebank" in table
+    assert (folder / "analysis" / "curves.png").is_file()

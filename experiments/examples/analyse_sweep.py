@@ -20,19 +20,31 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 import experiments
-from experiments.analysis import cost_crossing, heatmap, response_curves, summarise, varied
+from experiments.analysis import (
+    coordinates,
+    cost_crossing,
+    heatmap,
+    response_curves,
+    summarise,
+    varied,
+)
 
 
 def main(folder: Path) -> None:
     res = experiments.load(folder)
     params = varied(res)  # the parameters in the experiment file's [vary]
+    if not params:
+        raise SystemExit(f"{folder} is not a sweep (its job varied no parameter)")
     baseline = res.manifest["job"].get("baseline")
     out = folder / "analysis"
     out.mkdir(exist_ok=True)
     print(f"{len(res.runs)} runs; varied: {', '.join(params)}; baseline: {baseline}\n")
 
     # 1. One row per run: parameters and run summaries are columns, so groupby just works.
-    by_point = res.runs.groupby([*params, "scenario"], observed=True)["total_cost"].mean()
+    # The baseline keeps its own policy levers, so its runs carry its own power_sharing, say:
+    # to line it up with each design point, take the point's values from `coordinates`.
+    runs = res.runs.drop(columns=params).join(coordinates(res), on="point")
+    by_point = runs.groupby([*params, "scenario"], observed=True)["total_cost"].mean()
     print("Mean cost over the horizon (GBP):")
     print(by_point.unstack("scenario").round(0).to_string(), "\n")
 
@@ -59,7 +71,7 @@ def main(folder: Path) -> None:
 
     # 5. ...and your own: cumulative cost week by week, one line per value of the first
     # parameter (seaborn's errorbar="se" is fast; its default bootstrap takes seconds).
-    weekly = res.timeseries.merge(res.runs[["run_id", *params]], on="run_id")
+    weekly = res.timeseries.merge(runs[["run_id", *params]], on="run_id")
     grid = sns.relplot(
         data=weekly,
         x="week",

@@ -285,17 +285,23 @@ def _conclusion(output: Output, rows: pd.DataFrame, summary: pd.Series, job: dic
         value, ci = final.loc[name, ("value", first)], final.loc[name, ("ci", first)]
         trend = final.loc[name, ("value", direction)]
         trend = trend / value if direction == "mu" and value > 0 else trend  # mu / mu*
+        effect = _direction(trend) if value > 0 else "no effect at all on this output"
         lines.append(
             f"{rank}. **{name}**: {info['meaning'].lower()} ({dim['min']:g} to {dim['max']:g} "
             f"{info['unit']}): {first} {value:.3g} +- {ci:.2g}, {second} "
-            f"{final.loc[name, ('value', second)]:.3g}; {_direction(trend)}"
-            + (" (within noise: its CI reaches zero)." if value - ci <= 0 else ".")
+            f"{final.loc[name, ('value', second)]:.3g}; {effect}"
+            + (" (within noise: its CI reaches zero)." if 0 < value <= ci else ".")
         )
     if job["method"] == "sobol":
         s1 = final[("value", "S1")].clip(lower=0).sum()
         share = f"about {1 - s1:.0%} of the variance comes from interactions between assumptions"
         additive = "the assumptions act nearly additively, interactions explain little"
-        lines += ["", f"First-order indices sum to {s1:.2f}: {additive if s1 >= 0.9 else share}."]
+        noisy = (
+            "above 1, which variance shares cannot be: the estimates are still noisy at this "
+            "N (raise `samples`)"
+        )
+        reading = noisy if s1 > 1.1 else additive if s1 >= 0.9 else share
+        lines += ["", f"First-order indices sum to {s1:.2f}: {reading}."]
     return [*lines, ""]
 
 
@@ -315,6 +321,8 @@ def _noise(summary: pd.DataFrame, replicates: int) -> list[str]:
     """How much of the runs' variance is replicate noise, and what is left in the means."""
     rows = [
         [name, f"{row['noise_share']:.1%}", f"{row['residual_share']:.1%}"]
+        if replicates > 1
+        else [name, "not measured", "not measured"]  # one run per point: noise is unseen
         for name, row in summary.iterrows()
     ]
     return [

@@ -41,18 +41,20 @@ def top_level(raw: dict[str, Any], problems: list[str]) -> None:
             problems.append(f"`{key}` is not an experiment key.{_did_you_mean(key, KEYS + TABLES)}")
 
 
-def design_name(raw: dict[str, Any], problems: list[str]) -> str:
-    """The design's name (default grid)."""
+def design_name(raw: dict[str, Any], problems: list[str]) -> str | None:
+    """The design's name (default grid); None for an unknown one, whose design-specific
+    checks are then skipped (one typo, one message)."""
     name = raw.get("design", "grid")
     if name not in DESIGNS:
         problems.append(
             f"`design` = {_show(name)} is not a design; choose one of {', '.join(DESIGNS)}."
             + _did_you_mean(str(name), DESIGNS)
         )
+        return None
     return name
 
 
-def vary(raw: dict[str, Any], design: str, problems: list[str]) -> dict[str, Dimension]:
+def vary(raw: dict[str, Any], design: str | None, problems: list[str]) -> dict[str, Dimension]:
     """The ``[vary]`` section: each parameter's checked range or list."""
     if not raw.get("vary"):
         problems.append("[vary] is missing or empty: name at least one parameter to vary.")
@@ -85,8 +87,10 @@ def whole(
     return default
 
 
-def samples(raw: dict[str, Any], design: str, problems: list[str]) -> int | None:
+def samples(raw: dict[str, Any], design: str | None, problems: list[str]) -> int | None:
     """The number of points of a sampled design (a grid has none of its own)."""
+    if design is None:
+        return None
     if design not in DESIGNS[1:]:
         if "samples" in raw:
             problems.append(
@@ -151,7 +155,7 @@ def value_problems(values: dict[str, Any]) -> list[str]:
     return []
 
 
-def dimension(key: str, value: Any, design: str, problems: list[str]) -> Dimension | None:
+def dimension(key: str, value: Any, design: str | None, problems: list[str]) -> Dimension | None:
     """How ``[vary]`` varies one parameter: a checked range or list (None after a problem)."""
     if key not in PARAMETER_NAMES:
         problems.append(f"[vary] {_unknown_key(key, PARAMETER_NAMES)}")
@@ -173,7 +177,9 @@ def dimension(key: str, value: Any, design: str, problems: list[str]) -> Dimensi
     return None
 
 
-def _range(key: str, table: dict[str, Any], design: str, problems: list[str]) -> Range | None:
+def _range(
+    key: str, table: dict[str, Any], design: str | None, problems: list[str]
+) -> Range | None:
     """A checked range: numbers within the parameter's schema bounds, min below max."""
     where, count = f"[vary] `{key}`", len(problems)
     annotation = Params.model_fields[key].annotation
@@ -211,7 +217,9 @@ def _range(key: str, table: dict[str, Any], design: str, problems: list[str]) ->
         problems.append(f"{where}: `log` = {_show(log)} must be true or false.")
     elif log and lo <= 0:
         problems.append(f"{where}: `log = true` needs min above 0, not {lo:g}.")
-    if design != "grid" and steps is not None:
+    if design is None:
+        pass
+    elif design != "grid" and steps is not None:
         problems.append(
             f"{where}: `steps` is for the grid design; {design} draws from the whole range."
         )

@@ -183,7 +183,7 @@ def load_study(path: str | Path, method: str) -> Study:
     steps = keys.whole(raw, "steps", None, problems, minimum=1, maximum=most)
     record = keys.record(keys.section(raw, "record", problems), problems)
     fixed = keys.fixed(keys.section(raw, "fixed", problems), problems)
-    vary = keys.vary(raw, "latin_hypercube", problems)
+    vary = keys.vary(raw, method, problems)  # ranges only, as any sampled design has
     lists = [key for key, dim in vary.items() if isinstance(dim, tuple)]
     problems += [f"[vary] `{key}` is a list: give a range {{min, max}}." for key in lists]
     problems += [f"`{key}` is both in [fixed] and [vary]." for key in fixed.keys() & vary.keys()]

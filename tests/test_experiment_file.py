@@ -217,3 +217,12 @@ def test_the_documented_example_is_a_valid_experiment_file(tmp_path, where):
         example = textwrap.dedent(text.split("::\n\n")[1].split("\n\nPrecedence")[0])
     experiment = load_experiment(write(tmp_path, example))
     assert experiment.baseline == "traditional" and experiment.points
+
+
+def test_a_misspelt_design_is_one_problem_not_a_cascade(tmp_path):
+    path = write(tmp_path, GOOD.replace("seed = 3", 'seed = 3\ndesign = "gird"'))
+    with pytest.raises(ExperimentError) as caught:
+        load_experiment(path)
+    message = str(caught.value)
+    assert '`design` = "gird"' in message and "Did you mean 'grid'" in message
+    assert "steps" not in message and "samples" not in message

@@ -182,7 +182,9 @@ def _targets(table: dict[str, Any], problems: list[str]) -> dict[str, Target]:
         problems += unknown_keys(f"{where} ", spec, TARGET_KEYS, "a target key")
         for key, low in (("share", 0.0), ("tolerance", 1e-9)):
             value = spec.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if key not in spec:
+                problems.append(f"{where} `{key}` is missing: give it as a share from 0 to 1.")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
                 problems.append(f"{where} `{key}` = {_show(value)} must be a number.")
             elif not low <= value <= 1:
                 problems.append(

@@ -71,6 +71,7 @@ def write(folder: Path, text: str) -> Path:
         ("share = 0.7", "share = 71", "`share` = 71"),
         ("share = 0.7", "share = -0.1", "`share` = -0.1"),
         ("tolerance = 0.05", "tolerance = 0", "`tolerance` = 0"),
+        ("tolerance = 0.05", "tolerence = 0.05", "`tolerance` is missing"),
         ('source = "made up"', 'origin = "made up"', "`origin`"),
         ("max = 0.45", "max = 45.0", "[parameters] `gp_rate`"),
         ("gp_rate = {", "gp_rat = {", "[parameters] `gp_rat` is not a parameter"),

@@ -292,7 +292,9 @@ def _when(
     horizon, survey = params["weeks"], params["survey_week"]
     if not all(type(value) is int for value in (horizon, survey)):
         return  # a bad [fixed] `weeks` or `survey_week` is reported with [fixed]
-    if metric in METRICS and (week is None) == (over is None):
+    if week is not None and over is not None:
+        problems.append(f"{where} give `week` or `over`, not both.")
+    elif metric in METRICS and week is None and over is None:
         problems.append(
             f"{where} `{metric}` is weekly: say when, with `week` = a week number or "
             f"`over` = one of {', '.join(OVER)}."

@@ -286,5 +286,6 @@ def achieved(results: Any, targets: Targets) -> pd.DataFrame:
     table.index = table.index.str.removeprefix("survey_")
     table["target"] = [targets.targets[q].share for q in table.index]
     table["tolerance"] = [targets.targets[q].tolerance for q in table.index]
+    table[["lo", "hi"]] = table[["lo", "hi"]].clip(0, 1)  # a share's CI stays a share
     table["within"] = (table["mean"] - table["target"]).abs() <= table["tolerance"]
     return table[["target", "tolerance", "mean", "lo", "hi", "n", "within"]]

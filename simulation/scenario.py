@@ -142,13 +142,12 @@ def load_base(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError(f"--base {path}: no such file. Give the path of a base .toml file.")
     values, _, extends = _read_chain(path, ())
-    problems = []
-    if extends is not None:
-        problems.append(
-            f'`extends` = "{extends}": a base cannot extend a scenario; it lies beneath every '
-            "scenario of a job. Keep only mechanism values in it."
+    if extends is not None:  # the levers it inherits would only repeat this
+        raise ScenarioError(
+            f'{path}: `extends` = "{extends}": a base cannot extend a scenario; it lies '
+            "beneath every scenario of a job. Keep only mechanism values in it."
         )
-    problems += [
+    problems = [
         f"`{key}` is a policy lever ({describe(key)['meaning']}); a base holds only the world's "
         "mechanisms, shared by every scenario. Set levers in a scenario file or with --set."
         for key in values

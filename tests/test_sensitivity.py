@@ -123,6 +123,7 @@ def write(folder: Path, text: str) -> Path:
         ("{ min = 3.0, max = 5.0 }", "[3.0, 5.0]", "`hours_per_need` is a list"),
         ("{ min = 3.0, max = 5.0 }", "{ min = 3.0, max = 50.0 }", "leaves the parameter's range"),
         ('metric = "wellbeing_mean"', 'metric = ["wellbeing_mean"]', "must be text in quotes"),
+        ("week = 24\nminus", 'week = 24\nover = "end"\nminus', "`week` or `over`, not both"),
         ('scenario = "traditional"', 'scenario = ["traditional"]', "must be text in quotes"),
         ('baseline = "traditional"', 'baseline = "tradtional"', '`baseline` = "tradtional"'),
         ('base = "timebank"\n', "", "`base` is missing"),

@@ -26,6 +26,7 @@ from experiments.report_text import (
     INTRO,
     LONG,
     MID_AND_COST,
+    NO_SURVEY,
     OVERLAP,
     SHORT,
     SUBGROUPS,
@@ -181,8 +182,11 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     facts = {s: _facts(c, s) for s in c.others}
     out += [HEADLINE.format(**f) for f in facts.values()] or ["Only the baseline ran."]
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
+    survey_week = _param(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
-        out += _survey(results.survey, c.baseline, _param(results.runs, "survey_week"))
+        out += _survey(results.survey, c.baseline, survey_week)
+    elif survey_week.isdigit() and c.weeks < int(survey_week):
+        out.append(NO_SURVEY.format(weeks=c.weeks, survey_week=survey_week))
     if results.agents is not None and not results.agents.empty:
         out += _subgroups(results.agents, c, colours, fig_dir)
     overlap = OVERLAP if c.weeks < st.EARLY_WEEKS[1] + st.END_WINDOW else ""

@@ -61,6 +61,10 @@ replicate and agent_id) in the {baseline} run: how many would have "improved" an
 
 For reference, the Spice evaluation reported 71% better quality of life, 50% healthier, 22%
 less social care, 20% fewer doctor visits (a calibration target, MODEL.md section 7)."""
+NO_SURVEY = """## Survey
+
+No survey: the runs stop at week {weeks}, before the survey week ({survey_week}). Run at
+least {survey_week} weeks (`--steps`) to compare with the Spice evaluation."""
 SUBGROUPS = """## Subgroups: end wellbeing by quartile at week 0
 
 Users are split into quartiles within each run at week 0 (the same people in every scenario of

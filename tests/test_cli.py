@@ -89,6 +89,7 @@ def test_compare_writes_results_and_report_and_refuses_to_overwrite(tmp_path, ca
     ]
     assert cli.main(args) == 0
     assert (out / "report.md").is_file() and (out / "figures").is_dir()
+    assert "No survey: the runs stop at week 12" in (out / "report.md").read_text()
     results = experiments.load(out)
     assert list(results.runs["scenario"].cat.categories) == ["traditional", "timebank"]
     assert cli.main(args) == 2

@@ -165,7 +165,8 @@ def test_baseline_only_short_and_without_agents_or_survey(tmp_path: Path) -> Non
     text = write_report(res, tmp_path).read_text()
     assert "Only the baseline ran" in text and "forest.png" not in text
     assert (tmp_path / "figures" / "timeseries.png").is_file()
-    assert "## Survey" not in text and "## Subgroups" not in text and "windows overlap" in text
+    assert "## Survey at" not in text and "No survey: the runs stop at week 5" in text
+    assert "## Subgroups" not in text and "windows overlap" in text
 
 
 def test_report_from_a_real_results_folder(reference: Path, tmp_path: Path) -> None:

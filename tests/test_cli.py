@@ -61,7 +61,7 @@ def test_bad_scenario_file_exits_2_naming_file_and_key(tmp_path, capsys, content
 def test_a_negative_seed_is_refused_by_the_command_line(capsys):
     with pytest.raises(SystemExit) as refused:
         cli.main(["run", "timebank", "--seed", "-1"])
-    assert refused.value.code == 2 and "must be 0 or more" in capsys.readouterr().err
+    assert refused.value.code == 2 and "must be at least 0, not -1" in capsys.readouterr().err
 
 
 def test_bad_set_value_and_unknown_scenario_exit_2(capsys):

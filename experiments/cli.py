@@ -391,6 +391,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from simulation import simulate
+    from simulation.model import SUMMARY_WEEKS
     from simulation.seeds import parse_seed, replicate_seeds
 
     ((name, scenario),) = resolve([args.scenario], args.set, args.steps, args.base).items()
@@ -398,11 +399,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(scenario.params, parse_seed(seed))
     summary = result.summary
     metrics = [k.removeprefix("end_") for k in summary if k.startswith("end_")]
+    span = min(SUMMARY_WEEKS, scenario.params.weeks)  # a shorter run's windows are the run
     table = pd.DataFrame(
         {
             "week 0": result.timeseries.iloc[0][metrics],
-            "weeks 1-8": [summary[f"early_{m}"] for m in metrics],
-            "last 8 weeks": [summary[f"end_{m}"] for m in metrics],
+            f"weeks 1-{span}": [summary[f"early_{m}"] for m in metrics],
+            f"last {span} weeks": [summary[f"end_{m}"] for m in metrics],
         },
         index=metrics,
     )

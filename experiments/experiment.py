@@ -156,7 +156,9 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ExperimentError(_report(str(path), problems))
     loaded = [load_scenario(where) for where in located]
     if len({scenario.name for scenario in loaded}) < len(loaded):
-        raise ExperimentError(f"{path}: `base` and `baseline` name the same scenario twice.")
+        raise ExperimentError(
+            f"{path}: the same scenario is named twice (in `base`, or in `base` and `baseline`)."
+        )
     baseline = loaded[0].name if raw.get("baseline") is not None else None
     return assemble(
         path,

@@ -199,7 +199,9 @@ def load_study(path: str | Path, method: str) -> Study:
     horizon = {"weeks": steps} if steps else {}
     runs = {s.name: {**s.params.model_dump(), **fixed, **horizon} for s in loaded}
     if len(runs) < len(loaded):
-        problems.append("`base` and `baseline` name the same scenario twice.")
+        problems.append(
+            "the same scenario is named twice (in `base`, or in `base` and `baseline`)."
+        )
     bases = list(runs)[1:] if raw.get("baseline") is not None else list(runs)
     outputs = _outputs(own.get("outputs"), runs, bases[:1], record["every"], problems)
     if problems:

@@ -35,6 +35,8 @@ def test_run_prints_a_summary_table(capsys):
     assert cli.main(["run", "timebank", "--steps", "10", *TINY]) == 0
     out = capsys.readouterr().out
     assert "wellbeing_mean" in out and "last 8 weeks" in out
+    assert cli.main(["run", "timebank", "--steps", "2", *TINY]) == 0  # windows of the run
+    assert "weeks 1-2  last 2 weeks" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,7 @@ def test_scenario_paths_are_relative_to_the_experiment_file(tmp_path):
         (("steps = 3 }", "steps = 3, log = true }\n"), []),  # fine: log spacing
         (("[0.1, 0.3]", "[0.1, 0.1]"), ["timebank_uptake", "twice"]),
         (("n_users = 30", "power_sharing = 0.5"), ["both in [fixed] and [vary]"]),
+        (('base = "timebank"', 'base = ["timebank", "timebank"]'), ["named twice (in `base`"]),
         ((GOOD[GOOD.index("power_sharing =") : GOOD.index("[fixed]")], ""), ["[vary]", "empty"]),
     ],
 )

@@ -33,8 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from simulation.errors import CoprodError
-
 if TYPE_CHECKING:
     from experiments.design import Range
     from experiments.targets import Targets
@@ -75,15 +73,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Screen, fit, check, then write the calibrated scenario and the report."""
     from experiments.cli import execute_job, failures, job_folder
     from experiments.results import load
+    from experiments.storage import refuse_used
     from experiments.targets import achieved, load_targets, parse_params
 
     targets = load_targets(args.targets)
     ranges = parse_params(args.params, targets)
     out = job_folder(args, "calibrate")
-    if not args.resume and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CoprodError(
+    if not args.resume:
+        refuse_used(
+            out,
             f"{out} already exists and is not an empty folder: nothing in it is overwritten. "
-            "Choose another --out, or add --resume to finish the calibration in it."
+            "Choose another --out, or add --resume to finish the calibration in it.",
         )
     out.mkdir(parents=True, exist_ok=True)
     command = {"command": shlex.join(sys.argv)}
@@ -214,37 +214,32 @@ def write_scenario(out: Path, targets: Targets, fit: dict[str, Any]) -> tuple[Pa
         f"{base.name} with {', '.join(fit['values'])} calibrated to {targets.path.name} "
         f"({' '.join(targets.description.split()).rstrip('.')})."
     )
-    base_path.write_text(
-        "\n".join(
-            [
-                *header,
-                "# Mechanisms every scenario shares: compare policies in the calibrated world with",
-                f"#   coprod compare traditional {base.name} --base {BASE_FILE}",
-                f"description = {_toml(f'Mechanisms calibrated to {targets.path.name}.')}",
-                *values,
-            ]
-        )
-        + "\n",
-        encoding="utf-8",
+    _write_lines(
+        base_path,
+        *header,
+        "# Mechanisms every scenario shares: compare policies in the calibrated world with",
+        f"#   coprod compare traditional {base.name} --base {BASE_FILE}",
+        f"description = {_toml(f'Mechanisms calibrated to {targets.path.name}.')}",
+        *values,
     )
-    scenario_path.write_text(
-        "\n".join(
-            [
-                *header,
-                f"# The values are mechanisms: against another scenario, give it them too "
-                f"(--base {BASE_FILE}),",
-                "# or the comparison mixes the calibrated world with the default one.",
-                f"description = {_toml(description)}",
-                f"extends = {_toml(extends)}",
-                *values,
-            ]
-        )
-        + "\n",
-        encoding="utf-8",
+    _write_lines(
+        scenario_path,
+        *header,
+        f"# The values are mechanisms: against another scenario, give it them too "
+        f"(--base {BASE_FILE}),",
+        "# or the comparison mixes the calibrated world with the default one.",
+        f"description = {_toml(description)}",
+        f"extends = {_toml(extends)}",
+        *values,
     )
     load_base(base_path)
     load_scenario(scenario_path)
     return base_path, scenario_path
+
+
+def _write_lines(path: Path, *lines: str) -> None:
+    """A text file of ``lines``, each ended by a newline."""
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 def _toml(text: str) -> str:

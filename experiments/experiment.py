@@ -101,9 +101,7 @@ class Experiment:
     def values_for(self, scenario: str, values: dict[str, Any]) -> dict[str, Any]:
         """The values ``scenario`` takes from a design point or ``[fixed]``: all of them,
         except that the baseline keeps its own policy levers."""
-        if scenario != self.baseline:
-            return values
-        return {key: value for key, value in values.items() if key not in LEVERS}
+        return values if scenario != self.baseline else _policy_free(values)
 
     def job(self) -> dict[str, Any]:
         """What the manifest records of the sweep; ``--resume`` refuses a changed one."""
@@ -190,10 +188,12 @@ def assemble(
     parameters checked, so a bad point is refused before any run starts."""
     horizon = {"weeks": settings["steps"]} if settings["steps"] is not None else {}
     overrides = {**settings["fixed"], **horizon}
-    policy_free = {key: value for key, value in overrides.items() if key not in LEVERS}
     scenarios = {
         s.name: _checked(
-            {**s.params.model_dump(), **(policy_free if s.name == baseline else overrides)},
+            {
+                **s.params.model_dump(),
+                **(_policy_free(overrides) if s.name == baseline else overrides),
+            },
             "[fixed]",
             path,
         )
@@ -214,6 +214,11 @@ def assemble(
             values = {**params.model_dump(), **experiment.values_for(name, point)}
             _checked(values, f"design point {index} of {name}", path)
     return experiment
+
+
+def _policy_free(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without policy levers: what the baseline takes from ``[fixed]`` or a point."""
+    return {key: value for key, value in values.items() if key not in LEVERS}
 
 
 def _read(path: Path) -> dict[str, Any]:

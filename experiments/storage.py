@@ -124,11 +124,11 @@ class ResultsFolder:
 
     def create(self) -> None:
         """Make the folder for a new job, refusing to reuse one that holds anything."""
-        if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
-            raise ResultsExistError(
-                f"{self.path} already exists and is not empty: choose another --out, or add "
-                "--resume to continue the job recorded there"
-            )
+        refuse_used(
+            self.path,
+            f"{self.path} already exists and is not empty: choose another --out, or add "
+            "--resume to continue the job recorded there",
+        )
         self.parts.mkdir(parents=True, exist_ok=True)
 
     def read_manifest(self) -> dict[str, Any]:
@@ -270,6 +270,13 @@ class RunWriter:
         offset = file.tell()
         file.write(batches[0].serialize())
         return part, offset
+
+
+def refuse_used(path: Path, message: str) -> None:
+    """Raise :class:`ResultsExistError` with ``message`` if ``path`` is a file or a folder
+    that holds anything: a new job never writes over what is there."""
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise ResultsExistError(message)
 
 
 def _sync(file: IO[bytes]) -> None:

@@ -33,9 +33,9 @@ def child(workers: int, runs: int) -> dict[str, float]:
     """Time ``runs`` runs of the example on ``workers`` local workers, in this process, after
     a warm-up job of two runs per worker (which starts the pool and imports the model in each
     worker: a one-off cost, reported apart as ``warm_up``)."""
-    from experiments.engines import executor_for
-    from experiments.runner import run_job
-    from experiments.sensitivity import load_study
+    from coprod.experiments.jobs.engines import executor_for
+    from coprod.experiments.jobs.runner import run_job
+    from coprod.experiments.methods.sensitivity import load_study
 
     study = load_study(EXAMPLE, "sobol")
     specs = study.experiment.specs()
@@ -74,7 +74,7 @@ def full_example() -> float:
             [
                 sys.executable,
                 "-m",
-                "experiments.cli",
+                "coprod.experiments.cli",
                 "sensitivity",
                 str(EXAMPLE),
                 "--method",

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation import CoProductionModel, Params
-from simulation.scenario import list_scenarios, load_scenario
+from coprod.simulation import CoProductionModel, Params
+from coprod.simulation.scenario import list_scenarios, load_scenario
 
 DEFAULT = Params()
 
@@ -54,7 +54,7 @@ def time_compare() -> float:
             [
                 sys.executable,
                 "-m",
-                "experiments.cli",
+                "coprod.experiments.cli",
                 "compare",
                 "--quiet",
                 "--out",

@@ -29,16 +29,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import mesa
-
-from experiments.engines import executor_for, window_for
-from experiments.experiment import load_experiment
-from experiments.results import load
-from experiments.runner import run_job
-from simulation.model import CoProductionModel
-from simulation.outputs import METRICS
-from simulation.params import Params
-from simulation.scenario import load_scenario
-from simulation.seeds import replicate_seeds
+from coprod.experiments.designs.experiment import load_experiment
+from coprod.experiments.jobs.engines import executor_for, window_for
+from coprod.experiments.jobs.results import load
+from coprod.experiments.jobs.runner import run_job
+from coprod.simulation.model import CoProductionModel
+from coprod.simulation.outputs import METRICS
+from coprod.simulation.params import Params
+from coprod.simulation.scenario import load_scenario
+from coprod.simulation.seeds import replicate_seeds
 
 FIXED = {"n_users": 200, "n_neighbours": 120, "n_professionals": 12, "weeks": 52}
 GRID = {
@@ -73,7 +72,7 @@ def status(key: str) -> float:
 
 
 def coprod(runs: int, workers: int) -> Callable[[], float]:
-    """One sweep through experiments.runner, stored in a results folder; the last run's final
+    """One sweep through coprod's runner, stored in a results folder; the last run's final
     cumulative cost (read from the folder after the memory is measured)."""
     folder = Path(tempfile.mkdtemp())
     lines = [

@@ -1,9 +1,3 @@
-"""Experiments on the coprod model: run jobs of many runs, store and load their results.
-
-``experiments.load(path)`` reads a finished results folder; it needs pandas and pyarrow only,
-so this package's import stays light (the runner and the CLI import the model themselves).
-"""
-
-from experiments.results import Results, load
-
-__all__ = ["Results", "load"]
+"""Experiments on the coprod model, in rooms by stage: ``designs`` (what to run), ``jobs``
+(running it and keeping the results folder), ``methods`` (sensitivity, calibration) and
+``reports`` (statistics, figures, reports); ``cli`` is the command line over them all."""

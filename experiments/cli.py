@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulation.errors import CoprodError
+from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
-    from experiments.runner import JobOutcome
-    from experiments.worker import RunSpec
-    from simulation.params import Params
+    from coprod.experiments.jobs.runner import JobOutcome
+    from coprod.experiments.jobs.worker import RunSpec
+    from coprod.simulation.params import Params
 
 BASELINE = "traditional"
 HEADLINE = (
@@ -72,10 +72,10 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="coprod",
         description="Co-production versus traditional delivery of health and social care: "
-        "an agent-based simulation.",
+        "an agent-based coprod.simulation.",
     )
-    from experiments.calibration import add_calibrate_parser
-    from experiments.sensitivity import add_sensitivity_parser
+    from coprod.experiments.methods.calibration import add_calibrate_parser
+    from coprod.experiments.methods.sensitivity import add_sensitivity_parser
 
     sub = top.add_subparsers(required=True, metavar="COMMAND")
 
@@ -237,7 +237,7 @@ seed = whole_at_least(0)  # what numpy's SeedSequence takes
 def resolve(names: list[str], sets: list[str], steps: int | None, base: Path | None = None):
     """Load scenarios by name or path, each on the ``--base`` file's values if one is given,
     with ``--set`` and ``--steps`` applied to each."""
-    from simulation.scenario import load_base, load_scenario, with_base, with_overrides
+    from coprod.simulation.scenario import load_base, load_scenario, with_base, with_overrides
 
     assignments = [*sets, *([f"weeks={steps}"] if steps else [])]
     values = load_base(base) if base else {}
@@ -254,10 +254,10 @@ def resolve(names: list[str], sets: list[str], steps: int | None, base: Path | N
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the comparison job, then write and summarise its report."""
-    from experiments.report import write_report
-    from experiments.results import load
-    from experiments.runner import plan_runs
-    from simulation.scenario import shipped_scenarios
+    from coprod.experiments.jobs.results import load
+    from coprod.experiments.jobs.runner import plan_runs
+    from coprod.experiments.reports.report import write_report
+    from coprod.simulation.scenario import shipped_scenarios
 
     names = args.scenarios or list(shipped_scenarios())
     if args.baseline not in names and Path(args.baseline).stem not in [Path(n).stem for n in names]:
@@ -289,9 +289,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment file's sweep, then write sweep.md and its figures."""
-    from experiments.experiment import load_experiment
-    from experiments.results import load
-    from experiments.sweep_report import write_sweep_report
+    from coprod.experiments.designs.experiment import load_experiment
+    from coprod.experiments.jobs.results import load
+    from coprod.experiments.reports.sweep_report import write_sweep_report
 
     experiment = load_experiment(args.experiment)
     if experiment.baseline:
@@ -307,7 +307,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def warn_world_differences(params: dict[str, Params], baseline: str) -> None:
     """Say on stderr when a scenario differs from the baseline in more than policy levers."""
-    from simulation.params import world_differences
+    from coprod.simulation.params import world_differences
 
     values = {name: p.model_dump() for name, p in params.items()}
     for name, keys in world_differences(values, baseline).items():
@@ -324,8 +324,8 @@ def warn_world_differences(params: dict[str, Params], baseline: str) -> None:
 def execute_job(args: argparse.Namespace, specs: list[RunSpec], out: Path, job: dict) -> JobOutcome:
     """Run a job's specs on the engine the options ask for; the options go in the manifest
     (they are ignored by --resume: they change where runs execute, never their results)."""
-    from experiments.engines import executor_for, window_for
-    from experiments.runner import run_job
+    from coprod.experiments.jobs.engines import executor_for, window_for
+    from coprod.experiments.jobs.runner import run_job
 
     engine = args.engine or ("dask" if args.scheduler else "local")
     job = {**job, "workers": args.workers, "engine": engine, "scheduler": args.scheduler}
@@ -389,10 +389,9 @@ def summary_table(runs, baseline: str) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """One run in this process, with early and end means on the terminal."""
     import pandas as pd
-
-    from simulation import simulate
-    from simulation.model import SUMMARY_WEEKS
-    from simulation.seeds import parse_seed, replicate_seeds
+    from coprod.simulation import simulate
+    from coprod.simulation.model import SUMMARY_WEEKS
+    from coprod.simulation.seeds import parse_seed, replicate_seeds
 
     ((name, scenario),) = resolve([args.scenario], args.set, args.steps, args.base).items()
     seed = replicate_seeds(args.seed, 1)[0]
@@ -432,11 +431,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     """The shipped scenarios with their descriptions."""
     from importlib.resources import files
 
-    from simulation.scenario import list_scenarios
+    from coprod.simulation.scenario import list_scenarios
 
     for name, description in list_scenarios():
         print(name, textwrap.indent(textwrap.fill(description, 92), "    "), sep="\n")
-    calibrated = Path(str(files("scenarios"))) / "calibrated" / "calibrated_base.toml"
+    calibrated = Path(str(files("coprod.scenarios"))) / "calibrated" / "calibrated_base.toml"
     print(
         f"\nMechanisms calibrated to the Spice survey (docs/CALIBRATION.md): {calibrated}\n"
         "    give it to compare, run or show with --base: every scenario then runs in that world"
@@ -446,7 +445,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Every parameter of a scenario, its value, unit and where the value came from."""
-    from simulation.params import PARAMETER_NAMES, describe
+    from coprod.simulation.params import PARAMETER_NAMES, describe
 
     ((_, scenario),) = resolve([args.scenario], args.set, None, args.base).items()
     print(f"{scenario.name} ({scenario.path})\n{textwrap.fill(scenario.description, 100)}\n")
@@ -462,10 +461,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild a folder's report from its tables alone: the comparison report, ``sweep.md`` or
     ``sensitivity.md``, as the job that made the folder wrote it."""
-    from experiments.report import write_report
-    from experiments.results import load
-    from experiments.sensitivity_report import write_sensitivity_report
-    from experiments.sweep_report import write_sweep_report
+    from coprod.experiments.jobs.results import load
+    from coprod.experiments.reports.report import write_report
+    from coprod.experiments.reports.sensitivity_report import write_sensitivity_report
+    from coprod.experiments.reports.sweep_report import write_sweep_report
 
     folder = args.folder
     if (folder / "screen").is_dir() and not (folder / "manifest.json").exists():
@@ -481,7 +480,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the teaching page."""
-    from simulation.page_server import serve
+    from coprod.simulation.page.server import serve
 
     return serve(args.port)
 

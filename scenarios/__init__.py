@@ -1,7 +1,7 @@
 """The scenarios shipped with coprod: one TOML file per scenario (MODEL.md section 6).
 
-A package, not just a folder, so that ``importlib.resources.files("scenarios")`` finds the files
-from a regular install as well as from a checkout. Load them with
-:func:`simulation.scenario.load_scenario`; the order they are listed in is
-:data:`simulation.scenario.SHIPPED_ORDER`.
+A package, not just a folder, so that ``importlib.resources.files("coprod.scenarios")`` finds the
+files from a regular install as well as from a checkout. Load them with
+:func:`coprod.simulation.scenario.load_scenario`; the order they are listed in is
+:data:`coprod.simulation.scenario.SHIPPED_ORDER`.
 """

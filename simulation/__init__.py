@@ -2,8 +2,8 @@
 
 ``simulate(params, seed)`` runs one scenario; ``CoProductionModel`` is the Mesa model behind
 it; ``Params`` is the validated parameter set. They are imported on first use, so that
-``simulation.errors`` or ``simulation.outputs`` can be read (by the report, say) without
-loading Mesa; the browser page (``simulation.app``) is never imported here, so batch workers
+``errors`` or ``outputs`` can be read (by the report, say) without
+loading Mesa; the browser page (``coprod.simulation.page``) is never imported here, so batch workers
 never import solara.
 """
 
@@ -13,14 +13,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulation.model import CoProductionModel, simulate
-    from simulation.params import Params
+    from coprod.simulation.model import CoProductionModel, simulate
+    from coprod.simulation.params import Params
 
 __all__ = ["CoProductionModel", "Params", "simulate"]
 _HOMES = {
-    "CoProductionModel": "simulation.model",
-    "simulate": "simulation.model",
-    "Params": "simulation.params",
+    "CoProductionModel": "coprod.simulation.model",
+    "simulate": "coprod.simulation.model",
+    "Params": "coprod.simulation.params",
 }
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from simulation.model import CoProductionModel
+    from coprod.simulation.model import CoProductionModel
 
 
 def view(group: str, name: str, doc: str) -> property:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from simulation.params import Params
-from simulation.population import Professionals, Users
+from coprod.simulation.params import Params
+from coprod.simulation.population import Professionals, Users
 
 
 @dataclass

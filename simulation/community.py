@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from simulation.care import allocate
-from simulation.network import Ties
-from simulation.params import Params
-from simulation.population import Community, Users
-from simulation.rules import ReciprocityRule
+from coprod.simulation.care import allocate
+from coprod.simulation.network import Ties
+from coprod.simulation.params import Params
+from coprod.simulation.population import Community, Users
+from coprod.simulation.rules import ReciprocityRule
 
 
 @dataclass

@@ -8,7 +8,7 @@ time-bank brokerage and recruitment are added; costs may be discounted (Green Bo
 
 from __future__ import annotations
 
-from simulation.params import Params
+from coprod.simulation.params import Params
 
 WEEKS_PER_YEAR = 52.0
 

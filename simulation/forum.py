@@ -10,10 +10,9 @@ lowers the trust of those consulted without power (tokenism).
 from __future__ import annotations
 
 import numpy as np
-
-from simulation.network import Ties
-from simulation.params import Params
-from simulation.population import Community, Professionals, Users
+from coprod.simulation.network import Ties
+from coprod.simulation.params import Params
+from coprod.simulation.population import Community, Professionals, Users
 
 
 def hold_forum(

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
-from simulation.outputs import SURVEY_QUESTIONS
-from simulation.params import Params
-from simulation.population import Community, Professionals, Users
+from coprod.simulation.outputs import SURVEY_QUESTIONS
+from coprod.simulation.params import Params
+from coprod.simulation.population import Community, Professionals, Users
 
 WEMWBS_POINT = 1.0 / 56.0  # one WEMWBS point on the 0-1 wellbeing scale
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pandas as pd
-
-from simulation.agents import Neighbour, Professional, ServiceUser
-from simulation.care import (
+from coprod.simulation.agents import Neighbour, Professional, ServiceUser
+from coprod.simulation.care import (
     apply_encounters,
     drift_need,
     effective_capacity,
@@ -21,24 +20,24 @@ from simulation.care import (
     seek_help,
     update_need,
 )
-from simulation.community import TieLedger, after_exchange, churn_members, exchange
-from simulation.costs import weekly_costs
-from simulation.forum import consult, hold_forum
-from simulation.mesa_compat import community_space
-from simulation.metrics import SurveyTracker, state_metrics, survey_summary
-from simulation.network import build_graph, ties_of
-from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, RunResult
-from simulation.params import Params
-from simulation.population import (
+from coprod.simulation.community import TieLedger, after_exchange, churn_members, exchange
+from coprod.simulation.costs import weekly_costs
+from coprod.simulation.forum import consult, hold_forum
+from coprod.simulation.mesa_compat import community_space
+from coprod.simulation.metrics import SurveyTracker, state_metrics, survey_summary
+from coprod.simulation.network import build_graph, ties_of
+from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, RunResult
+from coprod.simulation.params import Params
+from coprod.simulation.population import (
     assign_lived_experience,
     build_community,
     build_professionals,
     build_users,
 )
-from simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
-from simulation.seeds import split
-from simulation.wellbeing import update_wellbeing
-from simulation.workforce import update_workforce
+from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
+from coprod.simulation.seeds import split
+from coprod.simulation.wellbeing import update_wellbeing
+from coprod.simulation.workforce import update_workforce
 
 NEVER = -(10**6)  # "no exchange yet" for the tie ledger
 #: The policy levers the warm-up holds at the status quo in every scenario: the scenario's

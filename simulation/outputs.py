@@ -1,6 +1,6 @@
 """What a run produces: the names, units and meanings of every output column.
 
-The results folder's data dictionary, the report and ``experiments.load``'s documentation are
+The results folder's data dictionary, the report and ``coprod.load``'s documentation are
 read from here, so a column is described once.
 """
 

@@ -1,13 +1,13 @@
 """The parameter table of ``docs/ODD.md``, rendered from the schema (never retyped).
 
-``markdown_table()`` renders every field of :class:`simulation.params.Params` through
-:func:`simulation.params.describe`, one table per ``group`` in schema order, with the columns
+``markdown_table()`` renders every field of :class:`coprod.simulation.params.Params` through
+:func:`coprod.simulation.params.describe`, one table per ``group`` in schema order, with the columns
 name | default | unit | range | meaning | source. ``docs/ODD.md`` holds it between the marker
 lines :data:`START` and :data:`END`; ``tests/test_docs.py`` fails when the two differ.
 
 Regenerate the block in place with::
 
-    python -m simulation.paramdoc docs/ODD.md
+    python -m coprod.simulation.paramdoc docs/ODD.md
 
 Without a path the table is printed.
 """
@@ -19,12 +19,12 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from simulation.params import PARAMETER_NAMES, Params, describe
-from simulation.rules import POWER_RULES, RECIPROCITY_RULES
+from coprod.simulation.params import PARAMETER_NAMES, Params, describe
+from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
 
 START = "<!-- params:start -->"
 END = "<!-- params:end -->"
-REGENERATE = "python -m simulation.paramdoc docs/ODD.md"
+REGENERATE = "python -m coprod.simulation.paramdoc docs/ODD.md"
 
 #: Rule parameters take a name from a registry rather than a number from a range.
 RULE_NAMES: dict[str, tuple[str, ...]] = {

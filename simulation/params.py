@@ -802,14 +802,14 @@ class Params(BaseModel):
     @field_validator("power_rule")
     @classmethod
     def _known_power_rule(cls, value: str) -> str:
-        from simulation.rules import POWER_RULES
+        from coprod.simulation.rules import POWER_RULES
 
         return _check_rule(value, POWER_RULES)
 
     @field_validator("reciprocity")
     @classmethod
     def _known_reciprocity(cls, value: str) -> str:
-        from simulation.rules import RECIPROCITY_RULES
+        from coprod.simulation.rules import RECIPROCITY_RULES
 
         return _check_rule(value, RECIPROCITY_RULES)
 

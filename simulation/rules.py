@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from simulation.params import Params
+    from coprod.simulation.params import Params
 
 
 # --- power-sharing (Arnstein's ladder; Ostrom's individual and collective levels) ---------

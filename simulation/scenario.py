@@ -23,12 +23,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from coprod.simulation.errors import ScenarioError
+from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
+from coprod.simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
+from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
 from pydantic import ValidationError
-
-from simulation.errors import ScenarioError
-from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
-from simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
-from simulation.rules import POWER_RULES, RECIPROCITY_RULES
 
 SHIPPED_ORDER: tuple[str, ...] = (
     "traditional",
@@ -69,7 +68,7 @@ class Scenario:
 
 def shipped_scenarios() -> dict[str, Path]:
     """Shipped scenario name -> file, in :data:`SHIPPED_ORDER`, found in the installed package."""
-    folder = Path(str(files("scenarios")))
+    folder = Path(str(files("coprod.scenarios")))
     found = {path.stem: path for path in folder.glob("*.toml")}
     order = [name for name in SHIPPED_ORDER if name in found]
     order += sorted(set(found) - set(order))

@@ -8,9 +8,8 @@ and their motivation stands for agency.
 from __future__ import annotations
 
 import numpy as np
-
-from simulation.params import Params
-from simulation.population import Community, Users
+from coprod.simulation.params import Params
+from coprod.simulation.population import Community, Users
 
 
 def update_wellbeing(comm: Community, users: Users, params: Params) -> None:

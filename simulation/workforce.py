@@ -8,9 +8,8 @@ empty for ``vacancy_weeks`` and a replacement costs ``recruitment_cost``.
 from __future__ import annotations
 
 import numpy as np
-
-from simulation.params import Params
-from simulation.population import FILLED, Professionals, assign_lived_experience, beta
+from coprod.simulation.params import Params
+from coprod.simulation.population import FILLED, Professionals, assign_lived_experience, beta
 
 
 def update_workforce(

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from experiments.runner import plan_runs, run_job
-from experiments.worker import RunSpec
-from simulation.params import Params
+from coprod.experiments.jobs.runner import plan_runs, run_job
+from coprod.experiments.jobs.worker import RunSpec
+from coprod.simulation.params import Params
 
 TINY = dict(
     n_users=30,

@@ -10,9 +10,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from simulation.page_figures import LineChart, NetworkPicture
-from simulation.page_model import (
+from coprod.simulation.page.figures import LineChart, NetworkPicture
+from coprod.simulation.page.model import (
     LEVERS,
     PageModel,
     PageSettings,
@@ -24,10 +23,10 @@ from simulation.page_model import (
     scenario_params,
     slider_range,
 )
-from simulation.page_server import APP, command, free_port, port_is_free
-from simulation.params import Params, describe
-from simulation.rules import POWER_RULES
-from simulation.scenario import list_scenarios, load_scenario
+from coprod.simulation.page.server import APP, command, free_port, port_is_free
+from coprod.simulation.params import Params, describe
+from coprod.simulation.rules import POWER_RULES
+from coprod.simulation.scenario import list_scenarios, load_scenario
 
 SMALL = PageSettings(n_users=60)
 
@@ -183,10 +182,9 @@ def test_page_renders_its_pictures() -> None:
     """The page's main area renders in-process: two panels and four charts, five images."""
     import ipywidgets
     import solara
+    from coprod.simulation.page.app import Page, page
 
-    from simulation.app import Page, page
-
-    assert page is not None  # `solara run simulation/app.py` finds the Mesa-style `page`
+    assert page is not None  # `solara run simulation/page/app.py` finds the Mesa-style `page`
     _, rc = solara.render(Page(), handle_error=False)
     images = rc.find(ipywidgets.Image).widgets
     assert len(images) == 5 and all(len(image.value) > 1000 for image in images)
@@ -207,7 +205,7 @@ def test_model_and_server_modules_do_not_import_solara() -> None:
     """Batch workers import simulation; `coprod viz` imports the server module: neither may
     load solara (only the page's own process does)."""
     code = (
-        "import sys, simulation, simulation.page_model, simulation.page_server; "
+        "import sys, simulation, coprod.simulation.page.model, coprod.simulation.page.server; "
         "print('solara' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from experiments import cli
-from experiments.calibration import BASE_FILE, SCENARIO_FILE
-from experiments.targets import fittable, load_targets
-from simulation import simulate
-from simulation.params import Params
-from simulation.scenario import load_base, load_scenario
-from simulation.seeds import parse_seed, replicate_seeds
+from coprod.experiments import cli
+from coprod.experiments.designs.targets import fittable, load_targets
+from coprod.experiments.methods.calibration import BASE_FILE, SCENARIO_FILE
+from coprod.simulation import simulate
+from coprod.simulation.params import Params
+from coprod.simulation.scenario import load_base, load_scenario
+from coprod.simulation.seeds import parse_seed, replicate_seeds
 
 SPICE = Path(__file__).resolve().parents[1] / "scenarios" / "targets" / "spice_cardiff.toml"
 SMALL = {

@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from coprod.experiments import cli
+from coprod.simulation.scenario import list_scenarios, load_base
 
-import experiments
-from experiments import cli
-from simulation.scenario import list_scenarios, load_base
+import coprod
 
 TINY = ["--set", "n_users=40", "--set", "n_neighbours=20", "--set", "n_professionals=3"]
 
@@ -92,14 +92,14 @@ def test_compare_writes_results_and_report_and_refuses_to_overwrite(tmp_path, ca
     assert cli.main(args) == 0
     assert (out / "report.md").is_file() and (out / "figures").is_dir()
     assert "No survey: the runs stop at week 12" in (out / "report.md").read_text()
-    results = experiments.load(out)
+    results = coprod.load(out)
     assert list(results.runs["scenario"].cat.categories) == ["traditional", "timebank"]
     assert cli.main(args) == 2
     assert "--resume" in capsys.readouterr().err
 
 
 def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
-    from experiments import runner
+    from coprod.experiments.jobs import runner
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -114,12 +114,14 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
 
 def test_console_script_help_and_errors_in_a_real_process():
     ran = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "show", "nosuch"], capture_output=True, text=True
+        [sys.executable, "-m", "coprod.experiments.cli", "show", "nosuch"],
+        capture_output=True,
+        text=True,
     )
     assert ran.returncode == 2 and "Traceback" not in ran.stderr
     for command in ("compare", "run", "scenarios", "show", "report", "viz"):
         helped = subprocess.run(
-            [sys.executable, "-m", "experiments.cli", command, "--help"],
+            [sys.executable, "-m", "coprod.experiments.cli", command, "--help"],
             capture_output=True,
             text=True,
         )
@@ -149,7 +151,7 @@ def test_base_gives_every_scenario_the_same_world(tmp_path, capsys):
     base.write_text('description = "fitted"\ngp_rate = 0.3\nweight_agency = 0.25\n')
     assert cli.main(compare_args(tmp_path / "job", "timebank", "--base", str(base))) == 0
     assert "warning" not in capsys.readouterr().err
-    runs = experiments.load(tmp_path / "job").runs
+    runs = coprod.load(tmp_path / "job").runs
     assert set(runs["gp_rate"]) == {0.3} and set(runs["weight_agency"]) == {0.25}
     assert set(runs["power_rule"]) == {"expert", "shared_decisions"}
     report = (tmp_path / "job" / "report.md").read_text()
@@ -185,7 +187,15 @@ def test_ctrl_c_in_a_real_job_stops_at_once_without_waiting_for_runs_in_progress
 
     out = tmp_path / "job"
     big = ["--set", "n_users=50000", "--set", "n_neighbours=100", "--set", "n_professionals=1000"]
-    argv = [sys.executable, "-m", "experiments.cli", "compare", "timebank", "--replicates", "1"]
+    argv = [
+        sys.executable,
+        "-m",
+        "coprod.experiments.cli",
+        "compare",
+        "timebank",
+        "--replicates",
+        "1",
+    ]
     argv += ["--steps", "30", "--workers", "2", "--quiet", "--out", str(out), *big]
     job = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60

@@ -7,11 +7,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from simulation.outputs import METRICS, SURVEY_QUESTIONS
-from simulation.paramdoc import END, REGENERATE, START, block, markdown_table, replace_block
-from simulation.params import PARAMETER_NAMES
-from simulation.scenario import shipped_scenarios
+from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
+from coprod.simulation.paramdoc import END, REGENERATE, START, block, markdown_table, replace_block
+from coprod.simulation.params import PARAMETER_NAMES
+from coprod.simulation.scenario import shipped_scenarios
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 

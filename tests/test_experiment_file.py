@@ -8,11 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from experiments.design import DESIGNS, Range, design_points
-from experiments.experiment import ExperimentError, load_experiment
-from simulation.errors import CoprodError
-from simulation.params import describe
+from coprod.experiments.designs.design import DESIGNS, Range, design_points
+from coprod.experiments.designs.experiment import ExperimentError, load_experiment
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.params import describe
 
 GOOD = """\
 base = "timebank"
@@ -209,7 +208,7 @@ def test_shipped_example_is_valid_and_its_ranges_fit_the_schema():
         assert info["min"] <= min(values) and max(values) <= info["max"]
 
 
-@pytest.mark.parametrize("where", ["README.md", "experiments/experiment.py"])
+@pytest.mark.parametrize("where", ["README.md", "experiments/designs/experiment.py"])
 def test_the_documented_example_is_a_valid_experiment_file(tmp_path, where):
     text = (Path(__file__).parents[1] / where).read_text()
     if where == "README.md":

@@ -1,4 +1,4 @@
-"""``experiments.load``: the documented dtypes and row order, the data dictionary, and clear
+"""``coprod.load``: the documented dtypes and row order, the data dictionary, and clear
 errors for folders that are not finished results."""
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPLICATES, tiny_job
+from coprod.experiments.jobs.results import IncompleteResultsError
+from coprod.experiments.jobs.storage import TABLES
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
+from coprod.simulation.params import PARAMETER_NAMES
 
-import experiments
-from experiments.results import IncompleteResultsError
-from experiments.storage import TABLES
-from simulation.errors import CoprodError
-from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
-from simulation.params import PARAMETER_NAMES
+import coprod
 
 
 def test_load_gives_the_documented_dtypes(reference):
-    results = experiments.load(reference)
+    results = coprod.load(reference)
     job_order = ["traditional", "timebank"]
     for name in TABLES:
         frame = getattr(results, name)
@@ -41,7 +41,7 @@ def test_load_gives_the_documented_dtypes(reference):
 
 
 def test_rows_are_in_job_order_with_every_parameter_and_output(reference):
-    results = experiments.load(reference)
+    results = coprod.load(reference)
     runs = results.runs
     specs, _ = tiny_job()
     assert list(runs["run_id"]) == [spec.run_id for spec in specs]
@@ -74,13 +74,13 @@ def test_the_data_dictionary_documents_every_column(reference):
 
 def test_load_refuses_what_is_not_a_results_folder(tmp_path):
     with pytest.raises(CoprodError, match="not a results folder"):
-        experiments.load(tmp_path / "missing")
+        coprod.load(tmp_path / "missing")
     with pytest.raises(CoprodError, match=r"manifest\.json"):
-        experiments.load(tmp_path)
+        coprod.load(tmp_path)
 
 
 def test_load_refuses_an_unfinished_job_and_says_to_resume(reference, tmp_path):
     manifest = json.loads((reference / "manifest.json").read_text())
     (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "state": "running"}))
     with pytest.raises(IncompleteResultsError, match="--resume"):
-        experiments.load(tmp_path)
+        coprod.load(tmp_path)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from simulation import CoProductionModel, Params, simulate
-from simulation.agents import Neighbour, Professional, ServiceUser
-from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
-from simulation.scenario import list_scenarios, load_scenario
+from coprod.simulation import CoProductionModel, Params, simulate
+from coprod.simulation.agents import Neighbour, Professional, ServiceUser
+from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
+from coprod.simulation.scenario import list_scenarios, load_scenario
 
 SMALL = {"n_users": 120, "n_neighbours": 80, "n_professionals": 8}
 

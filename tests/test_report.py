@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from coprod.experiments.reports.report import write_report
+from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
-import experiments
-from experiments.report import write_report
-from simulation.outputs import METRICS, SURVEY_QUESTIONS
+import coprod
 
 # Scenario -> (end wellbeing effect, weekly cost effect after week 26, weekly cost effect before).
 EFFECTS = {"traditional": (0.0, 0.0, 0.0), "timebank": (0.05, -3000.0, 1000.0),
@@ -140,12 +140,14 @@ def test_report_code_needs_no_model() -> None:
     """A report must be rebuildable without the model: only the schemas of outputs and of
     parameters (to tell policy levers from the world) are imported."""
     for name in ("report", "stats", "figures"):
-        tree = ast.parse((Path(__file__).parents[1] / "experiments" / f"{name}.py").read_text())
+        tree = ast.parse(
+            (Path(__file__).parents[1] / "experiments" / "reports" / f"{name}.py").read_text()
+        )
         mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         mods |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        assert {m for m in mods if m and m.startswith("simulation")} <= {
-            "simulation.outputs",
-            "simulation.params",
+        assert {m for m in mods if m and m.startswith("coprod.simulation")} <= {
+            "coprod.simulation.outputs",
+            "coprod.simulation.params",
         }
 
 
@@ -170,9 +172,9 @@ def test_baseline_only_short_and_without_agents_or_survey(tmp_path: Path) -> Non
 
 
 def test_report_from_a_real_results_folder(reference: Path, tmp_path: Path) -> None:
-    """The tables experiments.load gives (real dtypes, professionals among the agents, a
+    """The tables coprod.experiments.load gives (real dtypes, professionals among the agents, a
     week-13 survey) build a whole report: schema drift between model and report shows here."""
-    text = write_report(experiments.load(reference), tmp_path).read_text()
+    text = write_report(coprod.load(reference), tmp_path).read_text()
     assert "**timebank.** Against traditional" in text and "## Survey at week 24" in text
     assert "### By baseline_need at week 0" in text and "smallest attainable p is 0.25" in text
     assert "under a year" in text and "windows overlap" not in text

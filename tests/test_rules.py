@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from simulation.care import allocate, seek_help
-from simulation.community import TieLedger, bank_exchange, informal_help
-from simulation.costs import weekly_costs
-from simulation.model import CoProductionModel
-from simulation.network import ties_of
-from simulation.params import Params
-from simulation.rules import POWER_RULES, RECIPROCITY_RULES
-from simulation.workforce import update_workforce
+from coprod.simulation.care import allocate, seek_help
+from coprod.simulation.community import TieLedger, bank_exchange, informal_help
+from coprod.simulation.costs import weekly_costs
+from coprod.simulation.model import CoProductionModel
+from coprod.simulation.network import ties_of
+from coprod.simulation.params import Params
+from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
+from coprod.simulation.workforce import update_workforce
 
 P = Params()
 

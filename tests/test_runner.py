@@ -11,19 +11,24 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import tiny_job
+from coprod.experiments.jobs import worker
+from coprod.experiments.jobs.runner import default_executor, plan_runs, run_job
+from coprod.experiments.jobs.storage import (
+    TABLES,
+    CorruptResultsError,
+    ResultsExistError,
+    ResumeMismatchError,
+)
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.params import Params
+from coprod.simulation.seeds import replicate_seeds
 
-import experiments
-from experiments import worker
-from experiments.runner import default_executor, plan_runs, run_job
-from experiments.storage import TABLES, CorruptResultsError, ResultsExistError, ResumeMismatchError
-from simulation.errors import CoprodError
-from simulation.params import Params
-from simulation.seeds import replicate_seeds
+import coprod
 
 
 def assert_same_results(folder: Path, reference: Path) -> None:
     """Equal tables, and equal Parquet bytes: the files themselves do not depend on how."""
-    got, want = experiments.load(folder), experiments.load(reference)
+    got, want = coprod.load(folder), coprod.load(reference)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name))
         assert (folder / f"{name}.parquet").read_bytes() == (
@@ -111,7 +116,7 @@ def test_replicate_i_of_every_scenario_shares_its_seed():
 
 
 def test_recorded_seeds_are_the_planned_ones(reference):
-    runs = experiments.load(reference).runs
+    runs = coprod.load(reference).runs
     specs, _ = tiny_job()
     assert list(runs["seed"]) == [spec.seed for spec in specs]
     assert runs.groupby("replicate", observed=True)["seed"].nunique().eq(1).all()
@@ -149,7 +154,7 @@ def test_interrupted_job_resumes_to_the_same_tables(where, monkeypatch, referenc
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["state"] == "running" and manifest["sessions"][0]["interrupted"]
     with pytest.raises(CoprodError, match="--resume"):
-        experiments.load(out)
+        coprod.load(out)
 
     # a crash while writing: a half-written status line and a torn batch after the parts
     with (out / "status.jsonl").open("a") as log:
@@ -185,7 +190,7 @@ def test_a_failed_run_is_logged_the_others_finish_and_resume_retries_it(
     failed = [entry for entry in status if entry["status"] == "failed"]
     assert [entry["run_id"] for entry in failed] == [doomed.run_id]
     assert "Traceback" in failed[0]["error"] and "fell over" in failed[0]["error"]
-    partial = experiments.load(out)
+    partial = coprod.load(out)
     assert doomed.run_id not in set(partial.runs["run_id"])
     assert partial.manifest["counts"]["failed"] == 1
 
@@ -261,7 +266,7 @@ def test_a_finished_job_whose_log_was_damaged_is_not_rerun_and_still_loads(
     with pytest.raises(CorruptResultsError, match="nothing was rerun"):
         run_job(specs, out, job=job, resume=True, progress=False)
     assert not (out / "parts").exists()
-    assert len(experiments.load(out).runs) == len(specs)
+    assert len(coprod.load(out).runs) == len(specs)
 
 
 def test_a_corrupt_manifest_is_named(reference, tmp_path):

@@ -7,10 +7,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-
-from simulation.errors import CoprodError, ScenarioError
-from simulation.params import Params
-from simulation.scenario import (
+from coprod.simulation.errors import CoprodError, ScenarioError
+from coprod.simulation.params import Params
+from coprod.simulation.scenario import (
     SHIPPED_ORDER,
     Scenario,
     list_scenarios,
@@ -88,7 +87,7 @@ def error_of(call, *args) -> str:
 def test_shipped_scenarios_are_the_nine_of_the_spec_in_table_order():
     shipped = shipped_scenarios()
     assert tuple(shipped) == SHIPPED_ORDER == tuple(EXPECTED)
-    folder = Path(str(files("scenarios")))
+    folder = Path(str(files("coprod.scenarios")))
     assert all(path.parent == folder and path.suffix == ".toml" for path in shipped.values())
 
 
@@ -313,7 +312,7 @@ def test_with_overrides_reports_every_bad_assignment():
 
 
 def test_a_base_lies_beneath_the_scenario_and_set_lies_above_it(tmp_path):
-    from simulation.scenario import load_base, with_base
+    from coprod.simulation.scenario import load_base, with_base
 
     base = tmp_path / "base.toml"
     base.write_text("gp_rate = 0.3\nhours_per_need = 4.5\n")

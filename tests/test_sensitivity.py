@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
+from coprod.experiments import cli
+from coprod.experiments.methods.sensitivity import load_study, unit_sample
+from coprod.experiments.reports.sensitivity_report import indices, output_values, point_means
+from coprod.simulation.errors import CoprodError
 
-import experiments
-from experiments import cli
-from experiments.sensitivity import load_study, unit_sample
-from experiments.sensitivity_report import indices, output_values, point_means
-from simulation.errors import CoprodError
+import coprod
 
 NAMES = ["x1", "x2", "x3"]
 ISHIGAMI_S1 = [0.314, 0.442, 0.0]  # Ishigami and Homma (1990), a = 7, b = 0.1
@@ -169,7 +169,7 @@ def test_a_tiny_study_runs_end_to_end_through_the_cli(tmp_path, capsys, method):
         and "N against 2N" in page
     )
     assert all((out / "figures" / f"sensitivity_{n}.png").is_file() for n in ("qol", "wellbeing"))
-    results = experiments.load(out)
+    results = coprod.load(out)
     study = load_study(path, method)
     assert len(results.runs) == len(study.experiment.specs()) == len(study.experiment.points) * 4
     gap = output_values(results, study.outputs["cost_gap"])

@@ -1,12 +1,11 @@
-"""experiments.stats recovers effects planted in small synthetic tables, and fails loudly if not."""
+"""reports.stats recovers effects planted in small synthetic tables, and fails loudly if not."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from experiments import stats as st
+from coprod.experiments.reports import stats as st
 
 SCENARIOS = ["traditional", "timebank", "tokenistic"]
 

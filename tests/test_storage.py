@@ -10,12 +10,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import TINY, tiny_job
-
-from experiments.results import consolidate
-from experiments.runner import plan_runs
-from experiments.storage import TABLES, CorruptResultsError, ResultsFolder, write_json_atomic
-from experiments.worker import execute
-from simulation.params import Params
+from coprod.experiments.jobs.results import consolidate
+from coprod.experiments.jobs.runner import plan_runs
+from coprod.experiments.jobs.storage import (
+    TABLES,
+    CorruptResultsError,
+    ResultsFolder,
+    write_json_atomic,
+)
+from coprod.experiments.jobs.worker import execute
+from coprod.simulation.params import Params
 
 
 def entry(run_id: str, status: str = "done") -> str:

@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from coprod.simulation import simulate
+from coprod.simulation.scenario import load_base, load_scenario, with_base
+from coprod.simulation.seeds import parse_seed, replicate_seeds
 from scipy import stats
-
-from simulation import simulate
-from simulation.scenario import load_base, load_scenario, with_base
-from simulation.seeds import parse_seed, replicate_seeds
 
 REPLICATES = 10
 ALPHA = 0.05
@@ -36,7 +35,7 @@ SCENARIOS = (
 )
 WORLDS = {
     "defaults": None,
-    "calibrated": Path(str(files("scenarios"))) / "calibrated" / "calibrated_base.toml",
+    "calibrated": Path(str(files("coprod.scenarios"))) / "calibrated" / "calibrated_base.toml",
 }
 
 

@@ -15,15 +15,17 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import TINY
+from coprod.experiments import cli
+from coprod.experiments.designs.experiment import load_experiment
+from coprod.experiments.jobs import engines, worker
+from coprod.experiments.jobs.engines import executor_for, window_for
+from coprod.experiments.jobs.results import Results
+from coprod.experiments.jobs.runner import run_job
+from coprod.experiments.jobs.storage import TABLES
+from coprod.experiments.reports import analysis
+from coprod.simulation.errors import CoprodError
 
-import experiments
-from experiments import analysis, cli, engines, worker
-from experiments.engines import executor_for, window_for
-from experiments.experiment import load_experiment
-from experiments.results import Results
-from experiments.runner import run_job
-from experiments.storage import TABLES
-from simulation.errors import CoprodError
+import coprod
 
 SWEEP = f"""\
 base = "timebank"
@@ -59,7 +61,7 @@ def sweep_reference(sweep_file: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def assert_same_tables(folder: Path, reference: Path) -> None:
-    got, want = experiments.load(folder), experiments.load(reference)
+    got, want = coprod.load(folder), coprod.load(reference)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name))
 
@@ -85,12 +87,12 @@ def test_every_engine_gives_the_same_tables(engine, sweep_file, sweep_reference,
 
 
 def test_what_a_sweep_records(sweep_reference, reference):
-    results = experiments.load(sweep_reference)
+    results = coprod.load(sweep_reference)
     for name in TABLES:
         frame = getattr(results, name)
         assert list(frame.columns[:4]) == ["run_id", "scenario", "replicate", "point"]
         assert frame["point"].dtype == "int64"
-        compare = getattr(experiments.load(reference), name)
+        compare = getattr(coprod.load(reference), name)
         assert compare["point"].eq(0).all()  # a comparison is design point 0
     runs = results.runs
     assert list(runs["run_id"][:3]) == [
@@ -280,10 +282,10 @@ def planted(replicates: int) -> Results:
 MEMORY_SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from experiments.engines import executor_for
-from experiments.experiment import load_experiment
-from experiments.runner import run_job
-from experiments.worker import execute
+from coprod.experiments.jobs.engines import executor_for
+from coprod.experiments.designs.experiment import load_experiment
+from coprod.experiments.jobs.runner import run_job
+from coprod.experiments.jobs.worker import execute
 
 def status(key):
     line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(key))
@@ -325,7 +327,7 @@ def test_parent_memory_stays_flat_over_2000_runs(tmp_path):
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         grew[runs] = json.loads(done.stdout)["grew"]
-        assert len(experiments.load(tmp_path / f"out{runs}").runs) == runs
+        assert len(coprod.load(tmp_path / f"out{runs}").runs) == runs
     assert grew[2000] - grew[200] < 25, grew
 
 

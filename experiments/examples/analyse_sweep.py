@@ -4,7 +4,7 @@
     python experiments/examples/analyse_sweep.py results/power_timebank
 
 Prints a few tables and writes figures to RESULTS_DIR/analysis/. Copy it and change it: every
-step is ordinary pandas on the tables of ``experiments.load`` (their columns are documented in
+step is ordinary pandas on the tables of ``coprod.load`` (their columns are documented in
 the folder's DATA.md).
 """
 
@@ -18,9 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display needed
 import matplotlib.pyplot as plt
 import seaborn as sns
-
-import experiments
-from experiments.analysis import (
+from coprod.experiments.reports.analysis import (
     coordinates,
     cost_crossing,
     heatmap,
@@ -29,9 +27,11 @@ from experiments.analysis import (
     varied,
 )
 
+import coprod
+
 
 def main(folder: Path) -> None:
-    res = experiments.load(folder)
+    res = coprod.load(folder)
     params = varied(res)  # the parameters in the experiment file's [vary]
     if not params:
         raise SystemExit(f"{folder} is not a sweep (its job varied no parameter)")

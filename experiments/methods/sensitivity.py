@@ -1,7 +1,7 @@
 """Global sensitivity analysis: which assumptions do the model's conclusions lean on?
 
 ``coprod sensitivity FILE.toml --method sobol|morris`` reads a sensitivity file, which is an
-experiment file (``experiments.experiment``: ``base``, ``baseline``, ``replicates``, ``seed``,
+experiment file (``designs.experiment``: ``base``, ``baseline``, ``replicates``, ``seed``,
 ``steps``, ``[vary]``, ``[fixed]``, ``[record]``, meaning what they mean in a sweep) plus::
 
     samples = 64          # sobol: base samples N, a power of two
@@ -20,7 +20,7 @@ experiment file (``experiments.experiment``: ``base``, ``baseline``, ``replicate
 from the first half, can be set beside those at 2N: both samplers' first half is their sample
 at N, so the convergence check costs no extra run. Runs go through the sweep runner, so
 engines, ``--resume``, progress and failure records are the sweep's own. The model is imported
-only when a command runs, as in ``experiments.cli``, so ``coprod --help`` stays fast.
+only when a command runs, as in ``coprod.experiments.cli``, so ``coprod --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulation.errors import CoprodError
+from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from experiments.experiment import Experiment
+    from coprod.experiments.designs.experiment import Experiment
 
 METHODS = ("sobol", "morris")
 OWN_KEYS = ("samples", "trajectories", "levels", "outputs")
@@ -91,7 +90,7 @@ class Study:
 
 def add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     """``coprod sensitivity``: its arguments are a sweep's, plus the method."""
-    from experiments.cli import add_job_options
+    from coprod.experiments.cli import add_job_options
 
     command = sub.add_parser(
         "sensitivity",
@@ -114,9 +113,9 @@ def add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run the study's sweep, then analyse it into the results folder."""
-    from experiments.cli import execute_job, failures, job_folder, warn_world_differences
-    from experiments.results import load
-    from experiments.sensitivity_report import write_sensitivity_report
+    from coprod.experiments.cli import execute_job, failures, job_folder, warn_world_differences
+    from coprod.experiments.jobs.results import load
+    from coprod.experiments.reports.sensitivity_report import write_sensitivity_report
 
     study = load_study(args.experiment, args.method)
     if study.experiment.baseline:
@@ -151,8 +150,7 @@ def salib_seed(seed: int) -> int:
     """A non-zero integer seed for SALib from the job's design stream (SALib's Sobol
     analysis treats a seed of 0 as none, so 0 is never given)."""
     import numpy as np
-
-    from experiments.design import DESIGN_STREAM
+    from coprod.experiments.designs.design import DESIGN_STREAM
 
     state = np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)).generate_state(1)[0]
     return int(state) | 1
@@ -161,10 +159,10 @@ def salib_seed(seed: int) -> int:
 def load_study(path: str | Path, method: str) -> Study:
     """Read and validate a sensitivity file for ``method``; every problem is reported at once,
     naming the file and the key, worded as the sweep's experiment files are."""
-    from experiments import experiment_keys as keys
-    from experiments.experiment import ExperimentError, _read, assemble
-    from simulation.params import describe
-    from simulation.scenario import _report, load_scenario
+    from coprod.experiments.designs import experiment_keys as keys
+    from coprod.experiments.designs.experiment import ExperimentError, _read, assemble
+    from coprod.simulation.params import describe
+    from coprod.simulation.scenario import _report, load_scenario
 
     if method not in METHODS:
         raise CoprodError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
@@ -229,7 +227,7 @@ def load_study(path: str | Path, method: str) -> Study:
 
 def _base_samples(own: dict[str, Any], method: str, problems: list[str]) -> int:
     """N (a power of two, for the Sobol' sequence's balance) or the trajectories r."""
-    from experiments import experiment_keys as keys
+    from coprod.experiments.designs import experiment_keys as keys
 
     key = "samples" if method == "sobol" else "trajectories"
     if key not in own:
@@ -244,7 +242,7 @@ def _outputs(
 ) -> dict[str, Output]:
     """The ``[outputs]`` tables, each checked against the job's scenarios (``runs``: their
     resolved parameters) and what the runs record."""
-    from simulation.scenario import _show
+    from coprod.simulation.scenario import _show
 
     if not isinstance(table, dict) or not table:
         problems.append("[outputs] is missing: name at least one output, as [outputs.NAME].")
@@ -287,8 +285,8 @@ def _when(
 ) -> None:
     """An output's metric, and when it is read: weekly metrics need a recorded week within the
     horizon, or a span; the survey needs its week within the horizon."""
-    from simulation.outputs import METRICS
-    from simulation.scenario import _did_you_mean, _show
+    from coprod.simulation.outputs import METRICS
+    from coprod.simulation.scenario import _did_you_mean, _show
 
     metric, week, over = spec.get("metric"), spec.get("week"), spec.get("over")
     horizon, survey = params["weeks"], params["survey_week"]
@@ -326,7 +324,7 @@ def _when(
 
 def unknown_keys(where: str, table: dict[str, Any], allowed: Sequence[str], what: str) -> list[str]:
     """A problem for each key of ``table`` not in ``allowed``, with a did-you-mean."""
-    from simulation.scenario import _did_you_mean
+    from coprod.simulation.scenario import _did_you_mean
 
     return [
         f"{where}`{key}` is not {what} ({', '.join(allowed)}).{_did_you_mean(key, allowed)}"
@@ -337,7 +335,7 @@ def unknown_keys(where: str, table: dict[str, Any], allowed: Sequence[str], what
 
 def run_columns() -> tuple[str, ...]:
     """Columns of runs an output may name as they are: total cost and the survey shares."""
-    from simulation.outputs import SURVEY_QUESTIONS
+    from coprod.simulation.outputs import SURVEY_QUESTIONS
 
     shares = [f"survey_{q}{part}" for part in ("", "_users") for q in SURVEY_QUESTIONS]
     return ("total_cost", "survey_participants", "survey_participants_users", *shares)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from simulation.errors import CoprodError
+from coprod.simulation.errors import CoprodError
 
 APP = Path(__file__).with_name("app.py")
 DEFAULT_PORT = 8765  # solara's own default

@@ -19,15 +19,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from coprod.experiments.designs.design import Range
+from coprod.experiments.jobs.results import Results
+from coprod.experiments.methods.sensitivity import (
+    OVER,
+    Output,
+    salib_seed,
+    unit_problem,
+    unit_sample,
+)
+from coprod.experiments.reports.figures import _save
+from coprod.experiments.reports.report import md_table
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.params import describe
 from scipy import stats
-
-from experiments.design import Range
-from experiments.figures import _save
-from experiments.report import md_table
-from experiments.results import Results
-from experiments.sensitivity import OVER, Output, salib_seed, unit_problem, unit_sample
-from simulation.errors import CoprodError
-from simulation.params import describe
 
 RESAMPLES = 1000  # bootstrap resamples of SALib's confidence intervals
 CONF_LEVEL = 0.95

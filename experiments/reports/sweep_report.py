@@ -1,7 +1,7 @@
 """``sweep.md``: the short summary ``coprod sweep`` writes into its results folder.
 
 A sweep's full story lives in its tables, and an analyst continues in pandas
-(:mod:`experiments.analysis`); this page answers the first question at a glance (where does
+(:mod:`.analysis`); this page answers the first question at a glance (where does
 the swept scenario cost less than the baseline, and from which week) and points to the
 figures and the code that go further. Like the comparison report it reads only the results
 folder, so it can be rebuilt from the folder alone.
@@ -12,10 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
-from experiments.analysis import cost_crossing, heatmap, response_curves, summarise, varied
-from experiments.report import fmt, md_table, with_ci
-from experiments.results import Results
+from coprod.experiments.jobs.results import Results
+from coprod.experiments.reports.analysis import (
+    cost_crossing,
+    heatmap,
+    response_curves,
+    summarise,
+    varied,
+)
+from coprod.experiments.reports.report import fmt, md_table, with_ci
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")
 HORIZON_WEEKS = 104  # "within two years": the question sweeps are mostly asked
@@ -123,9 +128,9 @@ def _means(results: Results) -> list[str]:
 def _snippet(out_dir: Path, baseline: str | None) -> list[str]:
     return [
         "import experiments",
-        "from experiments.analysis import cost_crossing, summarise",
+        "from coprod.experiments.reports.analysis import cost_crossing, summarise",
         "",
-        f'res = experiments.load("{out_dir}")',
+        f'res = coprod.load("{out_dir}")',
         'summarise(res, metrics=["wemwbs_mean", "dependence", "total_cost"])',
         *([f'cost_crossing(res, baseline="{baseline}")'] if baseline else []),
     ]

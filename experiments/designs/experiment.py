@@ -28,7 +28,7 @@ cited. The file is TOML (examples in ``experiments/examples/``); every key but `
 
 Precedence: the scenario file, then ``[fixed]``, then ``steps``, then the design point. The
 baseline takes ``[fixed]`` and the design point's values except policy levers
-(``simulation.params.LEVERS``): it is the policy everything is compared with, run in the same
+(``coprod.simulation.params.LEVERS``): it is the policy everything is compared with, run in the same
 world as each point, so sweeping ``power_sharing`` never changes what "traditional" is. Like
 scenario files, every mistake becomes one error naming the file and the key with what is
 allowed (worded from ``params.describe``), all problems of a file at once.
@@ -41,13 +41,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiments import experiment_keys as keys
-from experiments.design import Dimension, design_points
-from experiments.worker import RunSpec
-from simulation.errors import CoprodError
-from simulation.params import LEVERS, Params, describe
-from simulation.scenario import Scenario, _report, load_scenario
-from simulation.seeds import replicate_seeds
+from coprod.experiments.designs import experiment_keys as keys
+from coprod.experiments.designs.design import Dimension, design_points
+from coprod.experiments.jobs.worker import RunSpec
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.params import LEVERS, Params, describe
+from coprod.simulation.scenario import Scenario, _report, load_scenario
+from coprod.simulation.seeds import replicate_seeds
 
 
 class ExperimentError(CoprodError):

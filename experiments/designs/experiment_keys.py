@@ -1,4 +1,4 @@
-"""Checks of each key and table of an experiment file (``experiments.experiment``).
+"""Checks of each key and table of an experiment file (``coprod.experiments.designs.experiment``).
 
 Each check appends its problems, worded like scenario files' errors (the key, the value, what
 the schema allows), to a list, so that a file's problems are reported together; a value
@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from experiments.design import DESIGNS, Dimension, Range
-from simulation.params import PARAMETER_NAMES, Params, describe
-from simulation.scenario import (
+from coprod.experiments.designs.design import DESIGNS, Dimension, Range
+from coprod.simulation.params import PARAMETER_NAMES, Params, describe
+from coprod.simulation.scenario import (
     _allowed,
     _did_you_mean,
     _explain,
@@ -22,6 +20,7 @@ from simulation.scenario import (
     _unknown_key,
     shipped_scenarios,
 )
+from pydantic import ValidationError
 
 KEYS = ("description", "base", "baseline", "design", "samples", "replicates", "steps", "seed")
 TABLES = ("vary", "fixed", "record")

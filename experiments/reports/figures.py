@@ -1,6 +1,6 @@
 """The report's figures: PNGs drawn from precomputed summaries, never from the model.
 
-Bands and intervals are 95% t-CIs computed once in :mod:`experiments.stats` and drawn with
+Bands and intervals are 95% t-CIs computed once in :mod:`.stats` and drawn with
 ``fill_between``/``hlines``: seaborn's default bootstrap costs seconds per figure and the
 default compare job has a two-minute budget. The Agg backend is set here, before pyplot is
 imported, so a report builds on a machine with no display (a batch node, CI).
@@ -18,10 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from coprod.simulation.outputs import METRICS
 from matplotlib.lines import Line2D
 from matplotlib.ticker import StrMethodFormatter
-
-from simulation.outputs import METRICS
 
 DPI = 110
 # Panels of the time-series figure: outcomes, the worst-off, cost, community, workforce.

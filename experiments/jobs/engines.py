@@ -17,8 +17,8 @@ from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from experiments.runner import default_executor
-from simulation.errors import CoprodError
+from coprod.experiments.jobs.runner import default_executor
+from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -36,7 +36,7 @@ def executor_for(
 ) -> Iterator[Executor | None]:
     """The executor of ``engine``, shut down (with its cluster) when the block ends.
 
-    ``local``: :func:`~experiments.runner.default_executor` of ``workers`` processes (all
+    ``local``: :func:`.runner.default_executor` of ``workers`` processes (all
     cores when None), or None (run in this process) for one worker. ``dask``: the cluster at
     ``scheduler``, else a ``LocalCluster`` of ``workers`` single-threaded processes; a script
     using it needs the ``if __name__ == "__main__":`` guard. Runs not yet started are

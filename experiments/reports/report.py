@@ -2,9 +2,9 @@
 
 Reads only the tables it is given plus the metric documentation in ``simulation/outputs.py``,
 so a report can be rebuilt years later without the model. Statistics live in
-:mod:`experiments.stats`, pictures in :mod:`experiments.figures`; this file decides what a
+:mod:`.stats`, pictures in :mod:`.figures`; this file decides what a
 reader sees first (plain-words headlines, then the tables behind them). The prose is kept in
-:mod:`experiments.report_text`.
+:mod:`.report_text`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-
-from experiments import figures
-from experiments import stats as st
-from experiments.report_text import (
+from coprod.experiments.reports import figures
+from coprod.experiments.reports import stats as st
+from coprod.experiments.reports.report_text import (
     BASE,
     CAVEATS,
     HEADLINE,
@@ -34,7 +33,7 @@ from experiments.report_text import (
     TESTS,
     WORLD,
 )
-from simulation.outputs import METRICS, SURVEY_QUESTIONS
+from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 # The metrics of the early-window table (MODEL.md section 7, fact 2: dearer early).
 EARLY_METRICS = ["cost_week", "professional_hours", "wellbeing_mean", "agency_mean", "dependence"]
@@ -207,7 +206,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
 def _world(runs: pd.DataFrame, baseline: str) -> list[str]:
     """A warning for each scenario that differs from the baseline in more than policy levers
     (read from the runs' parameter columns), since its differences then mix world and policy."""
-    from simulation.params import PARAMETER_NAMES, world_differences
+    from coprod.simulation.params import PARAMETER_NAMES, world_differences
 
     if runs is None or runs.empty:
         return []

@@ -3,8 +3,9 @@
 When a job ends, :func:`consolidate` copies the batches of the runs logged done from the
 stream parts into one Parquet file per table, in plan order, and writes DATA.md. :func:`load`
 needs only the folder (pandas and pyarrow, not the model), so a report can be rebuilt years
-later. Column meanings come from ``simulation.outputs`` and ``simulation.params``, where each is
-described once; they are imported only when a data dictionary is written.
+later. Column meanings come from ``coprod.simulation.outputs`` and
+``coprod.simulation.params``, where each is described once; they are imported only when a data
+dictionary is written.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from experiments.storage import (
+from coprod.experiments.jobs.storage import (
     DATA_DICTIONARY,
     KEY_TYPES,
     MANIFEST,
@@ -253,7 +253,7 @@ def data_dictionary(schemas: dict[str, pa.Schema]) -> str:
         "# Data dictionary",
         "",
         "Tables of this results folder, as written by coprod. Read them with "
-        "`experiments.load(path)` (pandas dtypes documented in `experiments.results.Results`) "
+        "`coprod.load(path)` (pandas dtypes documented in `coprod.Results`) "
         "or with any Parquet reader. `manifest.json` records the job, every run's seed and "
         "the timing; `status.jsonl` logs every finished or failed run (with its error).",
     ]
@@ -275,9 +275,9 @@ def data_dictionary(schemas: dict[str, pa.Schema]) -> str:
 
 def _describe(table: str, column: str) -> tuple[str, str]:
     """Unit and meaning of one column, from the module that defines it."""
-    from simulation.model import SUMMARY_WEEKS
-    from simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
-    from simulation.params import PARAMETER_NAMES, describe
+    from coprod.simulation.model import SUMMARY_WEEKS
+    from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
+    from coprod.simulation.params import PARAMETER_NAMES, describe
 
     if column in KEYS:
         return KEYS[column]

@@ -4,7 +4,7 @@ Each run's tables are appended as Arrow IPC messages to stream part files (a tor
 leaves every earlier batch whole), and one line per finished or failed run goes to
 ``status.jsonl``, fsynced after the run's data. The status line records where the run's
 batches are, so the log alone says what is done and where to find it: a rerun after a crash
-writes new parts, and stale or torn copies are never read. ``experiments.results`` turns the
+writes new parts, and stale or torn copies are never read. ``.results`` turns the
 parts into Parquet when the job ends.
 """
 
@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
-
-from simulation.errors import CoprodError
+from coprod.simulation.errors import CoprodError
 
 MANIFEST = "manifest.json"
 STATUS = "status.jsonl"

@@ -1,8 +1,8 @@
 """Sweep analysis for pandas users: tidy summaries, the cost crossing, and two figures.
 
-Everything takes the :class:`~experiments.results.Results` of ``experiments.load`` and
+Everything takes the :class:`~coprod.Results` of ``coprod.load`` and
 returns a plain DataFrame (or a PNG path), so it composes with ordinary pandas. Intervals are
-95% t-CIs across replicates from :mod:`experiments.stats`, as in the comparison report.
+95% t-CIs across replicates from :mod:`.stats`, as in the comparison report.
 Comparisons with the baseline are paired by replicate within each design point: under common
 random numbers replicate i of every point and scenario has the same people, so the paired
 difference carries far less noise than a difference of means.
@@ -23,10 +23,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-
-from experiments.figures import _gbp, _save, label, palette
-from experiments.results import Results
-from experiments.stats import break_even_weeks, ci_table, paired_over_time
+from coprod.experiments.jobs.results import Results
+from coprod.experiments.reports.figures import _gbp, _save, label, palette
+from coprod.experiments.reports.stats import break_even_weeks, ci_table, paired_over_time
 
 WINDOWS = ("end", "early", "final")
 DEFAULT_METRICS = ("wemwbs_mean", "agency_mean", "dependence", "cost_week", "total_cost")

@@ -3,7 +3,7 @@
 A worker may be a ``ProcessPoolExecutor`` child or a Dask worker on another machine, so it
 takes one picklable :class:`RunSpec`, touches no file and returns one picklable
 :class:`RunOutput`: the run's tables as compact Arrow IPC bytes plus a small status. The single
-writer in the parent (``experiments.storage``) stores them (DESIGN.md, "The house").
+writer in the parent (``coprod.experiments.jobs.storage``) stores them (DESIGN.md, "The house").
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from experiments.storage import KEY_TYPES, TABLES
-from simulation import simulate
-from simulation.outputs import RunResult
-from simulation.params import Params
-from simulation.seeds import parse_seed
+from coprod.experiments.jobs.storage import KEY_TYPES, TABLES
+from coprod.simulation import simulate
+from coprod.simulation.outputs import RunResult
+from coprod.simulation.params import Params
+from coprod.simulation.seeds import parse_seed
 
 ROW_ORDER: dict[str, tuple[str, ...]] = {
     "runs": (),
@@ -129,7 +128,7 @@ def _runs_row(spec: RunSpec, params: Params, summary: dict[str, float]) -> pa.Ta
 
 def _plain(table: pa.Table) -> pa.Table:
     """Drop pandas metadata and decode categoricals: per-run dictionaries and metadata would
-    make the schemas of runs differ, and ``experiments.load`` restores categories itself."""
+    make the schemas of runs differ, and ``coprod.load`` restores categories itself."""
     if any(pa.types.is_dictionary(column.type) for column in table.columns):
         columns = [
             pc.cast(column, column.type.value_type)

@@ -7,7 +7,7 @@ A targets file (``scenarios/targets/spice_cardiff.toml`` is the shipped one)::
     caveat = "..."                      # what kind of evidence the figures are
     scenario = "timebank"               # whose participants the survey asks
 
-    [targets.better_quality_of_life]    # a survey question (simulation.outputs.SURVEY_QUESTIONS)
+    [targets.better_quality_of_life]    # a survey question (outputs.SURVEY_QUESTIONS)
     share = 0.71                        # share of participants answering yes, 0 to 1
     tolerance = 0.05                    # how far off still counts as a fit, in share points
     source = "..."
@@ -39,16 +39,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from experiments import experiment_keys as keys
-from experiments.design import Range, design_points
-from experiments.experiment import Experiment, _read, assemble
-from experiments.sensitivity import unknown_keys
-from experiments.stats import ci_table
-from simulation.errors import CoprodError
-from simulation.outputs import SURVEY_QUESTIONS
-from simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
-from simulation.scenario import (
+from coprod.experiments.designs import experiment_keys as keys
+from coprod.experiments.designs.design import Range, design_points
+from coprod.experiments.designs.experiment import Experiment, _read, assemble
+from coprod.experiments.methods.sensitivity import unknown_keys
+from coprod.experiments.reports.stats import ci_table
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.outputs import SURVEY_QUESTIONS
+from coprod.simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
+from coprod.simulation.scenario import (
     Scenario,
     _did_you_mean,
     _report,

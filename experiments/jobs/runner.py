@@ -30,20 +30,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
-from experiments.results import consolidate
-from experiments.storage import (
+from coprod.experiments.jobs.results import consolidate
+from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
     ResumeMismatchError,
     now,
     provenance,
 )
-from experiments.worker import RunOutput, RunSpec, execute
-from simulation.errors import CoprodError
-from simulation.params import Params
-from simulation.seeds import replicate_seeds
+from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.params import Params
+from coprod.simulation.seeds import replicate_seeds
+from tqdm import tqdm
 
 _SHORT = reprlib.Repr(maxlist=4, maxdict=4, maxstring=60, maxother=60)
 """Values in a resume refusal: a changed list of 1,000 design points is not printed whole."""
@@ -94,7 +93,9 @@ def default_executor(workers: int | None = None) -> ProcessPoolExecutor:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":  # the model is imported once, by the server, not by each worker
-        context.set_forkserver_preload(["__main__", "experiments.worker", "simulation.model"])
+        context.set_forkserver_preload(
+            ["__main__", "coprod.experiments.jobs.worker", "coprod.simulation.model"]
+        )
     return ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
 
 

@@ -17,13 +17,12 @@ import mesa
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from coprod.simulation.model import CoProductionModel
+from coprod.simulation.network import Ties
+from coprod.simulation.params import Params, describe
+from coprod.simulation.rules import POWER_RULES
+from coprod.simulation.scenario import load_scenario
 from scipy.sparse.linalg import eigsh
-
-from simulation.model import CoProductionModel
-from simulation.network import Ties
-from simulation.params import Params, describe
-from simulation.rules import POWER_RULES
-from simulation.scenario import load_scenario
 
 #: The levers a teacher changes on the page; everything else comes from the scenario.
 LEVERS = (

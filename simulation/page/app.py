@@ -1,6 +1,6 @@
 """The teaching page: pick a scenario, press play, and talk through what happens.
 
-Start it with ``coprod viz`` or, as Mesa apps are, ``solara run simulation/app.py``. Mesa's
+Start it with ``coprod viz`` or, as Mesa apps are, ``solara run simulation/page/app.py``. Mesa's
 ``SolaraViz`` gives the page its frame, its Step, Play/Pause and Reset, and the grid the
 pictures sit in. The pictures are matplotlib figures (``page_figures``: no CDN copies needed
 offline, a seeded layout computed once); the controls are the page's own (``page_controls``).
@@ -14,19 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
-
-from simulation.page_controls import (
+from coprod.simulation.page.controls import (
     SCENARIOS,
     LeversCard,
     PeopleCard,
     ScenarioCard,
     caption,
 )
-from simulation.page_figures import RUN_COLOURS, LineChart, NetworkPicture
-from simulation.page_model import Arm, PageModel, PageSettings, history
-from simulation.page_server import serve
+from coprod.simulation.page.figures import RUN_COLOURS, LineChart, NetworkPicture
+from coprod.simulation.page.model import Arm, PageModel, PageSettings, history
+from coprod.simulation.page.server import serve
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
 
 __all__ = ["Page", "page", "serve"]  # serve: also importable from page_server, without solara
 

@@ -12,16 +12,15 @@ from dataclasses import replace
 
 import reacton.ipyvuetify as rv
 import solara
-
-from simulation.page_model import (
+from coprod.simulation.page.model import (
     USERS_RANGE,
     PageSettings,
     lever_matters,
     scenario_params,
     slider_range,
 )
-from simulation.rules import POWER_RULES, RECIPROCITY_RULES
-from simulation.scenario import list_scenarios
+from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
+from coprod.simulation.scenario import list_scenarios
 
 SCENARIOS = dict(list_scenarios())
 DEFAULT_COMPARE = "timebank"

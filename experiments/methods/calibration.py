@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from experiments.design import Range
-    from experiments.targets import Targets
+    from coprod.experiments.designs.design import Range
+    from coprod.experiments.designs.targets import Targets
 
 SCENARIO_FILE = "timebank_calibrated.toml"
 BASE_FILE = "calibrated_base.toml"
@@ -48,7 +48,7 @@ EDGE = 0.05  # posterior median this close to a range end (unit scale): the fit 
 
 def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
     """``coprod calibrate``: a targets file, the parameters to fit, and a sweep's options."""
-    from experiments.cli import add_job_options
+    from coprod.experiments.cli import add_job_options
 
     command = sub.add_parser(
         "calibrate",
@@ -71,10 +71,10 @@ def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Screen, fit, check, then write the calibrated scenario and the report."""
-    from experiments.cli import execute_job, failures, job_folder
-    from experiments.results import load
-    from experiments.storage import refuse_used
-    from experiments.targets import achieved, load_targets, parse_params
+    from coprod.experiments.cli import execute_job, failures, job_folder
+    from coprod.experiments.designs.targets import achieved, load_targets, parse_params
+    from coprod.experiments.jobs.results import load
+    from coprod.experiments.jobs.storage import refuse_used
 
     targets = load_targets(args.targets)
     ranges = parse_params(args.params, targets)
@@ -118,8 +118,7 @@ def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[
     own value is arbitrary along the ridge): it keeps the scenario's value (``defaults``)
     rather than a median of noise. Summaries are in the unit cube of the design."""
     import numpy as np
-
-    from experiments.targets import distance, statistics, within_reach
+    from coprod.experiments.designs.targets import distance, statistics, within_reach
 
     names = list(ranges)
     stats = statistics(results.runs, targets)
@@ -198,7 +197,7 @@ def write_scenario(out: Path, targets: Targets, fit: dict[str, Any]) -> tuple[Pa
     to compare policies in the calibrated world, and as the surveyed scenario with the values
     (``timebank_calibrated.toml``), which ``compare`` takes like any scenario. Both are checked
     by loading."""
-    from simulation.scenario import load_base, load_scenario, shipped_scenarios
+    from coprod.simulation.scenario import load_base, load_scenario, shipped_scenarios
 
     base = targets.scenario
     extends = base.name if base.name in shipped_scenarios() else str(base.path.resolve())
@@ -249,8 +248,8 @@ def _toml(text: str) -> str:
 
 def write_report(out: Path, targets: Targets, ranges: dict[str, Range], fit: dict) -> Path:
     """``calibration.md``: targets and sources, the fit, its quality, and identifiability."""
-    from experiments.report import md_table
-    from simulation.params import describe
+    from coprod.experiments.reports.report import md_table
+    from coprod.simulation.params import describe
 
     s, got = targets.settings, fit["achieved"]
     rows = [

@@ -1,0 +1,1 @@
+"""Methods built on the runner: sensitivity analysis and calibration."""

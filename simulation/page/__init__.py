@@ -1,0 +1,2 @@
+"""The teaching page (Mesa SolaraViz): imports the model and the schema only, never the runner.
+Nothing in ``coprod.simulation`` imports this package, so batch workers never import solara."""

@@ -4,8 +4,8 @@
 
 The same model, parameters and seeds on both sides: the ``timebank`` scenario at a small
 population, a 5 x 5 grid of ``power_sharing`` x ``timebank_uptake``, replicates to make up
-the run count, model metrics collected every week. batch_run needs a flat keyword constructor
-and a ``datacollector``: :class:`BatchModel` is that thin adapter. Every (engine, runs) is
+the run count, model metrics collected every week (batch_run reads the model's own
+``DataCollector`` and builds it from flat keyword parameters). Every (engine, runs) is
 timed in a fresh subprocess, because batch_run sets the spawn start method for the whole
 process; engines alternate and the best of ``--repeat`` is kept, since a shared machine's
 load comes and goes. Memory is the parent's peak resident set growth over the sweep
@@ -29,13 +29,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import mesa
+
 from coprod.experiments.designs.experiment import load_experiment
 from coprod.experiments.jobs.engines import executor_for, window_for
 from coprod.experiments.jobs.results import load
 from coprod.experiments.jobs.runner import run_job
 from coprod.simulation.model import CoProductionModel
-from coprod.simulation.outputs import METRICS
-from coprod.simulation.params import Params
 from coprod.simulation.scenario import load_scenario
 from coprod.simulation.seeds import replicate_seeds
 
@@ -48,21 +47,6 @@ POINTS = len(GRID["power_sharing"]) * len(GRID["timebank_uptake"])
 BASE = load_scenario("timebank").params.model_dump() | FIXED
 SEED = 0
 ENGINES = ("coprod", "batch_run")
-
-
-class BatchModel(CoProductionModel):
-    """CoProductionModel built from flat keyword parameters, collecting every metric weekly
-    with a Mesa DataCollector: what ``mesa.batch_run`` expects of a model."""
-
-    def __init__(self, seed: int | None = None, **params: object) -> None:
-        super().__init__(Params(**(BASE | params)), seed)
-        reporters = {name: (lambda model, name=name: model.records[-1][name]) for name in METRICS}
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
-        self.datacollector.collect(self)
-
-    def step(self) -> None:
-        super().step()
-        self.datacollector.collect(self)
 
 
 def status(key: str) -> float:
@@ -105,8 +89,8 @@ def batch(runs: int, workers: int) -> Callable[[], float]:
     """The same sweep through mesa.batch_run with the same seeds: the rows stay in memory."""
     seeds = [int(seed) for seed in replicate_seeds(SEED, runs // POINTS)]
     rows = mesa.batch_run(
-        BatchModel,
-        parameters=GRID,
+        CoProductionModel,
+        parameters=BASE | GRID,
         number_processes=workers,
         rng=seeds,
         max_steps=FIXED["weeks"],
@@ -119,7 +103,7 @@ def batch(runs: int, workers: int) -> Callable[[], float]:
 
 def child(engine: str, runs: int, workers: int) -> None:
     """Measure one sweep in this (fresh) process and print the figures as JSON."""
-    BatchModel(seed=1).step()  # load every module the sweep needs before measuring
+    CoProductionModel(seed=1, **BASE).step()  # load every module the sweep needs before measuring
     Path("/proc/self/clear_refs").write_text("5")  # peak RSS := current RSS
     before, start, cpu = status("VmRSS"), time.perf_counter(), time.process_time()
     last_cost = {"coprod": coprod, "batch_run": batch}[engine](runs, workers)

@@ -389,6 +389,7 @@ def summary_table(runs, baseline: str) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """One run in this process, with early and end means on the terminal."""
     import pandas as pd
+
     from coprod.simulation import simulate
     from coprod.simulation.model import SUMMARY_WEEKS
     from coprod.simulation.seeds import parse_seed, replicate_seeds

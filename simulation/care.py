@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from coprod.simulation.params import Params
 from coprod.simulation.population import Professionals, Users
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from coprod.simulation.care import allocate
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params

@@ -10,6 +10,7 @@ lowers the trust of those consulted without power (tokenism).
 from __future__ import annotations
 
 import numpy as np
+
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Professionals, Users

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
 from coprod.simulation.outputs import SURVEY_QUESTIONS
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Professionals, Users

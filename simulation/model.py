@@ -11,6 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pandas as pd
+
 from coprod.simulation.agents import Neighbour, Professional, ServiceUser
 from coprod.simulation.care import (
     apply_encounters,
@@ -57,9 +58,25 @@ class CoProductionModel(mesa.Model):
     reciprocity rule; week 0 is the state when the scenario's policy starts."""
 
     def __init__(
-        self, params: Params | None = None, seed: np.random.SeedSequence | int | None = None
+        self,
+        params: Params | None = None,
+        seed: np.random.SeedSequence | int | None = None,
+        *,
+        rng: int | None = None,
+        **overrides: object,
     ) -> None:
+        """Build the world and warm it up to week 0.
+
+        ``params`` is a validated parameter set; keyword ``overrides`` (any parameter by name,
+        ``CoProductionModel(power_sharing=0.5, n_users=300)``) are validated on top of it, so
+        ``mesa.batch_run`` can sweep the model as it sweeps any Mesa model. ``seed`` (or
+        ``rng``, the name ``batch_run`` passes) is a ``SeedSequence`` or an integer; with
+        neither the seed comes from OS entropy and the run cannot be repeated.
+        """
         params = params or Params()
+        if overrides:
+            params = Params.model_validate({**params.model_dump(), **overrides})
+        seed = rng if seed is None else seed
         seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         streams = split(seed)
         super().__init__(rng=streams.behaviour)
@@ -120,7 +137,9 @@ class CoProductionModel(mesa.Model):
             comm.member = comm.join_draw < self.params.timebank_uptake
         self.survey = SurveyTracker(self.params, comm.wellbeing.copy(), users.need.copy())
         self.cost_cumulative = 0.0
-        self.records: list[dict[str, float]] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in ("week", *METRICS)}
+        )
         self.snapshots: list[pd.DataFrame] = []
         self._collect()
 
@@ -223,7 +242,9 @@ class CoProductionModel(mesa.Model):
             "cost_cumulative": self.cost_cumulative,
             "cost_per_user_week": self.flows["cost_week"] / p.n_users,
         }
-        self.records.append(row)
+        self.latest = row
+        self.datacollector.collect(self)
+        self.running = self.week < p.weeks
         if p.snapshot_every and self.week % p.snapshot_every == 0:
             self.snapshots.append(self.snapshot())
 
@@ -263,7 +284,13 @@ class CoProductionModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """The weekly metrics so far: week 0..now, one column per metric."""
-        return pd.DataFrame(self.records)[["week", *METRICS]]
+        return self.datacollector.get_model_vars_dataframe()[["week", *METRICS]]
+
+
+def _reporter(name: str):
+    """A DataCollector model reporter reading one metric of the week's row: the row is
+    computed once for all metrics, so collecting costs a dictionary look-up per metric."""
+    return lambda model: model.latest[name]
 
 
 def summarise(timeseries: pd.DataFrame) -> dict[str, float]:

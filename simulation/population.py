@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from coprod.simulation.params import Params
 from scipy import stats
+
+from coprod.simulation.params import Params
 
 FILLED = -(10**9)  # ``vacant_until`` of a filled post: before any week, warm-up included
 

@@ -23,11 +23,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from coprod.simulation.errors import ScenarioError
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
 from coprod.simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
-from pydantic import ValidationError
 
 SHIPPED_ORDER: tuple[str, ...] = (
     "traditional",

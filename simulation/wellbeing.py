@@ -8,6 +8,7 @@ and their motivation stands for agency.
 from __future__ import annotations
 
 import numpy as np
+
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Users
 

@@ -8,6 +8,7 @@ empty for ``vacancy_weeks`` and a replacement costs ``recruitment_cost``.
 from __future__ import annotations
 
 import numpy as np
+
 from coprod.simulation.params import Params
 from coprod.simulation.population import FILLED, Professionals, assign_lived_experience, beta
 

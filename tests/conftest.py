@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from coprod.experiments.jobs.runner import plan_runs, run_job
 from coprod.experiments.jobs.worker import RunSpec
 from coprod.simulation.params import Params

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+
 from coprod.simulation.page.figures import LineChart, NetworkPicture
 from coprod.simulation.page.model import (
     LEVERS,
@@ -125,7 +126,7 @@ def test_side_by_side_runs_start_from_the_same_people() -> None:
     np.testing.assert_array_equal(page.arms[0].positions, page.arms[1].positions)
     page.step()
     assert a.week == b.week == page.week == 1
-    assert a.records[-1]["community_hours"] != b.records[-1]["community_hours"]
+    assert a.latest["community_hours"] != b.latest["community_hours"]
 
 
 def test_stepping_updates_the_chart_data_and_stops_at_the_horizon() -> None:
@@ -182,6 +183,7 @@ def test_page_renders_its_pictures() -> None:
     """The page's main area renders in-process: two panels and four charts, five images."""
     import ipywidgets
     import solara
+
     from coprod.simulation.page.app import Page, page
 
     assert page is not None  # `solara run simulation/page/app.py` finds the Mesa-style `page`

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from coprod.simulation.page.server import command, free_port
 
 pytestmark = pytest.mark.slow

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from coprod.experiments import cli
 from coprod.experiments.designs.targets import fittable, load_targets
 from coprod.experiments.methods.calibration import BASE_FILE, SCENARIO_FILE

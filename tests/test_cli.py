@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from coprod.experiments import cli
-from coprod.simulation.scenario import list_scenarios, load_base
 
 import coprod
+from coprod.experiments import cli
+from coprod.simulation.scenario import list_scenarios, load_base
 
 TINY = ["--set", "n_users=40", "--set", "n_neighbours=20", "--set", "n_professionals=3"]
 

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 from coprod.simulation.paramdoc import END, REGENERATE, START, block, markdown_table, replace_block
 from coprod.simulation.params import PARAMETER_NAMES

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from coprod.experiments.designs.design import DESIGNS, Range, design_points
 from coprod.experiments.designs.experiment import ExperimentError, load_experiment
 from coprod.simulation.errors import CoprodError

@@ -10,13 +10,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPLICATES, tiny_job
+
+import coprod
 from coprod.experiments.jobs.results import IncompleteResultsError
 from coprod.experiments.jobs.storage import TABLES
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
 from coprod.simulation.params import PARAMETER_NAMES
-
-import coprod
 
 
 def test_load_gives_the_documented_dtypes(reference):

@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from coprod.experiments.reports.report import write_report
-from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 import coprod
+from coprod.experiments.reports.report import write_report
+from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 # Scenario -> (end wellbeing effect, weekly cost effect after week 26, weekly cost effect before).
 EFFECTS = {"traditional": (0.0, 0.0, 0.0), "timebank": (0.05, -3000.0, 1000.0),

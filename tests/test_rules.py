@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from coprod.simulation.care import allocate, seek_help
 from coprod.simulation.community import TieLedger, bank_exchange, informal_help
 from coprod.simulation.costs import weekly_costs

@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import tiny_job
+
+import coprod
 from coprod.experiments.jobs import worker
 from coprod.experiments.jobs.runner import default_executor, plan_runs, run_job
 from coprod.experiments.jobs.storage import (
@@ -22,8 +24,6 @@ from coprod.experiments.jobs.storage import (
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import Params
 from coprod.simulation.seeds import replicate_seeds
-
-import coprod
 
 
 def assert_same_results(folder: Path, reference: Path) -> None:

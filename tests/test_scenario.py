@@ -7,6 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+
 from coprod.simulation.errors import CoprodError, ScenarioError
 from coprod.simulation.params import Params
 from coprod.simulation.scenario import (

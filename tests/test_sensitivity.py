@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
+
+import coprod
 from coprod.experiments import cli
 from coprod.experiments.methods.sensitivity import load_study, unit_sample
 from coprod.experiments.reports.sensitivity_report import indices, output_values, point_means
 from coprod.simulation.errors import CoprodError
-
-import coprod
 
 NAMES = ["x1", "x2", "x3"]
 ISHIGAMI_S1 = [0.314, 0.442, 0.0]  # Ishigami and Homma (1990), a = 7, b = 0.1

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import TINY, tiny_job
+
 from coprod.experiments.jobs.results import consolidate
 from coprod.experiments.jobs.runner import plan_runs
 from coprod.experiments.jobs.storage import (

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from coprod.simulation import simulate
 from coprod.simulation.scenario import load_base, load_scenario, with_base
 from coprod.simulation.seeds import parse_seed, replicate_seeds
-from scipy import stats
 
 REPLICATES = 10
 ALPHA = 0.05

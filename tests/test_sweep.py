@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import TINY
+
+import coprod
 from coprod.experiments import cli
 from coprod.experiments.designs.experiment import load_experiment
 from coprod.experiments.jobs import engines, worker
@@ -24,8 +26,6 @@ from coprod.experiments.jobs.runner import run_job
 from coprod.experiments.jobs.storage import TABLES
 from coprod.experiments.reports import analysis
 from coprod.simulation.errors import CoprodError
-
-import coprod
 
 SWEEP = f"""\
 base = "timebank"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from coprod.experiments.designs.design import DESIGNS, Dimension, Range
 from coprod.simulation.params import PARAMETER_NAMES, Params, describe
 from coprod.simulation.scenario import (
@@ -20,7 +22,6 @@ from coprod.simulation.scenario import (
     _unknown_key,
     shipped_scenarios,
 )
-from pydantic import ValidationError
 
 KEYS = ("description", "base", "baseline", "design", "samples", "replicates", "steps", "seed")
 TABLES = ("vary", "fixed", "record")

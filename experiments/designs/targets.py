@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from coprod.experiments.designs import experiment_keys as keys
 from coprod.experiments.designs.design import Range, design_points
 from coprod.experiments.designs.experiment import Experiment, _read, assemble

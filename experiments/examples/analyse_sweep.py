@@ -18,6 +18,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display needed
 import matplotlib.pyplot as plt
 import seaborn as sns
+
+import coprod
 from coprod.experiments.reports.analysis import (
     coordinates,
     cost_crossing,
@@ -26,8 +28,6 @@ from coprod.experiments.reports.analysis import (
     summarise,
     varied,
 )
-
-import coprod
 
 
 def main(folder: Path) -> None:

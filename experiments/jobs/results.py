@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from coprod.experiments.jobs.storage import (
     DATA_DICTIONARY,
     KEY_TYPES,

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from coprod.experiments.jobs.results import consolidate
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
@@ -42,7 +44,6 @@ from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import Params
 from coprod.simulation.seeds import replicate_seeds
-from tqdm import tqdm
 
 _SHORT = reprlib.Repr(maxlist=4, maxdict=4, maxstring=60, maxother=60)
 """Values in a resume refusal: a changed list of 1,000 design points is not printed whole."""

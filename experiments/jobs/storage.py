@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+
 from coprod.simulation.errors import CoprodError
 
 MANIFEST = "manifest.json"

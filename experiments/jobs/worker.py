@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from coprod.experiments.jobs.storage import KEY_TYPES, TABLES
 from coprod.simulation import simulate
 from coprod.simulation.outputs import RunResult

@@ -118,6 +118,7 @@ def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[
     own value is arbitrary along the ridge): it keeps the scenario's value (``defaults``)
     rather than a median of noise. Summaries are in the unit cube of the design."""
     import numpy as np
+
     from coprod.experiments.designs.targets import distance, statistics, within_reach
 
     names = list(ranges)

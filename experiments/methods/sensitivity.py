@@ -37,6 +37,7 @@ from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
     import numpy as np
+
     from coprod.experiments.designs.experiment import Experiment
 
 METHODS = ("sobol", "morris")
@@ -150,6 +151,7 @@ def salib_seed(seed: int) -> int:
     """A non-zero integer seed for SALib from the job's design stream (SALib's Sobol
     analysis treats a seed of 0 as none, so 0 is never given)."""
     import numpy as np
+
     from coprod.experiments.designs.design import DESIGN_STREAM
 
     state = np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)).generate_state(1)[0]

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+
 from coprod.experiments.jobs.results import Results
 from coprod.experiments.reports.figures import _gbp, _save, label, palette
 from coprod.experiments.reports.stats import break_even_weeks, ci_table, paired_over_time

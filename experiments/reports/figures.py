@@ -18,9 +18,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from coprod.simulation.outputs import METRICS
 from matplotlib.lines import Line2D
 from matplotlib.ticker import StrMethodFormatter
+
+from coprod.simulation.outputs import METRICS
 
 DPI = 110
 # Panels of the time-series figure: outcomes, the worst-off, cost, community, workforce.

@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from scipy import stats
+
 from coprod.experiments.designs.design import Range
 from coprod.experiments.jobs.results import Results
 from coprod.experiments.methods.sensitivity import (
@@ -32,7 +34,6 @@ from coprod.experiments.reports.figures import _save
 from coprod.experiments.reports.report import md_table
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import describe
-from scipy import stats
 
 RESAMPLES = 1000  # bootstrap resamples of SALib's confidence intervals
 CONF_LEVEL = 0.95

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
 from coprod.experiments.jobs.results import Results
 from coprod.experiments.reports.analysis import (
     cost_crossing,

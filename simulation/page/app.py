@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
 from coprod.simulation.page.controls import (
     SCENARIOS,
     LeversCard,
@@ -24,8 +27,6 @@ from coprod.simulation.page.controls import (
 from coprod.simulation.page.figures import RUN_COLOURS, LineChart, NetworkPicture
 from coprod.simulation.page.model import Arm, PageModel, PageSettings, history
 from coprod.simulation.page.server import serve
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
 __all__ = ["Page", "page", "serve"]  # serve: also importable from page_server, without solara
 

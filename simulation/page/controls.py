@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import reacton.ipyvuetify as rv
 import solara
+
 from coprod.simulation.page.model import (
     USERS_RANGE,
     PageSettings,

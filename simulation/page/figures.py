@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from coprod.simulation.model import CoProductionModel
-from coprod.simulation.page.model import helping_edges
 from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+
+from coprod.simulation.model import CoProductionModel
+from coprod.simulation.page.model import helping_edges
 
 WELLBEING_MAP, WELLBEING_RANGE = "RdYlGn", (0.3, 0.8)  # covers every shipped scenario's spread
 BURNOUT_MAP = "YlOrRd"

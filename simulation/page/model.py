@@ -17,12 +17,13 @@ import mesa
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.linalg import eigsh
+
 from coprod.simulation.model import CoProductionModel
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params, describe
 from coprod.simulation.rules import POWER_RULES
 from coprod.simulation.scenario import load_scenario
-from scipy.sparse.linalg import eigsh
 
 #: The levers a teacher changes on the page; everything else comes from the scenario.
 LEVERS = (
@@ -38,7 +39,7 @@ SLIDER_STEP = 0.05
 #: at the defaults' ratios, 180 neighbours and 18 professionals) draw well under a second.
 PAGE_USERS = 300
 USERS_RANGE = (50, 1000, 50)
-#: The weekly metrics the page charts and reads out, from the model's records.
+#: The weekly metrics the page charts and reads out, from the model's DataCollector.
 CHART_METRICS = (
     "wemwbs_mean",
     "agency_mean",
@@ -204,7 +205,7 @@ class PageModel(mesa.Model):
 
 def history(model: CoProductionModel) -> pd.DataFrame:
     """The weekly metrics the charts draw, week 0 to now."""
-    return pd.DataFrame(model.records, columns=["week", *CHART_METRICS])
+    return model.timeseries()[["week", *CHART_METRICS]]
 
 
 def helping_edges(model: CoProductionModel) -> np.ndarray:

@@ -32,11 +32,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from coprod.experiments.jobs.lock import FolderLock
 from coprod.experiments.jobs.results import consolidate
+from coprod.experiments.jobs.signals import die_with
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
     ResumeMismatchError,
+    check_versions,
     now,
     provenance,
 )
@@ -97,7 +100,9 @@ def default_executor(workers: int | None = None) -> ProcessPoolExecutor:
         context.set_forkserver_preload(
             ["__main__", "coprod.experiments.jobs.worker", "coprod.simulation.model"]
         )
-    return ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+    return ProcessPoolExecutor(
+        count, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    )
 
 
 def _cores() -> int:
@@ -107,8 +112,10 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(parent: int) -> None:
+    """A worker's start: Ctrl-C is the parent's to handle, and the worker ends with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with(parent)
 
 
 def run_job(
@@ -120,78 +127,91 @@ def run_job(
     resume: bool = False,
     progress: bool = True,
     window: int | None = None,
+    allow_version_change: bool = False,
 ) -> JobOutcome:
     """Make every run of ``specs`` not yet done in ``out_dir``, then consolidate the folder.
 
     ``job`` is what was asked (scenarios, replicates, seed, weeks, command line...): it goes
     into the manifest, and ``resume`` refuses a job that differs in any key but
-    :data:`IGNORED_ON_RESUME`. ``executor`` None runs in this process. ``window`` bounds the
-    tasks in flight (default 4 per local core; give more for a Dask cluster). On Ctrl-C the
-    runs written so far are kept, the manifest is updated and ``KeyboardInterrupt``
-    propagates: resuming finishes the job.
+    :data:`IGNORED_ON_RESUME`, and one made by other versions of coprod, numpy, mesa or the
+    model's code unless ``allow_version_change`` (then both are recorded). ``executor`` None
+    runs in this process. ``window`` bounds the tasks in flight (default 4 per local core;
+    give more for a Dask cluster). On Ctrl-C the runs written so far are kept, the manifest is
+    updated and ``KeyboardInterrupt`` propagates: resuming finishes the job. The folder is
+    locked for the whole job: a second job on it is refused, naming the holder.
     """
-    started = time.perf_counter()
     if len({spec.run_id for spec in specs}) != len(specs):
         raise ValueError("run ids must be unique within a job")
     folder = ResultsFolder(out_dir)
-    planned = _planned(job, specs)
-    if resume:
-        manifest = folder.read_manifest()
-        _check_same_job(folder, manifest, planned)
-        refreshed = {k: v for k, v in planned["job"].items() if k in REFRESHED_ON_RESUME}
-        if any(manifest["job"].get(k) != v for k, v in refreshed.items()):
-            manifest["job"].update(refreshed)
+    with FolderLock(out_dir):
+        started = time.perf_counter()
+        manifest, status = _open(folder, _planned(job, specs), resume, allow_version_change)
+        todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
+        if manifest["state"] == "complete" and not todo:
+            return _outcome(folder, specs, status, 0, started)
+        unlogged = [s.run_id for s in todo if status.get(s.run_id, {}).get("status") != "failed"]
+        if manifest["state"] == "complete" and unlogged:  # a damaged log of a finished job
+            raise CorruptResultsError(
+                f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
+                f"{unlogged[0]}): its tables are complete and still load, and `coprod report` "
+                "still works; nothing was rerun. To run the job again, choose a new --out."
+            )
+        session: dict[str, Any] = {"started": now(), "runs": 0, "interrupted": True}
+        manifest["sessions"].append(session)
+        manifest["state"] = "running"
+        folder.write_manifest(manifest)
+        bar = tqdm(
+            total=len(specs),
+            initial=len(specs) - len(todo),
+            unit="run",
+            file=sys.stderr,
+            disable=not progress,
+            dynamic_ncols=True,
+        )
+        failures = 0
+        outputs = _outputs(todo, executor, window or 4 * _cores())
+        try:
+            with folder.writer(len(manifest["sessions"]) - 1) as writer:
+                for arrived in outputs:
+                    logged = writer.record_many(
+                        [(_entry(spec, output, session), output.tables) for spec, output in arrived]
+                    )
+                    for (spec, output), entry in zip(arrived, logged, strict=True):
+                        status[spec.run_id] = entry
+                        failures += not output.ok
+                    session["runs"] += len(arrived)
+                    bar.set_postfix(failed=failures, refresh=False)
+                    bar.update(len(arrived))
+            session["interrupted"] = False
+        finally:
+            outputs.close()
+            bar.close()
+            session.update(finished=now(), wall_seconds=time.perf_counter() - started)
+            _update_counts(manifest, specs, status)
             folder.write_manifest(manifest)
-        status = folder.recover_status()
-    else:
+        _consolidate(folder, manifest, specs, status)
+        return _outcome(folder, specs, status, session["runs"], started)
+
+
+def _open(
+    folder: ResultsFolder, planned: dict[str, Any], resume: bool, allow_version_change: bool
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The job's manifest and the status of its logged runs: a new folder's, or, to resume,
+    the recorded ones once the job is checked to be the same job made by the same code."""
+    if not resume:
         manifest = {**provenance(), **planned, "state": "running", "sessions": []}
         folder.create()  # then the manifest at once: a folder without one cannot be resumed
-        status = {}
-    todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
-    if manifest["state"] == "complete" and not todo:
-        return _outcome(folder, specs, status, 0, started)
-    unlogged = [s.run_id for s in todo if status.get(s.run_id, {}).get("status") != "failed"]
-    if manifest["state"] == "complete" and unlogged:  # a damaged log of a finished job
-        raise CorruptResultsError(
-            f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
-            f"{unlogged[0]}): its tables are complete and still load, and `coprod report` "
-            "still works; nothing was rerun. To run the job again, choose a new --out."
-        )
-    session: dict[str, Any] = {"started": now(), "runs": 0, "interrupted": True}
-    manifest["sessions"].append(session)
-    manifest["state"] = "running"
-    folder.write_manifest(manifest)
-    bar = tqdm(
-        total=len(specs),
-        initial=len(specs) - len(todo),
-        unit="run",
-        file=sys.stderr,
-        disable=not progress,
-        dynamic_ncols=True,
-    )
-    failures = 0
-    outputs = _outputs(todo, executor, window or 4 * _cores())
-    try:
-        with folder.writer(len(manifest["sessions"]) - 1) as writer:
-            for arrived in outputs:
-                logged = writer.record_many(
-                    [(_entry(spec, output, session), output.tables) for spec, output in arrived]
-                )
-                for (spec, output), entry in zip(arrived, logged, strict=True):
-                    status[spec.run_id] = entry
-                    failures += not output.ok
-                session["runs"] += len(arrived)
-                bar.set_postfix(failed=failures, refresh=False)
-                bar.update(len(arrived))
-        session["interrupted"] = False
-    finally:
-        outputs.close()
-        bar.close()
-        session.update(finished=now(), wall_seconds=time.perf_counter() - started)
-        _update_counts(manifest, specs, status)
+        return manifest, {}
+    manifest = folder.read_manifest()
+    check_versions(folder, manifest, allow_version_change)
+    _check_same_job(folder, manifest, planned)
+    refreshed = {k: v for k, v in planned["job"].items() if k in REFRESHED_ON_RESUME}
+    if any(manifest["job"].get(k) != v for k, v in refreshed.items()):
+        manifest["job"].update(refreshed)
         folder.write_manifest(manifest)
-    _consolidate(folder, manifest, specs, status)
-    return _outcome(folder, specs, status, session["runs"], started)
+    status = folder.recover_status()
+    folder.forget_lost_parts(status)
+    return manifest, status
 
 
 def _outputs(

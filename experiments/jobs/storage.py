@@ -10,12 +10,14 @@ parts into Parquet when the job ends.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import metadata
@@ -39,6 +41,12 @@ KEY_TYPES: dict[str, pa.DataType] = {
     "point": pa.int64(),
 }
 """The columns in front of every table, with their types (also when a table has no rows)."""
+
+LOCK_FILE = ".lock"
+"""The job lock's file inside a results folder (see :mod:`.lock`): not a sign of use."""
+VERSIONED = ("coprod_version", "numpy", "mesa", "model_code")
+"""What a resumed job must share with the one that started it: another value of any of them
+can change what a run gives, and a folder must not mix runs of two models."""
 
 PART_NAME = re.compile(r"^[a-z]+-s\d+-p\d+\.arrows$")
 
@@ -84,12 +92,67 @@ def provenance() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return {
-        "format": "coprod-results/1",
+        "format": FORMAT,
         "coprod_version": versions.pop("coprod"),
+        "model_code": model_code(),
         "git": _git(),
         "python": platform.python_version(),
         "versions": versions,
         "created": now(),
+    }
+
+
+FORMAT = "coprod-results/1"
+
+
+def model_code() -> str:
+    """A hash of the model's source (``coprod.simulation`` without the page): the code identity
+    of a run, also for an installed copy that has no git commit to record."""
+    import coprod.simulation
+
+    root = Path(coprod.simulation.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "page" not in path.relative_to(root).parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"sha256:{digest.hexdigest()[:16]}"
+
+
+def check_versions(folder: ResultsFolder, manifest: dict[str, Any], allow_change: bool) -> None:
+    """Refuse to resume a job begun by other code (listing both), unless ``allow_change``: then
+    the change is recorded in the manifest and the job goes on."""
+    if manifest.get("format") != FORMAT:
+        raise ResumeMismatchError(
+            f"{folder.manifest} was written by a coprod with another results format "
+            f"({manifest.get('format')!r}, this one writes {FORMAT!r}): resume it with the "
+            "coprod that started it, or rerun the job into a new --out."
+        )
+    recorded, current = _identity(manifest), _identity(provenance())
+    changed = [key for key in VERSIONED if recorded.get(key) != current.get(key)]
+    if not changed:
+        return
+    if not allow_change:
+        listed = "\n".join(
+            f"  - {key}: {recorded.get(key)} in the folder, {current.get(key)} now"
+            for key in changed
+        )
+        raise ResumeMismatchError(
+            f"cannot resume {folder.path}: it was begun by other code, and its runs would mix "
+            f"two versions:\n{listed}\nResume with the versions that began it, rerun into a new "
+            "--out, or add --allow-version-change to go on anyway (both are recorded)."
+        )
+    manifest.setdefault("version_changes", []).append(
+        {"at": now(), **{key: [recorded.get(key), current.get(key)] for key in changed}}
+    )
+
+
+def _identity(record: dict[str, Any]) -> dict[str, Any]:
+    """The versioned values of a manifest or of :func:`provenance`."""
+    versions = record.get("versions") or {}
+    return {
+        "coprod_version": record.get("coprod_version"),
+        "model_code": record.get("model_code"),
+        **{name: versions.get(name) for name in ("numpy", "mesa")},
     }
 
 
@@ -160,31 +223,55 @@ class ResultsFolder:
     def recover_status(self) -> dict[str, dict[str, Any]]:
         """The last status entry of every logged run, after cutting off a torn last line.
 
-        A crash can tear only the line being written, the last one; anything unreadable before
-        it means the log was damaged some other way, and the folder is not trusted.
+        A crash can tear only the line being written, the last one, which is cut off so the
+        next entry starts on a line of its own. A damaged line elsewhere (an editor, a disk
+        fault) is skipped with a warning: the runs it stood for are made again, the others
+        are not.
         """
         if not self.status.exists():
             return {}
         data = self.status.read_bytes()
         lines = data.split(b"\n")
-        lines.pop()  # what follows the last newline: empty, or a line cut off mid-write
+        tail = lines.pop()  # what follows the last newline: empty, or a line cut off mid-write
         entries: dict[str, dict[str, Any]] = {}
-        good = 0
+        damaged = []
         for number, line in enumerate(lines, start=1):
             entry = _status_entry(line)
             if entry is None:
-                if number < len(lines) or len(data) > good + len(line) + 1:
-                    raise CorruptResultsError(
-                        f"{self.status}, line {number}, is not a status entry and not the "
-                        "last line: the log is damaged; rerun the job into a new --out"
-                    )
-                break
-            entries[entry["run_id"]] = entry
-            good += len(line) + 1
-        if good < len(data):
+                damaged.append(number)
+            else:
+                entries[entry["run_id"]] = entry
+        if damaged:
+            warn(
+                f"{self.status}: line(s) {', '.join(map(str, damaged[:10]))} are not status "
+                "entries and were skipped; the runs they logged, if any, are made again."
+            )
+        if tail:
             with self.status.open("r+b") as file:
-                file.truncate(good)
+                file.truncate(len(data) - len(tail))
         return entries
+
+    def forget_lost_parts(self, status: dict[str, dict[str, Any]]) -> None:
+        """Before any run starts, drop from ``status`` the finished runs whose stream part is
+        gone (deleted, a copy of the folder without ``parts/``): they are made again, rather
+        than found missing after the rest of the job has run."""
+        if not self.parts.is_dir():  # every run was consolidated and the parts removed
+            return
+        lost = [
+            run_id
+            for run_id, entry in status.items()
+            if entry.get("status") == "done"
+            and any(
+                not (self.parts / part).is_file() for part, _ in entry.get("parts", {}).values()
+            )
+        ]
+        for run_id in lost:
+            del status[run_id]
+        if lost:
+            warn(
+                f"{len(lost)} finished runs of {self.path} lost their data in {self.parts} "
+                f"(e.g. {lost[0]}): they are made again."
+            )
 
     def writer(self, session: int) -> RunWriter:
         """The single writer of this session's runs."""
@@ -275,8 +362,15 @@ class RunWriter:
 def refuse_used(path: Path, message: str) -> None:
     """Raise :class:`ResultsExistError` with ``message`` if ``path`` is a file or a folder
     that holds anything: a new job never writes over what is there."""
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+    if path.exists() and (
+        not path.is_dir() or any(item.name != LOCK_FILE for item in path.iterdir())
+    ):
         raise ResultsExistError(message)
+
+
+def warn(message: str) -> None:
+    """A warning about a results folder, on stderr where the progress bar is."""
+    print(f"coprod: warning: {message}", file=sys.stderr)
 
 
 def _sync(file: IO[bytes]) -> None:

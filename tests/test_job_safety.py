@@ -1,0 +1,161 @@
+"""What users and machines do to running jobs: two jobs on one folder, a resume by other code,
+lost part files, termination signals and a parent killed outright (real processes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import tiny_job
+from test_runner import assert_same_results, interrupt_fourth_run
+
+from coprod.experiments.jobs.lock import FolderInUseError, FolderLock
+from coprod.experiments.jobs.runner import run_job
+from coprod.experiments.jobs.storage import ResumeMismatchError
+
+HOLD = """
+import sys, time
+from coprod.experiments.jobs.lock import FolderLock
+with FolderLock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def hold_lock(folder: Path) -> subprocess.Popen:
+    """Another process holding the folder's lock, as a running job would."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdout=subprocess.PIPE)
+    assert holder.stdout.readline().strip() == b"held"
+    return holder
+
+
+def test_a_second_job_on_a_locked_folder_is_refused_naming_the_holder(tmp_path):
+    out = tmp_path / "results"
+    specs, job = tiny_job()
+    holder = hold_lock(out)
+    try:
+        for resume in (False, True):
+            with pytest.raises(FolderInUseError, match=f"pid {holder.pid} on "):
+                run_job(specs, out, job=job, progress=False, resume=resume)
+        assert [p.name for p in out.iterdir()] == [".lock"]  # nothing else was written
+    finally:
+        holder.kill()
+        holder.wait()
+    outcome = run_job(specs, out, job=job, progress=False)  # a dead holder's lock is taken over
+    assert outcome.done == len(specs)
+
+
+def test_the_lock_is_released_when_the_job_ends(tmp_path):
+    out = tmp_path / "results"
+    specs, job = tiny_job(replicates=1)
+    run_job(specs, out, job=job, progress=False)
+    with FolderLock(out):  # would raise if the job had kept it
+        pass
+
+
+def test_resume_by_other_code_is_refused_unless_allowed(monkeypatch, reference, tmp_path):
+    specs, job = tiny_job()
+    out = tmp_path / "results"
+    interrupt_fourth_run(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(specs, out, job=job, progress=False, window=1)
+    monkeypatch.undo()
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["versions"]["numpy"] = "1.0.0"
+    manifest["model_code"] = "sha256:older"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ResumeMismatchError) as refused:
+        run_job(specs, out, job=job, resume=True, progress=False)
+    message = str(refused.value)
+    assert "numpy: 1.0.0 in the folder" in message and "model_code: sha256:older" in message
+    assert "--allow-version-change" in message
+    outcome = run_job(specs, out, job=job, resume=True, progress=False, allow_version_change=True)
+    assert outcome.done == len(specs)
+    (change,) = json.loads(manifest_path.read_text())["version_changes"]
+    assert change["numpy"][0] == "1.0.0" and change["model_code"][0] == "sha256:older"
+
+
+def test_an_older_results_format_is_named_as_such(reference, tmp_path):
+    out = tmp_path / "results"
+    specs, job = tiny_job()
+    run_job(specs, out, job=job, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "format": "coprod-results/0"}))
+    with pytest.raises(ResumeMismatchError, match="another results format"):
+        run_job(specs, out, job=job, resume=True, progress=False)
+
+
+def test_finished_runs_whose_part_file_is_gone_are_made_again_first(
+    monkeypatch, reference, tmp_path, capsys
+):
+    specs, job = tiny_job()
+    out = tmp_path / "results"
+    interrupt_fourth_run(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(specs, out, job=job, progress=False, window=1)
+    monkeypatch.undo()
+    next((out / "parts").glob("agents-*")).unlink()
+    outcome = run_job(specs, out, job=job, resume=True, progress=False)
+    assert outcome.executed == len(specs)  # the three lost runs first, then the rest
+    assert "3 finished runs" in capsys.readouterr().err
+    assert_same_results(out, reference)
+
+
+def job_process(out: Path, *extra: str) -> subprocess.Popen:
+    """A real `coprod compare` big enough to be stopped while its workers run, in its own
+    process group so that every process it started can be found afterwards."""
+    big = ["--set", "n_users=20000", "--set", "n_neighbours=100", "--set", "n_professionals=400"]
+    argv = [sys.executable, "-m", "coprod.experiments.cli", "compare", "timebank"]
+    argv += ["--replicates", "2", "--steps", "30", "--workers", "2", "--quiet", "--out", str(out)]
+    return subprocess.Popen(
+        [*argv, *big, *extra], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def wait_for_workers(job: subprocess.Popen, count: int, timeout: float = 60) -> None:
+    """Until the job's process group holds ``count`` processes besides the job itself."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(group_members(job.pid)) > count:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the job's workers never started")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def gone(pgid: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not group_members(pgid):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+def test_a_parent_killed_outright_leaves_no_process_behind(tmp_path):
+    job = job_process(tmp_path / "job")
+    wait_for_workers(job, 3)  # forkserver and two workers at least
+    os.kill(job.pid, signal.SIGKILL)
+    job.wait()
+    assert gone(job.pid), f"left running: {group_members(job.pid)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from test_runner import assert_same_results, interrupt_fourth_run
 
 from coprod.experiments.jobs.lock import FolderInUseError, FolderLock
 from coprod.experiments.jobs.runner import run_job
-from coprod.experiments.jobs.storage import ResumeMismatchError
+from coprod.experiments.jobs.storage import CorruptResultsError, ResumeMismatchError
 
 HOLD = """
 import sys, time
@@ -159,3 +160,44 @@ def test_a_parent_killed_outright_leaves_no_process_behind(tmp_path):
     os.kill(job.pid, signal.SIGKILL)
     job.wait()
     assert gone(job.pid), f"left running: {group_members(job.pid)}"
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled"])
+def test_a_lost_manifest_is_rebuilt_from_the_log_of_the_same_job(
+    damage, monkeypatch, reference, tmp_path, capsys
+):
+    specs, job = tiny_job()
+    out = tmp_path / "results"
+    interrupt_fourth_run(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(specs, out, job=job, progress=False, window=1)
+    monkeypatch.undo()
+    manifest = out / "manifest.json"
+    manifest.unlink() if damage == "deleted" else manifest.write_text('{"state": "runn')
+    outcome = run_job(specs, out, job=job, resume=True, progress=False)
+    assert outcome.executed == len(specs) - 3  # the three logged runs were kept
+    assert "rebuilt it from" in capsys.readouterr().err
+    assert_same_results(out, reference)
+
+
+def test_a_lost_manifest_is_not_rebuilt_for_another_job(monkeypatch, tmp_path):
+    specs, job = tiny_job()
+    out = tmp_path / "results"
+    interrupt_fourth_run(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(specs, out, job=job, progress=False, window=1)
+    monkeypatch.undo()
+    (out / "manifest.json").unlink()
+    other_specs, other_job = tiny_job(n_users=31)
+    with pytest.raises(CorruptResultsError, match=r"no manifest\.json"):
+        run_job(other_specs, out, job=other_job, resume=True, progress=False)
+
+
+def test_a_finished_folder_whose_manifest_was_garbled_loads_again_after_resume(reference, tmp_path):
+    out = tmp_path / "results"
+    shutil.copytree(reference, out)
+    (out / "manifest.json").write_text("{")
+    specs, job = tiny_job()
+    outcome = run_job(specs, out, job=job, resume=True, progress=False)
+    assert (outcome.executed, outcome.done) == (0, len(specs))
+    assert_same_results(out, reference)

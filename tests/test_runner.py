@@ -270,9 +270,10 @@ def test_a_finished_job_whose_log_was_damaged_is_not_rerun_and_still_loads(
 
 
 def test_a_corrupt_manifest_is_named(reference, tmp_path):
+    """... when the folder's log is of another job (a rebuild is tested in test_job_safety)."""
     out = tmp_path / "results"
     shutil.copytree(reference, out)
     (out / "manifest.json").write_text('{"state": "comp')
-    specs, job = tiny_job()
+    specs, job = tiny_job(n_users=31)
     with pytest.raises(CorruptResultsError, match=r"manifest\.json"):
         run_job(specs, out, job=job, resume=True, progress=False)

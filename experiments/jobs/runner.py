@@ -9,6 +9,7 @@ run is seeded from its replicate's seed, and consolidation orders rows by the pl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -42,6 +43,7 @@ from coprod.experiments.jobs.storage import (
     check_versions,
     now,
     provenance,
+    warn,
 )
 from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
 from coprod.simulation.errors import CoprodError
@@ -145,7 +147,8 @@ def run_job(
     folder = ResultsFolder(out_dir)
     with FolderLock(out_dir):
         started = time.perf_counter()
-        manifest, status = _open(folder, _planned(job, specs), resume, allow_version_change)
+        planned = _planned(job, specs)
+        manifest, status = _open(folder, planned, specs, resume, allow_version_change)
         todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
         if manifest["state"] == "complete" and not todo:
             return _outcome(folder, specs, status, 0, started)
@@ -174,7 +177,10 @@ def run_job(
             with folder.writer(len(manifest["sessions"]) - 1) as writer:
                 for arrived in outputs:
                     logged = writer.record_many(
-                        [(_entry(spec, output, session), output.tables) for spec, output in arrived]
+                        [
+                            (_entry(spec, output, session, planned["fingerprint"]), output.tables)
+                            for spec, output in arrived
+                        ]
                     )
                     for (spec, output), entry in zip(arrived, logged, strict=True):
                         status[spec.run_id] = entry
@@ -194,7 +200,11 @@ def run_job(
 
 
 def _open(
-    folder: ResultsFolder, planned: dict[str, Any], resume: bool, allow_version_change: bool
+    folder: ResultsFolder,
+    planned: dict[str, Any],
+    specs: list[RunSpec],
+    resume: bool,
+    allow_version_change: bool,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The job's manifest and the status of its logged runs: a new folder's, or, to resume,
     the recorded ones once the job is checked to be the same job made by the same code."""
@@ -202,16 +212,50 @@ def _open(
         manifest = {**provenance(), **planned, "state": "running", "sessions": []}
         folder.create()  # then the manifest at once: a folder without one cannot be resumed
         return manifest, {}
-    manifest = folder.read_manifest()
+    try:
+        manifest = folder.read_manifest()
+    except CorruptResultsError as damage:
+        manifest = _rebuilt_manifest(folder, planned, specs, damage)
     check_versions(folder, manifest, allow_version_change)
     _check_same_job(folder, manifest, planned)
     refreshed = {k: v for k, v in planned["job"].items() if k in REFRESHED_ON_RESUME}
     if any(manifest["job"].get(k) != v for k, v in refreshed.items()):
         manifest["job"].update(refreshed)
         folder.write_manifest(manifest)
+    manifest["fingerprint"] = planned["fingerprint"]  # folders older than fingerprints gain one
     status = folder.recover_status()
     folder.forget_lost_parts(status)
     return manifest, status
+
+
+def _rebuilt_manifest(
+    folder: ResultsFolder,
+    planned: dict[str, Any],
+    specs: list[RunSpec],
+    damage: CorruptResultsError,
+) -> dict[str, Any]:
+    """A lost or damaged manifest rebuilt from the job being resumed, when every run in the
+    status log carries that job's fingerprint: the runs logged are then runs of this very job.
+    Otherwise the damage is refused as it was found."""
+    entries = folder.recover_status()
+    marks = {entry.get("job") for entry in entries.values()}
+    if not entries or marks != {planned["fingerprint"]}:
+        raise damage
+    finished = not folder.parts.is_dir()  # parts go only once every run is consolidated
+    session = {
+        "started": min(entry["session_started"] for entry in entries.values()),
+        "runs": len(entries),
+        "interrupted": not finished,
+        "wall_seconds": sum(entry["seconds"] for entry in entries.values()),
+        "rebuilt": now(),
+    }
+    manifest = {**provenance(), **planned, "state": "running", "sessions": [session]}
+    if finished:
+        _update_counts(manifest, specs, entries)
+        manifest["state"] = "complete"
+    folder.write_manifest(manifest)
+    warn(f"{damage} -- rebuilt it from {folder.status} and the job being resumed.")
+    return manifest
 
 
 def _outputs(
@@ -266,10 +310,13 @@ def _result(future: Future[RunOutput], spec: RunSpec) -> RunOutput:
         return RunOutput(spec.run_id, False, 0.0, error=text)
 
 
-def _entry(spec: RunSpec, output: RunOutput, session: dict[str, Any]) -> dict[str, Any]:
+def _entry(
+    spec: RunSpec, output: RunOutput, session: dict[str, Any], fingerprint: str
+) -> dict[str, Any]:
     """The status line of one run (the writer adds where its data went)."""
     entry = {
         "run_id": spec.run_id,
+        "job": fingerprint,
         "scenario": spec.scenario,
         "replicate": spec.replicate,
         "status": "done" if output.ok else "failed",
@@ -301,8 +348,20 @@ def _planned(job: dict[str, Any], specs: list[RunSpec]) -> dict[str, Any]:
         {"run_id": s.run_id, "scenario": s.scenario, "replicate": s.replicate, "seed": s.seed}
         for s in specs
     ]
-    plan = {"job": job, "scenarios": scenarios, "runs": runs}
-    return json.loads(json.dumps(plan, default=str))
+    plan = json.loads(json.dumps({"job": job, "scenarios": scenarios, "runs": runs}, default=str))
+    return {**plan, "fingerprint": _fingerprint(plan)}
+
+
+def _fingerprint(plan: dict[str, Any]) -> str:
+    """What identifies a job's runs (not its labels, command line or engine): written into
+    every status line, so the log alone can say which job its runs belong to."""
+    defining = {
+        "job": {k: v for k, v in plan["job"].items() if k not in IGNORED_ON_RESUME},
+        "scenarios": plan["scenarios"],
+        "runs": plan["runs"],
+    }
+    text = json.dumps(defining, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def _check_same_job(folder: ResultsFolder, recorded: dict, planned: dict) -> None:

@@ -233,6 +233,8 @@ class ResultsFolder:
         data = self.status.read_bytes()
         lines = data.split(b"\n")
         tail = lines.pop()  # what follows the last newline: empty, or a line cut off mid-write
+        if not tail and lines and _status_entry(lines[-1]) is None:
+            tail = lines.pop() + b"\n"  # a last line torn, then ended by the next write
         entries: dict[str, dict[str, Any]] = {}
         damaged = []
         for number, line in enumerate(lines, start=1):
@@ -295,6 +297,8 @@ class RunWriter:
         self._open: dict[str, tuple[str, pa.Schema, IO[bytes]]] = {}
         self._count = 0
         folder.parts.mkdir(parents=True, exist_ok=True)
+        earlier = [int(p.name.split("-s")[1][:3]) for p in folder.parts.glob("*-s*-p*.arrows")]
+        self._session = max([session, *(s + 1 for s in earlier)])  # after a rebuilt manifest
         self._status = folder.status.open("ab")
 
     def __enter__(self) -> RunWriter:

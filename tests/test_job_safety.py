@@ -3,13 +3,17 @@ lost part files, termination signals and a parent killed outright (real processe
 
 from __future__ import annotations
 
+import functools
 import json
+import multiprocessing
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,8 +21,10 @@ from conftest import tiny_job
 from test_runner import assert_same_results, interrupt_fourth_run
 
 from coprod.experiments.jobs.lock import FolderInUseError, FolderLock
+from coprod.experiments.jobs.pool import HealingPool
 from coprod.experiments.jobs.runner import run_job
 from coprod.experiments.jobs.storage import CorruptResultsError, ResumeMismatchError
+from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
 
 HOLD = """
 import sys, time
@@ -201,3 +207,36 @@ def test_a_finished_folder_whose_manifest_was_garbled_loads_again_after_resume(r
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
     assert (outcome.executed, outcome.done) == (0, len(specs))
     assert_same_results(out, reference)
+
+
+def die_on(doomed: str) -> Callable[[RunSpec], RunOutput]:
+    """A task that kills its own worker on run ``doomed``, as the out-of-memory killer would."""
+    return functools.partial(_die_or_execute, doomed)
+
+
+def _die_or_execute(doomed: str, spec: RunSpec) -> RunOutput:
+    if spec.run_id == doomed:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return execute(spec)
+
+
+class DyingPool(ProcessPoolExecutor):
+    """A real process pool whose worker dies on one run."""
+
+    def __init__(self, doomed: str) -> None:
+        super().__init__(2, mp_context=multiprocessing.get_context("spawn"))
+        self.task = die_on(doomed)
+
+    def submit(self, fn, /, *args, **kwargs):
+        return super().submit(self.task, *args)
+
+
+def test_a_worker_that_dies_fails_only_its_own_run(reference, tmp_path):
+    """Runs in flight with the dead worker are made again on a fresh pool; the run whose
+    worker died fails alone, and --resume would retry it."""
+    specs, job = tiny_job()
+    doomed = specs[2].run_id
+    with HealingPool(lambda: DyingPool(doomed)) as pool:
+        outcome = run_job(specs, tmp_path / "out", job=job, executor=pool, progress=False)
+    assert list(outcome.failed) == [doomed] and "worker process" in outcome.failed[doomed]
+    assert outcome.done == len(specs) - 1

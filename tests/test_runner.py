@@ -14,7 +14,8 @@ from conftest import tiny_job
 
 import coprod
 from coprod.experiments.jobs import worker
-from coprod.experiments.jobs.runner import default_executor, plan_runs, run_job
+from coprod.experiments.jobs.pool import default_executor
+from coprod.experiments.jobs.runner import plan_runs, run_job
 from coprod.experiments.jobs.storage import (
     TABLES,
     CorruptResultsError,

@@ -17,7 +17,7 @@ from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from coprod.experiments.jobs.runner import default_executor
+from coprod.experiments.jobs.pool import HealingPool, default_executor
 from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def executor_for(
 ) -> Iterator[Executor | None]:
     """The executor of ``engine``, shut down (with its cluster) when the block ends.
 
-    ``local``: :func:`.runner.default_executor` of ``workers`` processes (all
+    ``local``: :func:`.pool.default_executor` of ``workers`` processes (all
     cores when None), or None (run in this process) for one worker. ``dask``: the cluster at
     ``scheduler``, else a ``LocalCluster`` of ``workers`` single-threaded processes; a script
     using it needs the ``if __name__ == "__main__":`` guard. Runs not yet started are
@@ -67,12 +67,12 @@ def executor_for(
         yield executor
 
 
-def _stop(executor: Executor) -> None:
+def _stop(executor: HealingPool) -> None:
     """Cancel the queued runs and end the worker processes without waiting for the runs they
     are in: those were never logged, so ``--resume`` makes them again, and a user who pressed
-    Ctrl-C should not wait for a long run to finish. (``_processes`` is the pool's own list;
-    the standard library offers no public way to end a running task.)"""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
+    Ctrl-C should not wait for a long run to finish. (The standard library offers no public
+    way to end a running task: the pool's own list of processes is used.)"""
+    processes = executor.processes
     for process in processes:
         process.terminate()
     for process in processes:  # gone before the pool cleans up what it sent them

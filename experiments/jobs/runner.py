@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
 import reprlib
-import signal
 import sys
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
     Executor,
     Future,
-    ProcessPoolExecutor,
     wait,
 )
 from dataclasses import dataclass
@@ -34,8 +31,8 @@ from typing import Any
 from tqdm import tqdm
 
 from coprod.experiments.jobs.lock import FolderLock
+from coprod.experiments.jobs.pool import cores
 from coprod.experiments.jobs.results import consolidate
-from coprod.experiments.jobs.signals import die_with
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
@@ -61,6 +58,12 @@ IGNORED_ON_RESUME = (
 """Keys of the ``job`` dict that may change between a job and its ``--resume``."""
 
 
+WORKER_DIED = (
+    "WorkerDied: the worker process making this run died (often for lack of memory: try a "
+    "smaller population or fewer --workers)"
+)
+
+
 @dataclass(frozen=True)
 class JobOutcome:
     """What a call of :func:`run_job` achieved; ``failed`` maps run ids to their error line."""
@@ -83,41 +86,6 @@ def plan_runs(scenarios: Mapping[str, Params], replicates: int, master_seed: int
         for name, params in scenarios.items()
         for i in range(replicates)
     ]
-
-
-def default_executor(workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` processes (all cores when None).
-
-    The start method is set on this pool only (forkserver where it exists, else spawn: no
-    fork of a threaded parent), never process-wide, so a script using it needs the
-    ``if __name__ == "__main__":`` guard. Workers ignore Ctrl-C: the parent alone stops the
-    job, so an interrupt never looks like a failed run or a broken pool.
-    """
-    count = _cores() if workers is None else workers
-    if count < 1:
-        raise CoprodError(f"--workers must be at least 1, not {workers}")
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":  # the model is imported once, by the server, not by each worker
-        context.set_forkserver_preload(
-            ["__main__", "coprod.experiments.jobs.worker", "coprod.simulation.model"]
-        )
-    return ProcessPoolExecutor(
-        count, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
-    )
-
-
-def _cores() -> int:
-    """The cores this process may use (a container or taskset may allow fewer than exist)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _start_worker(parent: int) -> None:
-    """A worker's start: Ctrl-C is the parent's to handle, and the worker ends with it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with(parent)
 
 
 def run_job(
@@ -172,7 +140,7 @@ def run_job(
             dynamic_ncols=True,
         )
         failures = 0
-        outputs = _outputs(todo, executor, window or 4 * _cores())
+        outputs = _outputs(todo, executor, window or 4 * cores())
         try:
             with folder.writer(len(manifest["sessions"]) - 1) as writer:
                 for arrived in outputs:
@@ -264,28 +232,45 @@ def _outputs(
     """The runs' outputs as they finish, those that finished together in one list, with at
     most ``window`` runs submitted at a time.
 
-    A task that raised (a lost worker, a pickling error) is reported as a failed run; a
+    A task that raised (a pickling error, a worker lost) is reported as a failed run; a
     ``BaseException`` such as ``KeyboardInterrupt`` propagates, and closing the iterator
-    cancels the runs not started.
+    cancels the runs not started. On an executor that heals (:class:`.pool.HealingPool`),
+    the runs in flight when a worker died are made again one at a time before the rest: a run
+    that breaks the pool alone is the one that killed its worker, and only it fails.
     """
     if executor is None:
         for spec in specs:
             yield [(spec, execute(spec))]
         return
-    queue = iter(specs)
+    queue, suspects = deque(specs), deque[RunSpec]()
     pending: dict[Future[RunOutput], RunSpec] = {}
+    alone = False  # the one run in flight is a suspect, tried on its own
     try:
-        while True:
-            while len(pending) < window and (spec := next(queue, None)) is not None:
-                pending[_submit(executor, spec)] = spec
+        while queue or suspects or pending:
             if not pending:
-                return
+                alone = bool(suspects)
+            source = suspects if alone else queue
+            while source and len(pending) < (1 if alone else window):
+                spec = source.popleft()
+                pending[_submit(executor, spec)] = spec
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            specs_done = [(future, pending.pop(future)) for future in finished]
-            yield [(spec, _result(future, spec)) for future, spec in specs_done]
+            arrived = []
+            for future in finished:
+                spec = pending.pop(future)
+                if _lost(future) and getattr(executor, "heals", False) and not alone:
+                    suspects.append(spec)
+                else:
+                    arrived.append((spec, _result(future, spec)))
+            if arrived:
+                yield arrived
     finally:
         for future in pending:
             future.cancel()
+
+
+def _lost(future: Future[RunOutput]) -> bool:
+    """Whether a task's worker died under it (the pool broke), rather than the run failing."""
+    return isinstance(future.exception(), BrokenExecutor)
 
 
 def _submit(executor: Executor, spec: RunSpec) -> Future[RunOutput]:
@@ -305,6 +290,8 @@ def _result(future: Future[RunOutput], spec: RunSpec) -> RunOutput:
     """A finished task's output; a task that raised is a failed run with its traceback."""
     try:
         return future.result()
+    except BrokenExecutor:
+        return RunOutput(spec.run_id, False, 0.0, error=WORKER_DIED)
     except Exception as error:
         text = "".join(traceback.format_exception(error))
         return RunOutput(spec.run_id, False, 0.0, error=text)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import tomllib
 import typing
 from dataclasses import dataclass
 from importlib.resources import files
@@ -29,6 +28,7 @@ from coprod.simulation.errors import ScenarioError
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
 from coprod.simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
+from coprod.simulation.toml_file import read_toml
 
 SHIPPED_ORDER: tuple[str, ...] = (
     "traditional",
@@ -174,13 +174,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str
     if path.resolve() in seen:
         cycle = " -> ".join(str(p) for p in (*seen, path.resolve()))
         raise ScenarioError(f"{seen[-1]}: `extends` makes a cycle: {cycle}.")
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot be read: {exc}.") from None
+    raw = read_toml(path, ScenarioError, "scenario file")
 
     problems: list[str] = []
     own: dict[str, Any] = {}

@@ -324,3 +324,10 @@ def test_a_base_lies_beneath_the_scenario_and_set_lies_above_it(tmp_path):
     assert scenario.params.gp_rate == 0.2  # --set wins over both
     assert scenario.params.reciprocity == "timebank"
     assert with_base(load_scenario("traditional"), load_base(base)).params.gp_rate == 0.3
+
+
+def test_a_scenario_file_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    """Windows editors may write UTF-8 with a BOM; tomllib alone calls it an invalid statement."""
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'extends = "traditional"\npower_sharing = 0.3\n')
+    assert load_scenario(str(path)).params.power_sharing == 0.3

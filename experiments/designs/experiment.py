@@ -36,7 +36,6 @@ allowed (worded from ``params.describe``), all problems of a file at once.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import LEVERS, Params, describe
 from coprod.simulation.scenario import Scenario, _report, load_scenario
 from coprod.simulation.seeds import replicate_seeds
+from coprod.simulation.toml_file import read_toml
 
 
 class ExperimentError(CoprodError):
@@ -223,15 +223,7 @@ def _policy_free(values: dict[str, Any]) -> dict[str, Any]:
 
 def _read(path: Path) -> dict[str, Any]:
     """The file's TOML, or an error naming it."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{path}: not valid TOML: {exc}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{path}: cannot be read: {exc}.") from None
+    return read_toml(path, ExperimentError, "experiment file")
 
 
 def _checked(values: dict[str, Any], where: str, path: Path) -> Params:

@@ -181,6 +181,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str
         raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc}.") from None
+    if not raw:
+        raise ScenarioError(
+            f"{path}: the file is empty: give it `extends` or at least one parameter "
+            "(`coprod show traditional` lists them)."
+        )
 
     problems: list[str] = []
     own: dict[str, Any] = {}

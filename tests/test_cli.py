@@ -34,7 +34,12 @@ def test_show_marks_what_the_scenario_sets(capsys):
 def test_run_prints_a_summary_table(capsys):
     assert cli.main(["run", "timebank", "--steps", "10", *TINY]) == 0
     out = capsys.readouterr().out
-    assert "wellbeing_mean" in out and "last 8 weeks" in out
+    assert "last 8 weeks" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "wellbeing_mean" not in rows  # wemwbs_mean gives it, on the scale of the report
+    for metric in ("wemwbs_mean", "wellbeing_p10"):  # wellbeing in WEMWBS points, 14 to 70
+        assert "WEMWBS points" in rows[metric]
+        assert all(14 <= float(v) <= 70 for v in rows[metric].split()[-3:])
     assert cli.main(["run", "timebank", "--steps", "2", *TINY]) == 0  # windows of the run
     assert "weeks 1-2  last 2 weeks" in capsys.readouterr().out
 

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from coprod.simulation.params import Params
     from coprod.simulation.scenario import Scenario
 
-PROBE_AGENTS = 400  # the probe's population: big enough to time, small enough to be quick
-PROBE_WEEKS = 8  # the probe's second run is this many weeks longer than its first
+PROBE_AGENTS = 2000  # the probe's largest population: quick to time, big enough to scale from
+PROBE_WEEKS = 12  # the probe's horizon after its warm-up
 
 
 class JobInterrupted(KeyboardInterrupt):
@@ -201,42 +201,46 @@ def require_all(outcome: JobOutcome) -> None:
 
 
 def estimate(specs: list[RunSpec], workers: int | None = None) -> Estimate:
-    """The job's wall time, from two short probe runs of the first spec's parameters at a
-    small population in this process: their difference gives the cost of a week, the rest the
-    cost of building a run; both are scaled by each run's population (the model's cost per
-    agent-week is flat, README Performance) and weeks, and the total shared among workers.
-    A Dask cluster's size is unknown before connecting: ``workers`` or this machine's cores."""
+    """The job's wall time, from a short probe run of the first spec's parameters in this
+    process (at its own population, or at :data:`PROBE_AGENTS` if that is larger). Its time
+    per week, building the run included, is scaled to each run's weeks (warm-up included)
+    and, linearly, to its population (the cost per agent-week is flat at large populations,
+    README Performance; below the probe's it is mostly per week, so a smaller run is not
+    scaled down), and the total is shared among the workers. Charging the build to the
+    probe's few weeks errs high, which roughly offsets what the probe leaves out (workers
+    contending for cores, packing tables). A Dask cluster's size is unknown before
+    connecting: ``workers``, else this machine's cores."""
     if not specs:
         return Estimate(0, 0.0, 0)
-    build, week = _probe(specs[0].params)
+    week, probed = _probe(specs[0])
     seconds = sum(
-        (build + (spec.params["warmup_weeks"] + spec.params["weeks"]) * week) * _agents(spec.params)
+        (spec.params["warmup_weeks"] + spec.params["weeks"])
+        * week
+        * max(1.0, _agents(spec.params) / probed)
         for spec in specs
     )
     count = min(len(specs), workers or _cores())
     return Estimate(len(specs), seconds / count, count)
 
 
-def _probe(params: dict[str, Any]) -> tuple[float, float]:
-    """Seconds per agent to build a run, and per agent-week to step it, measured."""
-    from coprod.simulation.model import simulate
-    from coprod.simulation.params import Params
+def _probe(spec: RunSpec) -> tuple[float, int]:
+    """Seconds per week of a short run of ``spec`` as a worker makes it (building the run and
+    packing its tables included), and the population it had."""
+    from dataclasses import replace
 
+    from coprod.experiments.jobs.worker import execute
+
+    params = spec.params
     shrink = min(1.0, PROBE_AGENTS / _agents(params))
     small = {
         key: max(1 if key == "n_professionals" else 2, round(params[key] * shrink))
         for key in ("n_users", "n_neighbours", "n_professionals")
     }
-    agents = _agents(small)
-    times = []
-    for weeks in (1, 1 + PROBE_WEEKS):
-        probe = Params(**{**params, **small, "weeks": weeks, "snapshot_every": 0})
-        started = time.perf_counter()
-        simulate(probe, 0)
-        times.append(time.perf_counter() - started)
-    week = max(times[1] - times[0], 0.0) / PROBE_WEEKS
-    build = max(times[0] - (1 + params["warmup_weeks"]) * week, 0.0)
-    return build / agents, week / agents
+    probe = replace(spec, params={**params, **small, "weeks": PROBE_WEEKS})
+    started = time.perf_counter()
+    execute(probe)
+    elapsed = time.perf_counter() - started
+    return elapsed / (params["warmup_weeks"] + PROBE_WEEKS), _agents(small)
 
 
 def _cores() -> int:

@@ -134,3 +134,19 @@ def test_failed_runs_warn_and_the_command_exits_1(tmp_path, monkeypatch, capsys)
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "coprod: 2 runs failed" in err and "Warning" not in err  # a line, not Python's form
+
+
+def test_the_example_notebook_runs_top_to_bottom(tmp_path):
+    """docs/example.ipynb, executed as CI would (its results folder goes to a tmp dir)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(ROOT / "docs" / "example.ipynb", as_version=4)
+    started = time.perf_counter()
+    nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
+    assert time.perf_counter() - started < 90
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the figure
+    assert (tmp_path / "results").is_dir()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from coprod.api import Estimate, calibrate, compare, run, scenario, sensitivity, sweep
     from coprod.experiments.jobs.results import Results, load
+    from coprod.experiments.methods.calibration import Calibration
     from coprod.simulation.model import CoProductionModel, simulate
     from coprod.simulation.params import Params
 
@@ -35,6 +36,7 @@ except metadata.PackageNotFoundError:  # imported from a source tree that was ne
 _API = ("compare", "sweep", "sensitivity", "calibrate", "run", "scenario", "Estimate")
 _HOMES = {
     **dict.fromkeys(_API, "coprod.api"),
+    "Calibration": "coprod.experiments.methods.calibration",
     "load": "coprod.experiments.jobs.results",
     "Results": "coprod.experiments.jobs.results",
     "CoProductionModel": "coprod.simulation.model",
@@ -42,6 +44,7 @@ _HOMES = {
     "Params": "coprod.simulation.params",
 }
 __all__ = [
+    "Calibration",
     "CoProductionModel",
     "Estimate",
     "Params",

@@ -4,7 +4,7 @@ Every ``coprod`` command of its shell blocks runs in a copy of the repository's 
 scenario folders, made small so that the whole README takes well under a minute: jobs get a
 tiny population, 2 replicates and 8 weeks (a sweep file its own copy with those values), and
 the long studies (``sensitivity``, ``calibrate``) run as ``--dry-run``. Then its Python blocks
-run in order in one namespace, on the folders those commands made (about 80 s: a slow test).
+run in order in one namespace, on the folders those commands made (about 45 s: a slow test).
 A scenario file shown in a TOML block under a ``# path.toml`` comment is written there first.
 Lines that install or start a cluster are not run: they are listed, so a new kind of command
 cannot slip through.
@@ -31,11 +31,12 @@ TINY = ["--set", "n_users=40", "--set", "n_neighbours=20", "--set", "n_professio
 JOB = ["--replicates", "2", "--steps", "8", "--workers", "1", "--quiet"]
 NOT_RUN = ("python -m venv", ". .venv/bin/activate", "pip install", "python -m pytest", "dask ")
 SWEEP_SIZES = {
-    r"n_users = \d+": "n_users = 40",
-    r"n_neighbours = \d+": "n_neighbours = 20",
-    r"n_professionals = \d+": "n_professionals = 3",
-    r"replicates = \d+": "replicates = 2",
-    r"steps = \d+": "steps = 8",
+    r"(?m)^n_users = \d+": "n_users = 40",
+    r"(?m)^n_neighbours = \d+": "n_neighbours = 20",
+    r"(?m)^n_professionals = \d+": "n_professionals = 3",
+    r"(?m)^replicates = \d+": "replicates = 2",
+    r"(?m)^steps = \d+": "steps = 8",
+    r"(\{[^}]*)steps = \d+": r"\1steps = 2",  # a range's grid steps: 2 x 2 design points
 }
 
 
@@ -100,7 +101,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.mark.slow  # about 80 s on the shared 2-core machine: five reports and a sweep
+@pytest.mark.slow  # about 45 s on the shared 2-core machine: five reports and a sweep
 def test_the_readme_runs(workspace, capsys):
     run, _ = shell_commands()
     for index, argv in enumerate(run):

@@ -272,6 +272,7 @@ def test_dry_run_prints_runs_and_an_estimate_and_writes_nothing(tmp_path, capsys
 def test_compare_summary_has_metrics_as_rows_with_units_and_whole_costs(tmp_path, capsys):
     assert cli.main(compare_args(tmp_path / "job", "timebank")) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Means over replicates of the last 6 weeks")  # a 6-week run
     header = next(line for line in lines if line.startswith("metric"))
     assert header.split() == ["metric", "unit", "traditional", "timebank"]
     rows = {line.split()[0]: line.split() for line in lines if line.split()}

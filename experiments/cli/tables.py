@@ -33,6 +33,9 @@ percentile maps to the same percentile); ``wellbeing_mean`` is ``wemwbs_mean`` a
 
 def summary_table(runs: pd.DataFrame, baseline: str) -> str:
     """End-of-horizon means over replicates of the headline metrics, scenarios as columns."""
+    from coprod.experiments.reports.stats import END_WINDOW
+
+    span = min(END_WINDOW, int(runs["weeks"].min()))  # a shorter run's window is the run
     metrics = [m for m in HEADLINE if f"end_{m}" in runs]
     by_scenario = runs.groupby("scenario", observed=True)
     means = by_scenario[[f"end_{m}" for m in metrics]].mean().T
@@ -40,7 +43,7 @@ def summary_table(runs: pd.DataFrame, baseline: str) -> str:
     if "cost_cumulative" in means.index:
         means.loc["cost_cumulative"] = by_scenario["total_cost"].mean()
     return (
-        f"Means over replicates of the last 8 weeks (baseline {baseline}; cost_cumulative "
+        f"Means over replicates of the last {span} weeks (baseline {baseline}; cost_cumulative "
         "at the horizon):\n" + metric_table(means)
     )
 

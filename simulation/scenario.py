@@ -175,6 +175,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str
         cycle = " -> ".join(str(p) for p in (*seen, path.resolve()))
         raise ScenarioError(f"{seen[-1]}: `extends` makes a cycle: {cycle}.")
     raw = read_toml(path, ScenarioError, "scenario file")
+    if not raw:
+        raise ScenarioError(
+            f"{path}: the file is empty: give it `extends` or at least one parameter "
+            "(`coprod show traditional` lists them)."
+        )
 
     problems: list[str] = []
     own: dict[str, Any] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +35,12 @@ def test_show_marks_what_the_scenario_sets(capsys):
 def test_run_prints_a_summary_table(capsys):
     assert cli.main(["run", "timebank", "--steps", "10", *TINY]) == 0
     out = capsys.readouterr().out
-    assert "wellbeing_mean" in out and "last 8 weeks" in out
+    assert "last 8 weeks" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "wellbeing_mean" not in rows  # wemwbs_mean gives it, on the scale of the report
+    for metric in ("wemwbs_mean", "wellbeing_p10"):  # wellbeing in WEMWBS points, 14 to 70
+        assert "WEMWBS points" in rows[metric]
+        assert all(14 <= float(v) <= 70 for v in rows[metric].split()[-3:])
     assert cli.main(["run", "timebank", "--steps", "2", *TINY]) == 0  # windows of the run
     assert "weeks 1-2  last 2 weeks" in capsys.readouterr().out
 
@@ -119,7 +125,7 @@ def test_console_script_help_and_errors_in_a_real_process():
         text=True,
     )
     assert ran.returncode == 2 and "Traceback" not in ran.stderr
-    for command in ("compare", "run", "scenarios", "show", "report", "viz"):
+    for command in ("compare", "sweep", "sensitivity", "calibrate", "run", "report", "viz"):
         helped = subprocess.run(
             [sys.executable, "-m", "coprod.experiments.cli", command, "--help"],
             capture_output=True,
@@ -209,3 +215,139 @@ def test_ctrl_c_in_a_real_job_stops_at_once_without_waiting_for_runs_in_progress
     assert time.monotonic() - sent < 4, "Ctrl-C waited for the runs in progress"
     assert "--resume" in err and "Traceback" not in err
     assert '"status": "done"' not in (out / "status.jsonl").read_text()
+
+
+def coprod_process(*args: str) -> subprocess.CompletedProcess:
+    """``coprod ARGS`` in a real process, stderr a pipe (not a terminal)."""
+    command = [sys.executable, "-m", "coprod.experiments.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_version_and_bare_coprod_print_without_a_traceback():
+    version = coprod_process("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"coprod {coprod.__version__}"
+    bare = coprod_process()
+    assert bare.returncode == 0 and "Traceback" not in bare.stderr
+    assert (
+        "usage: coprod" in bare.stdout and "compare" in bare.stdout and "examples:" in bare.stdout
+    )
+
+
+def test_every_subcommand_help_has_a_description_and_an_example(capsys):
+    commands = ("compare", "sweep", "sensitivity", "calibrate", "run", "scenarios", "show")
+    for command in (*commands, "report", "viz"):
+        with pytest.raises(SystemExit) as helped:
+            cli.main([command, "--help"])
+        text = capsys.readouterr().out
+        assert helped.value.code == 0
+        example = text.split("example:\n")[1].strip().splitlines()[0]
+        assert example.startswith(f"coprod {command}"), (command, example)
+        description = text.split("\n\n")[1]  # after usage: a paragraph in words
+        assert len(description.split()) >= 8, (command, description)
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "experiments" / "examples"
+TARGETS = Path(__file__).resolve().parents[1] / "scenarios" / "targets" / "spice_cardiff.toml"
+
+
+@pytest.mark.parametrize(
+    ("argv", "runs"),
+    [
+        (["compare", "timebank", "--replicates", "3", *TINY], 6),
+        (["sweep", str(EXAMPLES / "power_timebank.toml")], 72),
+        (["sensitivity", str(EXAMPLES / "sensitivity.toml"), "--method", "morris"], None),
+        (["calibrate", str(TARGETS), "--params", "gp_rate"], None),
+    ],
+)
+def test_dry_run_prints_runs_and_an_estimate_and_writes_nothing(tmp_path, capsys, argv, runs):
+    out = tmp_path / "out"
+    assert cli.main([*argv, "--dry-run", "--workers", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    count = int(printed.split()[0])
+    assert count == runs if runs else count > 10
+    assert "2 worker(s): about" in printed and "estimate" in printed
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_compare_summary_has_metrics_as_rows_with_units_and_whole_costs(tmp_path, capsys):
+    assert cli.main(compare_args(tmp_path / "job", "timebank")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Means over replicates of the last 6 weeks")  # a 6-week run
+    header = next(line for line in lines if line.startswith("metric"))
+    assert header.split() == ["metric", "unit", "traditional", "timebank"]
+    rows = {line.split()[0]: line.split() for line in lines if line.split()}
+    assert rows["wellbeing_p10"][1:3] == ["WEMWBS", "points"]
+    assert all(14 <= float(v) <= 70 for v in rows["wellbeing_p10"][-2:])
+    cost = rows["cost_cumulative"]
+    assert cost[1] == "GBP" and all("." not in v and "," in v for v in cost[-2:])
+    runs = coprod.load(tmp_path / "job").runs
+    mean = runs.groupby("scenario", observed=True)["total_cost"].mean()["timebank"]
+    assert int(cost[-1].replace(",", "")) == round(mean)
+
+
+def test_one_row_keeps_one_format():
+    from coprod.experiments.cli.tables import formatted
+
+    assert formatted([3.0, 12.0, 0.0]) == ["3", "12", "0"]  # whole counts
+    assert formatted([0.1234, 0.5]) == ["0.123", "0.500"]
+    assert formatted([0.5, 1234.5]) == ["0", "1,234"]  # the largest value sets the format
+    assert formatted([float("nan"), 2.5]) == ["-", "2.50"]
+
+
+def test_an_empty_scenario_file_is_an_error_naming_it(tmp_path, capsys):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing yet\n")
+    assert cli.main(["show", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert str(empty) in err and "empty" in err and "Traceback" not in err
+
+
+def test_viz_passes_host_and_open_only_when_given(monkeypatch):
+    from coprod.simulation.page import server
+
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda port, **options: calls.append((port, options)))
+    cli.main(["viz"])
+    cli.main(["viz", "--port", "9000", "--host", "0.0.0.0", "--open"])
+    assert calls == [(None, {}), (9000, {"host": "0.0.0.0", "open_browser": True})]
+
+
+def test_csv_writes_the_report_tables(tmp_path, capsys):
+    pytest.importorskip("coprod.experiments.reports.csv_tables")
+    assert cli.main([*compare_args(tmp_path / "job", "timebank"), "--csv"]) == 0
+    written = [line.removeprefix("CSV ") for line in capsys.readouterr().out.splitlines()]
+    paths = [Path(p) for p in written if p.endswith(".csv")]
+    assert paths and all(p.is_file() and p.stat().st_size > 0 for p in paths)
+
+
+def test_progress_off_a_terminal_is_a_few_whole_lines(tmp_path):
+    """A real job with stderr a pipe: lines, not carriage-return redraws, at most one per
+    tenth of the job (and the last)."""
+    argv = ["compare", "timebank", "--replicates", "15", "--steps", "2", "--workers", "1"]
+    ran = coprod_process(*argv, "--out", str(tmp_path / "job"), *TINY)
+    assert ran.returncode == 0, ran.stderr
+    lines = [line for line in ran.stderr.splitlines() if "/30 [" in line]  # tqdm's meter
+    assert "\r" not in ran.stderr and 2 <= len(lines) <= 11
+    assert lines[-1].startswith("100%") and "30/30" in lines[-1]
+
+
+def test_line_progress_prints_each_minute_or_each_tenth(monkeypatch):
+    import io
+
+    from coprod.experiments.jobs import progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    out = io.StringIO()
+    bar = progress.LineProgress(1000, 0, out)
+    bar.update(50)  # 5%, no time passed: nothing
+    assert out.getvalue() == ""
+    clock[0] = 61.0
+    bar.update(1)  # a minute: a line
+    bar.update(100)  # a tenth since the last line: a line
+    bar.update(5)  # neither: nothing until the end
+    bar.close()  # the end: a last line
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["51/1000", "151/1000", "156/1000"]
+    bar.close()  # nothing new to say
+    assert len(out.getvalue().splitlines()) == 3

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import reprlib
-import sys
 import time
 import traceback
 from collections import deque
@@ -28,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from coprod.experiments.jobs.lock import FolderLock
 from coprod.experiments.jobs.pool import cores
+from coprod.experiments.jobs.progress import progress_bar
 from coprod.experiments.jobs.results import consolidate
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
@@ -131,14 +129,7 @@ def run_job(
         manifest["sessions"].append(session)
         manifest["state"] = "running"
         folder.write_manifest(manifest)
-        bar = tqdm(
-            total=len(specs),
-            initial=len(specs) - len(todo),
-            unit="run",
-            file=sys.stderr,
-            disable=not progress,
-            dynamic_ncols=True,
-        )
+        bar = progress_bar(len(specs), len(specs) - len(todo), enabled=progress)
         failures = 0
         outputs = _outputs(todo, executor, window or 4 * cores())
         try:

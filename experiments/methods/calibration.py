@@ -1,17 +1,18 @@
 """Calibration by simulation: fit mechanism parameters to observed statistics (ABC).
 
-``coprod calibrate TARGETS.toml --params A,B`` screens a Latin hypercube over the ranges the
-targets file gives ``A`` and ``B`` (a sweep: same runner, engines, ``--resume`` and failure
-records) and averages each point's replicates. Approximate Bayesian computation then keeps the
-``accept`` share of points whose statistics lie closest to the targets (distance in units of
-each target's tolerance) and corrects them by regression on what they still miss (Beaumont,
-Zhang and Balding 2002): under uniform priors they sample the approximate posterior, whose
-medians are the fitted values and whose spread is their uncertainty. A check job runs the
-fitted values on fresh replicates, so the achieved statistics come with CIs instead of the
-screen's optimistic best. Identifiability is read off the posterior: a parameter as spread as
-its prior is not pinned down, two that correlate trade off, a principal axis as wide as the
-prior is a flat direction, and a median at a range's end means the targets want more than the
-range allows. A statistic no point comes near is reported as out of reach, not chased.
+``coprod calibrate TARGETS.toml --params A,B`` (or ``coprod.calibrate``) screens a Latin
+hypercube over the ranges the targets file gives ``A`` and ``B`` (a sweep: same runner,
+engines, ``--resume`` and failure records) and averages each point's replicates. Approximate
+Bayesian computation then keeps the ``accept`` share of points whose statistics lie closest to
+the targets (distance in units of each target's tolerance) and corrects them by regression on
+what they still miss (Beaumont, Zhang and Balding 2002): under uniform priors they sample the
+approximate posterior, whose medians are the fitted values and whose spread is their
+uncertainty. A check job runs the fitted values on fresh replicates, so the achieved statistics
+come with CIs instead of the screen's optimistic best. Identifiability is read off the
+posterior: a parameter as spread as its prior is not pinned down, two that correlate trade off,
+a principal axis as wide as the prior is a flat direction, and a median at a range's end means
+the targets want more than the range allows. A statistic no point comes near is reported as out
+of reach, not chased.
 
 The fitted values are mechanisms of the world, shared by every scenario (MODEL.md section 7,
 fact 6), so they are written as a base (``calibrated_base.toml``) that ``compare``, ``run``
@@ -22,11 +23,10 @@ them (``timebank_calibrated.toml``), which ``coprod compare`` takes like any oth
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import shlex
-import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from coprod.experiments.designs.design import Range
     from coprod.experiments.designs.targets import Targets
+    from coprod.experiments.jobs.results import Results
+    from coprod.experiments.jobs.worker import RunSpec
 
 SCENARIO_FILE = "timebank_calibrated.toml"
 BASE_FILE = "calibrated_base.toml"
@@ -46,63 +48,70 @@ REGRESSION_POINTS = 5  # kept points per coefficient of the regression adjustmen
 EDGE = 0.05  # posterior median this close to a range end (unit scale): the fit wants beyond it
 
 
-def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
-    """``coprod calibrate``: a targets file, the parameters to fit, and a sweep's options."""
-    from coprod.experiments.cli import add_job_options
+@dataclass(frozen=True)
+class Calibration:
+    """A finished calibration (what ``coprod.calibrate`` returns): the folder, the fitted
+    values, the files written, and the screen's and the check's results as ``coprod.load``
+    gives them."""
 
-    command = sub.add_parser(
-        "calibrate",
-        help="fit mechanism parameters to observed statistics (ABC, regression-adjusted)",
-        description="Screen a Latin hypercube over the ranges a targets file gives the "
-        "parameters in --params, keep the points closest to the targets, check the fit with "
-        f"fresh replicates, and write {BASE_FILE}, {SCENARIO_FILE} and calibration.md. The "
-        "file format is in scenarios/targets/spice_cardiff.toml.",
-    )
-    command.add_argument("targets", type=Path, metavar="TARGETS.toml")
-    command.add_argument(
-        "--params",
-        required=True,
-        metavar="NAME[,NAME...]",
-        help="parameters to fit; each needs a range in the file's [parameters]",
-    )
-    add_job_options(command)
-    command.set_defaults(command=cmd_calibrate)
+    path: Path
+    values: dict[str, float | int]
+    base: Path
+    scenario: Path
+    report: Path
+    screen: Results
+    check: Results
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Screen, fit, check, then write the calibrated scenario and the report."""
-    from coprod.experiments.cli import execute_job, failures, job_folder
-    from coprod.experiments.designs.targets import achieved, load_targets, parse_params
+def prepare(targets_file: str | Path, params: str | Sequence[str]) -> tuple[Targets, dict]:
+    """The validated targets file and the ranges of the parameters to fit (``params``: names,
+    or one comma-separated text as ``--params`` gives them)."""
+    from coprod.experiments.designs.targets import load_targets, parse_params
+
+    targets = load_targets(targets_file)
+    names = params if isinstance(params, str) else ",".join(params)
+    return targets, parse_params(names, targets)
+
+
+def planned_specs(targets: Targets, ranges: dict[str, Range]) -> list[RunSpec]:
+    """Every run a calibration makes: the screen, then the check (sized as it will be, at the
+    scenario's own values, since the fitted ones are not known yet)."""
+    check = targets.check({name: getattr(targets.scenario.params, name) for name in ranges})
+    return [*targets.screen(ranges).specs(), *check.specs()]
+
+
+def calibrate(
+    targets: Targets, ranges: dict[str, Range], out: Path, *, resume: bool = False, **engine: Any
+) -> Calibration:
+    """Screen, fit, check, then write the calibrated base and scenario and ``calibration.md``
+    into ``out`` (its ``screen/`` and ``check/`` are ordinary results folders). ``engine``:
+    the launch options of :func:`.launch.execute` (workers, engine, scheduler, progress)."""
+    from coprod.experiments.designs.targets import achieved
+    from coprod.experiments.jobs.launch import JobInterrupted, execute, require_all
     from coprod.experiments.jobs.results import load
     from coprod.experiments.jobs.storage import refuse_used
 
-    targets = load_targets(args.targets)
-    ranges = parse_params(args.params, targets)
-    out = job_folder(args, "calibrate")
-    if not args.resume:
+    if not resume:
         refuse_used(
             out,
             f"{out} already exists and is not an empty folder: nothing in it is overwritten. "
             "Choose another --out, or add --resume to finish the calibration in it.",
         )
     out.mkdir(parents=True, exist_ok=True)
-    command = {"command": shlex.join(sys.argv)}
-    screen = targets.screen(ranges)
-    outcome = execute_job(args, screen.specs(), out / "screen", {**screen.job(), **command})
-    if outcome.failed:
-        return failures(outcome)
-    fit = posterior(load(out / "screen"), targets, ranges)
-    check = targets.check(fit["values"])
-    again = argparse.Namespace(**{**vars(args), "resume": (out / "check").exists()})
-    outcome = execute_job(again, check.specs(), out / "check", {**check.job(), **command})
-    if outcome.failed:
-        return failures(outcome)
-    fit["achieved"] = achieved(load(out / "check"), targets)
+    try:
+        screen = targets.screen(ranges)
+        require_all(execute(screen.specs(), out / "screen", screen.job(), resume=resume, **engine))
+        fit = posterior(load(out / "screen"), targets, ranges)
+        check = targets.check(fit["values"])
+        again = (out / "check").exists()
+        require_all(execute(check.specs(), out / "check", check.job(), resume=again, **engine))
+    except JobInterrupted as interrupt:  # the calibration's folder is what --resume finishes
+        raise JobInterrupted(out) from interrupt
+    checked = load(out / "check")
+    fit["achieved"] = achieved(checked, targets)
     base, scenario = write_scenario(out, targets, fit)
     page = write_report(out, targets, ranges, fit)
-    print(f"fitted {', '.join(f'{k} = {v:g}' for k, v in fit['values'].items())}")
-    print(f"results in {out}/: base {base}, scenario {scenario}, report {page}")
-    return 0
+    return Calibration(out, fit["values"], base, scenario, page, load(out / "screen"), checked)
 
 
 def posterior(results: Any, targets: Targets, ranges: dict[str, Range]) -> dict[str, Any]:

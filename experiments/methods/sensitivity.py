@@ -1,8 +1,9 @@
 """Global sensitivity analysis: which assumptions do the model's conclusions lean on?
 
-``coprod sensitivity FILE.toml --method sobol|morris`` reads a sensitivity file, which is an
-experiment file (``designs.experiment``: ``base``, ``baseline``, ``replicates``, ``seed``,
-``steps``, ``[vary]``, ``[fixed]``, ``[record]``, meaning what they mean in a sweep) plus::
+``coprod sensitivity FILE.toml --method sobol|morris`` (or ``coprod.sensitivity``) reads a
+sensitivity file, which is an experiment file (``designs.experiment``: ``base``,
+``baseline``, ``replicates``, ``seed``, ``steps``, ``[vary]``, ``[fixed]``, ``[record]``,
+meaning what they mean in a sweep) plus::
 
     samples = 64          # sobol: base samples N, a power of two
     trajectories = 16     # morris: trajectories r
@@ -19,15 +20,12 @@ experiment file (``designs.experiment``: ``base``, ``baseline``, ``replicates``,
 ``design``. The job runs 2N base samples (2r trajectories) so that the indices at N, computed
 from the first half, can be set beside those at 2N: both samplers' first half is their sample
 at N, so the convergence check costs no extra run. Runs go through the sweep runner, so
-engines, ``--resume``, progress and failure records are the sweep's own. The model is imported
-only when a command runs, as in ``coprod.experiments.cli``, so ``coprod --help`` stays fast.
+engines, ``--resume``, progress and failure records are the sweep's own (``jobs.launch``).
+The model and SALib are imported only when a study is loaded, so ``coprod --help`` stays fast.
 """
 
 from __future__ import annotations
 
-import argparse
-import shlex
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,48 +85,6 @@ class Study:
             "levels": self.levels,
             "outputs": {name: vars(output) for name, output in self.outputs.items()},
         }
-
-
-def add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
-    """``coprod sensitivity``: its arguments are a sweep's, plus the method."""
-    from coprod.experiments.cli import add_job_options
-
-    command = sub.add_parser(
-        "sensitivity",
-        help="global sensitivity analysis of an experiment file (Sobol' or Morris)",
-        description="Sample the ranges of a sensitivity file with SALib, run the samples through "
-        "the sweep runner and write indices with CIs, one chart per output and sensitivity.md. "
-        "The file format is in experiments/examples/sensitivity.toml.",
-    )
-    command.add_argument("experiment", type=Path, metavar="EXPERIMENT.toml")
-    command.add_argument(
-        "--method",
-        choices=METHODS,
-        default="sobol",
-        help="sobol: first-order and total indices (default); morris: mu* and sigma, a cheaper "
-        "screen",
-    )
-    add_job_options(command)
-    command.set_defaults(command=cmd_sensitivity)
-
-
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run the study's sweep, then analyse it into the results folder."""
-    from coprod.experiments.cli import execute_job, failures, job_folder, warn_world_differences
-    from coprod.experiments.jobs.results import load
-    from coprod.experiments.reports.sensitivity_report import write_sensitivity_report
-
-    study = load_study(args.experiment, args.method)
-    if study.experiment.baseline:
-        warn_world_differences(study.experiment.scenarios, study.experiment.baseline)
-    out = job_folder(args, f"sensitivity-{study.experiment.name}-{args.method}")
-    job = {**study.job(), "command": shlex.join(sys.argv)}
-    outcome = execute_job(args, study.experiment.specs(), out, job)
-    if outcome.failed:  # the estimators need every design point
-        return failures(outcome)
-    page = write_sensitivity_report(load(out), out)
-    print(f"{outcome.done} runs in {outcome.seconds:.1f} s; results in {out}/, summary {page}")
-    return 0
 
 
 def unit_sample(method: str, names: list[str], base: int, levels: int, seed: int) -> np.ndarray:

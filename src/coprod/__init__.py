@@ -1,8 +1,13 @@
 """coprod: co-production against traditional delivery of health and social care, simulated.
 
 The public API (each name is imported on first use, so ``import coprod`` stays light and a
-batch worker never imports the page):
+batch worker never imports the page), shaped like the ``coprod`` command (``coprod.api``):
 
+- ``coprod.compare(...)``, ``coprod.sweep(...)``, ``coprod.sensitivity(...)``: jobs that write
+  a results folder and return it as ``coprod.load`` gives it (``Results``);
+- ``coprod.calibrate(...)``: a calibration, returned as a ``Calibration``;
+- ``coprod.run(...)``: one run in this process, returned as the model's ``RunResult``;
+- ``coprod.scenario(...)``: a scenario's resolved parameters, as ``coprod show`` lists them;
 - ``coprod.load(path)``: a finished results folder as pandas tables (``Results``);
 - ``coprod.CoProductionModel``, ``coprod.Params``, ``coprod.simulate``: the Mesa model itself.
 
@@ -17,7 +22,9 @@ from importlib import import_module, metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from coprod.api import Estimate, calibrate, compare, run, scenario, sensitivity, sweep
     from coprod.experiments.jobs.results import Results, load
+    from coprod.experiments.methods.calibration import Calibration
     from coprod.simulation.model import CoProductionModel, simulate
     from coprod.simulation.params import Params
 
@@ -26,14 +33,32 @@ try:
 except metadata.PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
 
+_API = ("compare", "sweep", "sensitivity", "calibrate", "run", "scenario", "Estimate")
 _HOMES = {
+    **dict.fromkeys(_API, "coprod.api"),
+    "Calibration": "coprod.experiments.methods.calibration",
     "load": "coprod.experiments.jobs.results",
     "Results": "coprod.experiments.jobs.results",
     "CoProductionModel": "coprod.simulation.model",
     "simulate": "coprod.simulation.model",
     "Params": "coprod.simulation.params",
 }
-__all__ = ["CoProductionModel", "Params", "Results", "__version__", "load", "simulate"]
+__all__ = [
+    "Calibration",
+    "CoProductionModel",
+    "Estimate",
+    "Params",
+    "Results",
+    "__version__",
+    "calibrate",
+    "compare",
+    "load",
+    "run",
+    "scenario",
+    "sensitivity",
+    "simulate",
+    "sweep",
+]
 
 
 def __getattr__(name: str) -> Any:

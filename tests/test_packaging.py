@@ -1,0 +1,43 @@
+"""The wheel as users get it: one import name, ``coprod``, with the shipped scenarios inside."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """The wheel built from this checkout (no dependencies fetched)."""
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps"]
+    built = subprocess.run(
+        [*command, "-q", "-w", str(out), str(ROOT)], capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    (path,) = out.glob("coprod-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_the_wheel_installs_only_the_coprod_package(wheel):
+    top = {name.split("/")[0] for name in wheel.namelist()}
+    dist_info = {name for name in top if name.endswith(".dist-info")}
+    assert len(dist_info) == 1 and top - dist_info == {"coprod"}
+
+
+def test_the_shipped_scenarios_and_the_cli_are_inside(wheel):
+    names = set(wheel.namelist())
+    shipped = {f"coprod/scenarios/{p.name}" for p in (ROOT / "scenarios").glob("*.toml")}
+    assert shipped and shipped <= names
+    for extra in ("targets/spice_cardiff.toml", "calibrated/calibrated_base.toml"):
+        assert f"coprod/scenarios/{extra}" in names
+    for module in ("api.py", "experiments/cli/__main__.py", "experiments/jobs/launch.py"):
+        assert f"coprod/{module}" in names
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "coprod = coprod.experiments.cli:main" in wheel.read(entry).decode()

@@ -1,0 +1,168 @@
+"""Discounted cost and QALYs per person for every run of a results folder.
+
+The inputs are the tables ``coprod.load(folder)`` gives: ``timeseries`` (one row per run and
+recorded week) and ``runs`` (one row per run, with its parameters). Week 0 is the state when
+the policy starts; the horizon is weeks 1..T, as in ``cost_cumulative``.
+
+- **Discounting** (HM Treasury Green Book; NICE's reference case): week ``w`` is weighted by
+  ``(1 + r) ** -((w - 1) / 52)``, so the first week is not discounted and week 53 carries
+  exactly one year's factor ``1 / (1 + r)``. 3.5% a year by default for costs and QALYs
+  alike; 1.5% is the sensitivity case NICE names; 0 is allowed.
+- **Perspective**: ``nhs_pss`` (NHS and personal social services, the default) counts the
+  model's ``cost_week``; ``societal`` adds the time of volunteers (``community_hours``) and of
+  carers (a ``carer_hours`` metric, once the model has one), valued at a stated rate.
+- **Per person**: totals are divided by the run's ``n_users``, the people the service is
+  for. With the closed cohort this is "per person over the horizon"; with an open cohort it
+  becomes "per place in the service".
+- **Price year**: the runs' ``price_year``; runs that disagree are refused.
+
+When a run recorded every k-th week only (``[record] every``), the weeks between are filled
+in: cost from ``cost_cumulative`` (so undiscounted totals stay exact, spread evenly over the
+gap), wellbeing and hours by linear interpolation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from coprod.experiments.methods.economics.utility import PROVISIONAL, UtilityMapping
+from coprod.simulation.errors import CoprodError
+
+WEEKS_PER_YEAR = 52
+PERSPECTIVES = {
+    "nhs_pss": "NHS and personal social services",
+    "societal": "societal: NHS and PSS plus volunteers' and carers' time",
+}
+TIME_METRICS = ("community_hours", "carer_hours")
+"""Unpaid hours a societal perspective values, where the model reports them."""
+HOUR_VALUE = 11.44
+HOUR_VALUE_SOURCE = (
+    "National Living Wage for workers aged 21 and over from 1 April 2024 (GOV.UK), a "
+    "conservative replacement cost for an hour of unpaid help"
+)
+KEYS = ["run_id", "scenario", "point", "replicate"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How costs and outcomes are counted: discount rates, perspective, the value of an unpaid
+    hour, and the utility mapping."""
+
+    cost_rate: float = 0.035
+    qaly_rate: float = 0.035
+    perspective: str = "nhs_pss"
+    hour_value: float = HOUR_VALUE
+    mapping: UtilityMapping = field(default=PROVISIONAL)
+
+    def __post_init__(self) -> None:
+        if self.perspective not in PERSPECTIVES:
+            raise CoprodError(
+                f"unknown perspective {self.perspective!r}; allowed: {', '.join(PERSPECTIVES)}"
+            )
+        for name in ("cost_rate", "qaly_rate"):
+            rate = getattr(self, name)
+            if not 0 <= rate <= 0.2:
+                raise CoprodError(f"`{name}` = {rate} must be between 0 and 0.2 (a year).")
+        if self.hour_value < 0:
+            raise CoprodError(f"`hour_value` = {self.hour_value} must be at least 0 (GBP/hour).")
+
+
+def discount_factors(weeks: np.ndarray, annual_rate: float) -> np.ndarray:
+    """The discount factor of each week of the horizon (week 1 = now)."""
+    years = (np.asarray(weeks, dtype=float) - 1) / WEEKS_PER_YEAR
+    return (1 + annual_rate) ** -years
+
+
+def price_year(runs: pd.DataFrame) -> int:
+    """The one price year of the runs' costs."""
+    years = runs["price_year"].unique()
+    if len(years) != 1:
+        raise CoprodError(f"the runs mix price years {sorted(years)}: costs cannot be added.")
+    return int(years[0])
+
+
+def run_outcomes(
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame,
+    evaluation: Evaluation = Evaluation(),
+    coefficients: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per run: discounted ``cost`` and ``qalys`` per person over the horizon, their
+    undiscounted twins, the mean WEMWBS over the horizon and the horizon in weeks.
+
+    ``coefficients`` (indexed by ``point``, columns ``utility_intercept`` and
+    ``utility_slope``) gives each design point its own draw of the mapping, as a PSA does;
+    without it every run uses the mapping's point estimates."""
+    _refuse_discounted(runs)
+    people = runs.set_index("run_id")["n_users"]
+    rows = []
+    for run_id, series in timeseries.groupby("run_id", sort=False):
+        weekly = _complete_weeks(series.sort_values("week"))
+        first = series.iloc[0]
+        a, b = _coefficients(evaluation.mapping, coefficients, first["point"])
+        rows.append(
+            {
+                **{key: first[key] for key in KEYS},
+                **_totals(weekly, evaluation, a, b, float(people[run_id])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _totals(
+    weekly: pd.DataFrame, evaluation: Evaluation, intercept: float, slope: float, people: float
+) -> dict[str, float]:
+    """Per-person totals of one run's complete weekly series."""
+    weeks = weekly["week"].to_numpy()
+    cost = weekly["cost_week"].to_numpy()
+    if evaluation.perspective == "societal":
+        hours = sum(weekly[m].to_numpy() for m in TIME_METRICS if m in weekly)
+        cost = cost + evaluation.hour_value * hours
+    utility = evaluation.mapping.utility(weekly["wemwbs_mean"].to_numpy(), intercept, slope)
+    life_years = utility / WEEKS_PER_YEAR
+    return {
+        "cost": float(cost @ discount_factors(weeks, evaluation.cost_rate)) / people,
+        "qalys": float(life_years @ discount_factors(weeks, evaluation.qaly_rate)),
+        "cost_undiscounted": float(cost.sum()) / people,
+        "qalys_undiscounted": float(life_years.sum()),
+        "wemwbs": float(weekly["wemwbs_mean"].mean()),
+        "weeks": len(weeks),
+    }
+
+
+def _complete_weeks(series: pd.DataFrame) -> pd.DataFrame:
+    """Weeks 1..T of one run, the unrecorded ones filled in (module docstring)."""
+    recorded = series.set_index("week")
+    last = int(recorded.index.max())
+    if last < 1:
+        raise CoprodError(f"run {series['run_id'].iloc[0]} has no week after week 0.")
+    weeks = pd.RangeIndex(0, last + 1, name="week")
+    cumulative = recorded["cost_cumulative"]
+    per_week = cumulative.diff() / cumulative.index.to_series().diff()  # each gap's mean week
+    filled = pd.DataFrame({"week": weeks, "cost_week": per_week.reindex(weeks).bfill().to_numpy()})
+    for metric in ("wemwbs_mean", *TIME_METRICS):
+        if metric in recorded:
+            filled[metric] = recorded[metric].reindex(weeks).interpolate().to_numpy()
+    return filled[filled["week"] >= 1].reset_index(drop=True)
+
+
+def _coefficients(
+    mapping: UtilityMapping, coefficients: pd.DataFrame | None, point: int
+) -> tuple[float, float]:
+    """The (intercept, slope) a run at design ``point`` uses."""
+    if coefficients is None:
+        return mapping.intercept, mapping.slope
+    row = coefficients.loc[point]
+    return float(row["utility_intercept"]), float(row["utility_slope"])
+
+
+def _refuse_discounted(runs: pd.DataFrame) -> None:
+    """Costs the model already discounted would be discounted twice."""
+    if "discount_rate" in runs and (runs["discount_rate"] > 0).any():
+        raise CoprodError(
+            "some runs set discount_rate > 0, so their cost_week is already discounted; "
+            "run them undiscounted (discount_rate = 0): the evaluation discounts costs itself."
+        )

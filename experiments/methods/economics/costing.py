@@ -70,6 +70,10 @@ class Evaluation:
             raise CoprodError(f"`hour_value` = {self.hour_value} must be at least 0 (GBP/hour).")
 
 
+DEFAULT = Evaluation()
+"""NICE's reference case: 3.5% for both, NHS and PSS, the provisional mapping."""
+
+
 def discount_factors(weeks: np.ndarray, annual_rate: float) -> np.ndarray:
     """The discount factor of each week of the horizon (week 1 = now)."""
     years = (np.asarray(weeks, dtype=float) - 1) / WEEKS_PER_YEAR
@@ -87,7 +91,7 @@ def price_year(runs: pd.DataFrame) -> int:
 def run_outcomes(
     timeseries: pd.DataFrame,
     runs: pd.DataFrame,
-    evaluation: Evaluation = Evaluation(),
+    evaluation: Evaluation = DEFAULT,
     coefficients: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per run: discounted ``cost`` and ``qalys`` per person over the horizon, their

@@ -23,12 +23,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from coprod.experiments.methods.economics.costing import DEFAULT, Evaluation, run_outcomes
 from coprod.simulation.errors import CoprodError
 
 THRESHOLDS = np.arange(0, 50_001, 1_000)
 """GBP per QALY from 0 to 50,000: the CEAC's range (NICE reads 20,000 and 30,000)."""
 NICE_THRESHOLDS = (20_000, 30_000)
 PAIR = ["point", "replicate"]
+
+
+def evaluate(
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame,
+    baseline: str,
+    evaluation: Evaluation = DEFAULT,
+    thresholds: Sequence[float] = NICE_THRESHOLDS,
+) -> pd.DataFrame:
+    """The verdict of a compare (or of each arm over all points of a sweep): per arm against
+    ``baseline``, paired by replicate, the table :func:`summarise` gives."""
+    return summarise(increments(run_outcomes(timeseries, runs, evaluation), baseline), thresholds)
 
 
 def increments(outcomes: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -39,9 +52,9 @@ def increments(outcomes: pd.DataFrame, baseline: str) -> pd.DataFrame:
         raise CoprodError(
             f"baseline {baseline!r} is not among the scenarios: {sorted(set(outcomes['scenario']))}"
         )
-    base = outcomes[outcomes["scenario"] == baseline].set_index(PAIR)[measures]
+    base = outcomes.loc[outcomes["scenario"] == baseline, [*PAIR, *measures]]
     arms = outcomes[outcomes["scenario"] != baseline]
-    joined = arms.join(base, on=PAIR, rsuffix="_base", how="inner")
+    joined = arms.merge(base, on=PAIR, suffixes=("", "_base"), how="inner")
     if len(joined) < len(arms):
         raise CoprodError(
             "some runs have no baseline run with the same point and replicate to pair with."

@@ -178,7 +178,7 @@ def evpi(psa: pd.DataFrame, thresholds: Sequence[float] = THRESHOLDS) -> pd.Seri
     values = {}
     for lam in thresholds:
         nb = net_benefit(psa, lam).to_numpy()
-        values[lam] = nb.max(axis=1).mean() - nb.mean(axis=0).max()
+        values[lam] = max(nb.max(axis=1).mean() - nb.mean(axis=0).max(), 0.0)  # no -1e-13
     return pd.Series(values, name="evpi").rename_axis("threshold")
 
 

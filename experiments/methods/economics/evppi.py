@@ -66,7 +66,7 @@ def evppi(
 def _value(fitted_inb: np.ndarray) -> float:
     """EVPPI from fitted incremental net benefits (draws x arms; the baseline's is 0)."""
     with_base = np.column_stack([np.zeros(len(fitted_inb)), fitted_inb])
-    return float(with_base.max(axis=1).mean() - with_base.mean(axis=0).max())
+    return max(float(with_base.max(axis=1).mean() - with_base.mean(axis=0).max()), 0.0)
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -94,10 +94,12 @@ def test_costs_and_qalys_take_their_own_rates():
 
 def test_weeks_recorded_every_fourth_keep_the_undiscounted_cost_exact():
     rising = np.linspace(100, 300, 53)
-    full = _run("r", cost=rising, weeks=52)
-    thinned = full[(full["week"] % 4 == 0) | (full["week"] == 52)]
-    runs = _runs_table(full)
-    exact, approx = run_outcomes(full, runs).iloc[0], run_outcomes(thinned, runs).iloc[0]
+    full = _run("full", cost=rising, weeks=52)
+    thinned = _run("thin", cost=rising, weeks=52)
+    thinned = thinned[(thinned["week"] % 4 == 0) | (thinned["week"] == 52)]
+    both = pd.concat([full, thinned])  # one table may mix complete and thinned runs
+    out = run_outcomes(both, _runs_table(both)).set_index("run_id")
+    exact, approx = out.loc["full"], out.loc["thin"]
     assert approx["cost_undiscounted"] == pytest.approx(exact["cost_undiscounted"])
     assert approx["cost"] == pytest.approx(exact["cost"], rel=1e-3)
     assert approx["weeks"] == 52
@@ -137,6 +139,8 @@ def test_each_point_can_carry_its_own_draw_of_the_mapping():
     draws = pd.DataFrame({"utility_intercept": [0.5, 0.2], "utility_slope": [0.0, 0.01]})
     out = run_outcomes(ts, _runs_table(ts), Evaluation(qaly_rate=0.0), coefficients=draws)
     assert out["qalys"].tolist() == pytest.approx([0.5, 0.6])
+    with pytest.raises(CoprodError, match=r"design points \[1\]"):
+        run_outcomes(ts, _runs_table(ts), coefficients=draws.iloc[:1])
 
 
 def test_the_mapping_passes_its_anchor_is_capped_and_draws_with_its_covariance():

@@ -101,66 +101,76 @@ def run_outcomes(
     ``utility_slope``) gives each design point its own draw of the mapping, as a PSA does;
     without it every run uses the mapping's point estimates."""
     _refuse_discounted(runs)
-    people = runs.set_index("run_id")["n_users"]
-    rows = []
-    for run_id, series in timeseries.groupby("run_id", sort=False):
-        weekly = _complete_weeks(series.sort_values("week"))
-        first = series.iloc[0]
-        a, b = _coefficients(evaluation.mapping, coefficients, first["point"])
-        rows.append(
-            {
-                **{key: first[key] for key in KEYS},
-                **_totals(weekly, evaluation, a, b, float(people[run_id])),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _totals(
-    weekly: pd.DataFrame, evaluation: Evaluation, intercept: float, slope: float, people: float
-) -> dict[str, float]:
-    """Per-person totals of one run's complete weekly series."""
-    weeks = weekly["week"].to_numpy()
+    weekly = _complete_weeks(timeseries)
     cost = weekly["cost_week"].to_numpy()
     if evaluation.perspective == "societal":
         hours = sum(weekly[m].to_numpy() for m in TIME_METRICS if m in weekly)
         cost = cost + evaluation.hour_value * hours
-    utility = evaluation.mapping.utility(weekly["wemwbs_mean"].to_numpy(), intercept, slope)
+    intercept, slope = _coefficients(evaluation.mapping, coefficients, weekly["point"])
+    utility = evaluation.mapping.utility(weekly["wemwbs_mean"], intercept, slope)
     life_years = utility / WEEKS_PER_YEAR
-    return {
-        "cost": float(cost @ discount_factors(weeks, evaluation.cost_rate)) / people,
-        "qalys": float(life_years @ discount_factors(weeks, evaluation.qaly_rate)),
-        "cost_undiscounted": float(cost.sum()) / people,
-        "qalys_undiscounted": float(life_years.sum()),
-        "wemwbs": float(weekly["wemwbs_mean"].mean()),
-        "weeks": len(weeks),
-    }
+    weeks = weekly["week"].to_numpy()
+    parts = pd.DataFrame(
+        {
+            "run_id": weekly["run_id"],
+            "cost": cost * discount_factors(weeks, evaluation.cost_rate),
+            "qalys": life_years * discount_factors(weeks, evaluation.qaly_rate),
+            "cost_undiscounted": cost,
+            "qalys_undiscounted": life_years,
+        }
+    )
+    totals = parts.groupby("run_id", sort=False).sum()
+    people = runs.set_index("run_id")["n_users"].reindex(totals.index).to_numpy()
+    for column in ("cost", "cost_undiscounted"):
+        totals[column] /= people
+    by_run = weekly.groupby("run_id", sort=False)
+    totals["wemwbs"] = by_run["wemwbs_mean"].mean()
+    totals["weeks"] = by_run.size()
+    keys = timeseries.drop_duplicates("run_id").set_index("run_id")[KEYS[1:]]
+    return keys.join(totals, how="inner").reset_index()
 
 
-def _complete_weeks(series: pd.DataFrame) -> pd.DataFrame:
-    """Weeks 1..T of one run, the unrecorded ones filled in (module docstring)."""
+def _complete_weeks(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Weeks 1..T of every run, in one long table: as recorded where every week was, filled
+    in (module docstring) for runs that recorded only some."""
+    ordered = timeseries.sort_values(["run_id", "week"], kind="stable")
+    last = ordered.groupby("run_id", sort=False)["week"].transform("max")
+    if (last < 1).any():
+        raise CoprodError("some runs have no week after week 0: there is no horizon to count.")
+    counts = ordered.groupby("run_id", sort=False)["week"].transform("size")
+    whole = ordered[counts == last + 1]
+    thinned = [_filled(series) for _, series in ordered[counts != last + 1].groupby("run_id")]
+    complete = pd.concat([whole, *thinned], ignore_index=True)
+    return complete[complete["week"] >= 1].reset_index(drop=True)
+
+
+def _filled(series: pd.DataFrame) -> pd.DataFrame:
+    """One run's weeks 0..T from the weeks it recorded: cost spread evenly over each gap from
+    ``cost_cumulative``, wellbeing and hours interpolated."""
     recorded = series.set_index("week")
-    last = int(recorded.index.max())
-    if last < 1:
-        raise CoprodError(f"run {series['run_id'].iloc[0]} has no week after week 0.")
-    weeks = pd.RangeIndex(0, last + 1, name="week")
+    weeks = pd.RangeIndex(0, int(recorded.index.max()) + 1, name="week")
     cumulative = recorded["cost_cumulative"]
     per_week = cumulative.diff() / cumulative.index.to_series().diff()  # each gap's mean week
     filled = pd.DataFrame({"week": weeks, "cost_week": per_week.reindex(weeks).bfill().to_numpy()})
+    for key in KEYS:
+        filled[key] = series[key].iloc[0]
     for metric in ("wemwbs_mean", *TIME_METRICS):
         if metric in recorded:
             filled[metric] = recorded[metric].reindex(weeks).interpolate().to_numpy()
-    return filled[filled["week"] >= 1].reset_index(drop=True)
+    return filled
 
 
 def _coefficients(
-    mapping: UtilityMapping, coefficients: pd.DataFrame | None, point: int
-) -> tuple[float, float]:
-    """The (intercept, slope) a run at design ``point`` uses."""
+    mapping: UtilityMapping, coefficients: pd.DataFrame | None, points: pd.Series
+) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """The (intercept, slope) of each row's design point: its draw, or the point estimates."""
     if coefficients is None:
         return mapping.intercept, mapping.slope
-    row = coefficients.loc[point]
-    return float(row["utility_intercept"]), float(row["utility_slope"])
+    unknown = sorted(set(points) - set(coefficients.index))
+    if unknown:
+        raise CoprodError(f"no mapping coefficients for design points {unknown[:5]}")
+    drawn = coefficients.reindex(points.to_numpy())
+    return drawn["utility_intercept"].to_numpy(), drawn["utility_slope"].to_numpy()
 
 
 def _refuse_discounted(runs: pd.DataFrame) -> None:

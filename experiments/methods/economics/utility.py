@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from coprod.simulation.errors import CoprodError
 
@@ -53,10 +54,13 @@ class UtilityMapping:
             raise CoprodError(f"mapping {self.name}: the covariance must be positive semidefinite.")
 
     def utility(
-        self, wemwbs: np.ndarray, intercept: float | None = None, slope: float | None = None
+        self,
+        wemwbs: ArrayLike,
+        intercept: ArrayLike | None = None,
+        slope: ArrayLike | None = None,
     ) -> np.ndarray:
         """Mean utility at mean WEMWBS ``wemwbs``, with the point coefficients unless others
-        (a PSA draw) are given; capped at full health."""
+        (a PSA draw, or one per row) are given; capped at full health."""
         a = self.intercept if intercept is None else intercept
         b = self.slope if slope is None else slope
         return np.minimum(a + b * np.asarray(wemwbs, dtype=float), EQ5D_3L_MAX)

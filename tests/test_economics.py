@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from coprod.experiments.designs.distributions import parse_distributions
 from coprod.experiments.methods.economics import (
     PROVISIONAL,
     Evaluation,
@@ -28,6 +29,7 @@ from coprod.experiments.methods.economics import (
     run_outcomes,
     summarise,
 )
+from coprod.experiments.methods.economics.psa import analyse, psa_draws
 from coprod.experiments.methods.economics.utility import norm_anchored
 from coprod.experiments.methods.prim import discover
 from coprod.simulation.errors import CoprodError
@@ -338,3 +340,47 @@ def test_prim_refuses_a_condition_with_nothing_to_discover():
     x = pd.DataFrame({"a": np.linspace(0, 1, 50)})
     with pytest.raises(CoprodError, match="none or all"):
         discover(x, np.zeros(50, dtype=bool))
+
+
+def test_psa_draws_are_reproducible_and_the_mappings_do_not_move_with_the_parameters():
+    uncertain = parse_distributions(
+        {"hour_cost": {"dist": "gamma", "mean": 55, "sd": 8}}, "psa.toml"
+    )
+    more = parse_distributions(
+        {
+            "hour_cost": {"dist": "gamma", "mean": 55, "sd": 8},
+            "gp_cost": {"dist": "normal", "mean": 42, "sd": 5},
+        },
+        "psa.toml",
+    )
+    one = psa_draws(uncertain, 100, np.random.SeedSequence(8))
+    assert one.equals(psa_draws(uncertain, 100, np.random.SeedSequence(8)))
+    assert list(one.columns) == ["hour_cost", "utility_intercept", "utility_slope"]
+    two = psa_draws(more, 100, np.random.SeedSequence(8))
+    assert two[["utility_intercept", "utility_slope"]].equals(
+        one[["utility_intercept", "utility_slope"]]
+    )
+
+
+def test_analyse_gives_consistent_tables_and_finds_where_the_arm_pays():
+    uncertain = parse_distributions(
+        {
+            "hours_per_need": {"dist": "uniform", "min": 1, "max": 6},
+            "hour_cost": {"dist": "gamma", "mean": 55, "sd": 8},
+        },
+        "psa.toml",
+    )
+    draws = psa_draws(uncertain, 600, np.random.SeedSequence(9))
+    # the arm gains 0.01 QALYs; its INMB at 20,000 is 400 x (hours_per_need - 3.5)
+    d_cost = 200 - 400 * (draws["hours_per_need"].to_numpy() - 3.5)
+    result = analyse(_psa(d_cost, np.full(len(draws), 0.01)), draws, "base")
+    verdict = result.verdict.set_index("scenario").loc["arm"]
+    assert verdict["p_ce_20000"] == pytest.approx(result.ceac.loc[20_000, "arm"])
+    assert verdict["p_ce_20000"] == pytest.approx(0.5, abs=0.02)  # hours_per_need > 3.5
+    assert set(result.evppi.columns) == {"hours_per_need", "hour_cost", "utility mapping"}
+    full = result.evpi.loc[20_000]
+    assert result.evppi.loc[20_000, "hours_per_need"] == pytest.approx(full, rel=0.05)
+    assert result.evppi.loc[20_000, "hour_cost"] < 0.05 * full
+    first = result.boxes["arm"][0]
+    assert list(first.limits) == ["hours_per_need"]
+    assert first.limits["hours_per_need"][0] == pytest.approx(3.5, abs=0.15)

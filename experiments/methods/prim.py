@@ -83,9 +83,26 @@ def discover(
     _check(x, y)
     prim = _prim_module()
     x = x.reset_index(drop=True)
-    runner = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min)
     remaining = np.ones(len(x), dtype=bool)
-    boxes = []
+    boxes: list[Box] = []
+    with warnings.catch_warnings():  # ema_workbench's own pandas deprecations are not ours
+        warnings.filterwarnings("ignore", message="The inplace keyword", module="ema_workbench")
+        runner = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min)
+        _peel(runner, x, y, remaining, boxes, max_boxes, min_coverage, min_density)
+    return boxes
+
+
+def _peel(
+    runner: Any,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    remaining: np.ndarray,
+    boxes: list[Box],
+    max_boxes: int,
+    min_coverage: float,
+    min_density: float,
+) -> None:
+    """Find boxes one after another until ``max_boxes``, or PRIM finds no dense one."""
     while len(boxes) < max_boxes:
         found = runner.find_box()
         step = None if found is None else _chosen_step(found.peeling_trajectory, min_coverage)
@@ -97,7 +114,6 @@ def discover(
             break
         boxes.append(box)
         remaining &= ~box.contains(x)
-    return boxes
 
 
 def _chosen_step(trajectory: pd.DataFrame, min_coverage: float) -> int | None:

@@ -5,7 +5,8 @@ From ``coprod.load(folder)``'s tables: :func:`run_outcomes` (per run: discounted
 QALYs per person), :func:`increments` and :func:`summarise` (per arm against the baseline:
 incremental cost and QALYs, ICER or dominance, INMB with intervals), :func:`evaluate` (the
 two in one), and for a PSA :func:`psa_table`, :func:`plane`, :func:`ceac`, :func:`ceaf`,
-:func:`evpi` and :func:`evppi`. ``docs/ECONOMICS.md`` says how to read each.
+:func:`evpi` and :func:`evppi`, or all of them at once with :func:`analyse`, after
+:func:`psa_draws` drew the parameters. ``docs/ECONOMICS.md`` says how to read each.
 """
 
 from coprod.experiments.methods.economics.costing import (
@@ -30,6 +31,7 @@ from coprod.experiments.methods.economics.decision import (
     summarise,
 )
 from coprod.experiments.methods.economics.evppi import evppi
+from coprod.experiments.methods.economics.psa import PSAResult, analyse, psa_draws
 from coprod.experiments.methods.economics.utility import PROVISIONAL, UtilityMapping
 
 __all__ = [
@@ -38,7 +40,9 @@ __all__ = [
     "PROVISIONAL",
     "THRESHOLDS",
     "Evaluation",
+    "PSAResult",
     "UtilityMapping",
+    "analyse",
     "ceac",
     "ceaf",
     "discount_factors",
@@ -50,6 +54,7 @@ __all__ = [
     "net_benefit",
     "plane",
     "price_year",
+    "psa_draws",
     "psa_table",
     "run_outcomes",
     "summarise",

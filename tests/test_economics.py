@@ -127,6 +127,18 @@ def test_runs_the_model_discounted_are_refused_and_price_years_must_agree():
     assert price_year(_runs_table(ts)) == 2024
 
 
+def test_the_evaluation_states_its_settings_and_the_hour_value_only_where_it_counts():
+    nhs = Evaluation().settings()
+    assert nhs["perspective"] == "NHS and personal social services"
+    assert nhs["cost_discount_rate"] == 0.035 and "hour_value_gbp" not in nhs
+    societal = Evaluation(perspective="societal").settings()
+    assert societal["hour_value_gbp"] == 11.44
+    assert "National Living Wage" in societal["hour_value_source"]
+    assert Evaluation(perspective="societal", hour_value=15).settings()["hour_value_source"] == (
+        "set by the user"
+    )
+
+
 def test_bad_evaluation_settings_are_named():
     with pytest.raises(CoprodError, match="perspective"):
         Evaluation(perspective="patient")

@@ -69,6 +69,24 @@ class Evaluation:
         if self.hour_value < 0:
             raise CoprodError(f"`hour_value` = {self.hour_value} must be at least 0 (GBP/hour).")
 
+    def settings(self) -> dict[str, object]:
+        """What a report or manifest states of the evaluation, in words and numbers."""
+        stated: dict[str, object] = {
+            "perspective": PERSPECTIVES[self.perspective],
+            "cost_discount_rate": self.cost_rate,
+            "qaly_discount_rate": self.qaly_rate,
+            "utility_mapping": self.mapping.name,
+            "utility_target": self.mapping.target,
+            "utility_source": self.mapping.source,
+            "utility_weakness": self.mapping.weakness,
+        }
+        if self.perspective == "societal":
+            stated["hour_value_gbp"] = self.hour_value
+            stated["hour_value_source"] = (
+                HOUR_VALUE_SOURCE if self.hour_value == HOUR_VALUE else "set by the user"
+            )
+        return stated
+
 
 DEFAULT = Evaluation()
 """NICE's reference case: 3.5% for both, NHS and PSS, the provisional mapping."""

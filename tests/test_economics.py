@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from coprod.experiments.designs.distributions import parse_distributions
+from coprod.experiments.jobs.results import load
 from coprod.experiments.methods.economics import (
     PROVISIONAL,
     Evaluation,
@@ -396,3 +397,16 @@ def test_analyse_gives_consistent_tables_and_finds_where_the_arm_pays():
     first = result.boxes["arm"][0]
     assert list(first.limits) == ["hours_per_need"]
     assert first.limits["hours_per_need"][0] == pytest.approx(3.5, abs=0.15)
+
+
+def test_a_real_results_folder_is_evaluated_and_its_totals_are_the_models_own(reference):
+    results = load(reference)
+    out = run_outcomes(results.timeseries, results.runs).set_index("run_id")
+    runs = results.runs.set_index("run_id")
+    per_person = runs["total_cost"] / runs["n_users"]
+    assert out["cost_undiscounted"].to_numpy() == pytest.approx(per_person[out.index].to_numpy())
+    assert (out["cost"] < out["cost_undiscounted"]).all()  # 24 weeks at 3.5% a year
+    assert (out["weeks"] == runs.loc[out.index, "weeks"]).all()
+    verdict = evaluate(results.timeseries, results.runs, "traditional")
+    assert verdict["scenario"].tolist() == ["timebank"]
+    assert verdict["n"].iloc[0] == runs["replicate"].nunique()

@@ -116,8 +116,9 @@ PROVISIONAL = norm_anchored(
         "EQ-5D-3L times the ratio of their population sds (about 0.23 / 8.8)."
     ),
     weakness=(
-        "Provisional: not a fitted mapping. The anchors are published population means; the "
-        "slope is assumed, with a wide se (0.003, so its 95% interval runs 0.0046-0.0164). "
+        "Provisional: not a fitted mapping. The anchors are published population means (to be "
+        "checked against the papers); the slope is assumed, with a wide se (0.003, so its "
+        "95% interval runs 0.0046-0.0164). "
         "Johnson et al. 2016 (Health Qual Life Outcomes 14:126; Coventry Household Survey, "
         "n = 7469) fitted EQ-5D-3L on WEMWBS by linear regression and found a weak relation "
         "with a strong ceiling (about 75% at full health): their published coefficients and "

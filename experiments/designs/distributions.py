@@ -102,6 +102,15 @@ def parse_distributions(table: Mapping[str, Any], source: str) -> dict[str, Unce
     """Validate a mapping parameter name -> ``{dist = ..., ...}`` (an experiment file's
     ``[uncertain]`` table, or the schema's defaults), reporting every problem at once as one
     :class:`DistributionError` that names ``source`` (the file) and each parameter."""
+    parsed, problems = checked_distributions(table)
+    if problems:
+        raise DistributionError(_report(source, problems))
+    return parsed
+
+
+def checked_distributions(table: Mapping[str, Any]) -> tuple[dict[str, Uncertain], list[str]]:
+    """The distributions of ``table`` that are sound, and the problems of the others (for a
+    file reader that reports them with its own)."""
     problems: list[str] = []
     parsed: dict[str, Uncertain] = {}
     for name, spec in table.items():
@@ -114,9 +123,7 @@ def parse_distributions(table: Mapping[str, Any], source: str) -> dict[str, Unce
             problems.append(problem)
         else:
             parsed[name] = uncertain
-    if problems:
-        raise DistributionError(_report(source, problems))
-    return parsed
+    return parsed, problems
 
 
 def sample(

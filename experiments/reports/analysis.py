@@ -42,12 +42,9 @@ def varied(results: Results) -> list[str]:
 
 def coordinates(results: Results, params: Sequence[str] | None = None) -> pd.DataFrame:
     """Each design point's values of ``params`` (default: the varied parameters), indexed by
-    ``point``. Read from the swept scenarios' runs: the baseline keeps its own policy levers,
-    so its runs carry its own value of a swept lever, not the point's."""
-    runs = results.runs
-    baseline = results.manifest.get("job", {}).get("baseline")
-    swept = runs[runs["scenario"].astype(str) != baseline] if baseline else runs
-    return swept.groupby("point")[list(varied(results) if params is None else params)].first()
+    ``point``: every row of a sweep's tables carries them (written at consolidation)."""
+    columns = list(varied(results) if params is None else params)
+    return results.runs.groupby("point")[columns].first()
 
 
 def run_values(results: Results, metrics: Sequence[str], window: str = "end") -> pd.DataFrame:
@@ -82,17 +79,15 @@ def summarise(
 ) -> pd.DataFrame:
     """Mean, 95% CI and n across replicates of each metric, per scenario and ``by`` group.
 
-    ``by`` (default: the varied parameters) are columns of ``runs``: parameters or ``point``.
+    ``by`` (default: the varied parameters) are columns of ``runs``: parameters or ``point``
+    (a varied parameter holds the design point's value, in the baseline's rows too).
     ``scenario`` is always a group, so a baseline is never averaged with what it is compared
     with. Tidy: one row per group and metric; columns ``[scenario, *by, metric, mean,
     ci_low, ci_high, n]``.
     """
     groups = ["scenario", *[b for b in (varied(results) if by is None else by) if b != "scenario"]]
     values = run_values(results, metrics, window)
-    extra = [b for b in groups if b not in values.columns]
-    swept = [b for b in extra if b in varied(results)]  # the point's value, baseline included
-    values = values.join(results.runs[[b for b in extra if b not in swept]])
-    values = values.join(coordinates(results, swept), on="point")
+    values = values.join(results.runs[[b for b in groups if b not in values.columns]])
     out = ci_table(values, groups, list(metrics)).rename(columns={"lo": "ci_low", "hi": "ci_high"})
     return out[[*groups, "metric", "mean", "ci_low", "ci_high", "n"]]
 

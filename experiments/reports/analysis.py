@@ -16,6 +16,7 @@ timeseries metric (``total_cost``, ``survey_*``) is taken as it is.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def response_curves(
                     d["x"], d["mean"], yerr=[d["mean"] - d["lo"], d["hi"] - d["mean"]],
                     color=colours[str(scenario)], marker="o", ms=3, capsize=2, label=scenario,
                 )  # fmt: skip
-            ax.set(xlabel=param, ylabel=label(m) if col == 0 else "")
+            ax.set(xlabel=parameter_label(param), ylabel=label(m) if col == 0 else "")
             if values[m].abs().max() >= 10_000:
                 _gbp(ax)  # thousands separators rather than a 1e6 offset
     axes[0, 0].legend(fontsize=8, frameon=False)
@@ -192,8 +193,20 @@ def heatmap(
         )  # fmt: skip
         what = f"{scenario} - {baseline}" if baseline else scenario
         ax.set_title(f"{label(metric)} ({window}): {what}", fontsize=9)
+        ax.set(xlabel=parameter_label(x), ylabel=parameter_label(y))
     fig.tight_layout()
     return _png(fig, path)
+
+
+def parameter_label(name: str) -> str:
+    """A varied parameter on an axis: its name (what the experiment file says), its meaning
+    and unit from the parameter documentation."""
+    from coprod.simulation.params import PARAMETER_NAMES, describe
+
+    if name not in PARAMETER_NAMES:
+        return name
+    doc = describe(name)
+    return textwrap.fill(f"{name}: {doc['meaning']} ({doc['unit']})", 44)
 
 
 def _params(results: Results) -> list[str]:

@@ -24,6 +24,9 @@ from matplotlib.ticker import StrMethodFormatter
 from coprod.simulation.outputs import LABELS, METRICS
 
 DPI = 110
+TITLE_CHARS = 50
+# Columns of runs that sweeps plot beside the weekly metrics: name -> (unit, words).
+RUN_SUMMARIES = {"total_cost": ("GBP", "Cost over the whole horizon")}
 SUBGROUP_WORDS = {"baseline_need": "baseline need", "agency": "agency"}  # week-0 quartile columns
 WEEK = "Week of the scenario's policy (0 = its start)"
 # Wellbeing is shown on the WEMWBS scale (14 + 56 x wellbeing), the unit readers know.
@@ -45,7 +48,9 @@ TIMESERIES_PANELS = [
 
 def unit(metric: str) -> str:
     """The unit a metric is shown in: its documented one, WEMWBS points for wellbeing."""
-    return "WEMWBS points" if metric in ON_WEMWBS else METRICS.get(metric, ("",))[0]
+    if metric in ON_WEMWBS:
+        return "WEMWBS points"
+    return METRICS.get(metric, RUN_SUMMARIES.get(metric, ("",)))[0]
 
 
 def shown(metric: str, values: np.ndarray | pd.Series | float, difference: bool = False):
@@ -60,13 +65,16 @@ def label(metric: str) -> str:
     """Axis label in words with the unit, from the metric documentation, e.g. "Cost (GBP a
     week)"; a column with no documented words keeps its name."""
     words = unit(metric).replace("/user", " per user").replace("/week", " a week")
-    name = LABELS.get(metric, metric)
+    name = LABELS.get(metric, RUN_SUMMARIES.get(metric, ("", metric))[1])
     return f"{name} ({words})" if words else name
 
 
 def title(metric: str) -> str:
-    """Panel title: the metric's meaning from METRICS, cut to two lines of a panel."""
-    return textwrap.fill(textwrap.shorten(METRICS.get(metric, ("", metric))[1], 90), 48)
+    """Panel title: the metric's meaning from METRICS when it is short enough to read whole on
+    a panel, else its label's words (a definition cut mid-sentence helps nobody)."""
+    meaning = METRICS.get(metric, ("", ""))[1]
+    words = meaning if 0 < len(meaning) <= TITLE_CHARS else LABELS.get(metric, metric)
+    return textwrap.fill(words, 48)
 
 
 def palette(order: list[str], baseline: str) -> dict[str, tuple]:

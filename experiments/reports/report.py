@@ -278,8 +278,8 @@ def _scenarios(manifest: dict, c: Comparison, timelines: dict[str, list[dict]]) 
         )
         changes = "; ".join(f"week {t['week']}: {_lever_words(t)}" for t in timelines.get(name, []))
         rows.append(line + (f". Timeline: {changes}." if changes else "."))
-    which = " (" + ", ".join(f"`{k}`" for k in KEY_LEVERS) + ", and any other that differs)"
-    return [SCENARIOS.format(which=which, rows="\n".join(rows))]
+    which = ", ".join(f"`{k}`" for k in KEY_LEVERS)
+    return [SCENARIOS.format(which=which, baseline=c.baseline, rows="\n".join(rows))]
 
 
 def _world(runs: pd.DataFrame, baseline: str) -> list[str]:
@@ -445,9 +445,15 @@ def _survey(survey: pd.DataFrame, baseline: str, week: str) -> list[str]:
         ]
         for _, r in shares.iterrows()
     ]
-    questions = "; ".join(f"`{q}`: {SURVEY_QUESTIONS[q]}" for q in qs)
-    table = dict(header=" | ".join(qs), rules=" | ".join(["---"] * len(qs)), rows=md_rows(rows))
+    questions = "; ".join(f"*{_words(q)}*: {SURVEY_QUESTIONS[q]}" for q in qs)
+    header = " | ".join(map(_words, qs))
+    table = dict(header=header, rules=" | ".join(["---"] * len(qs)), rows=md_rows(rows))
     return [SURVEY.format(week=week, baseline=baseline, questions=questions, **table)]
+
+
+def _words(name: str) -> str:
+    """A column name read as words: better_quality_of_life -> Better quality of life."""
+    return name.replace("_", " ").capitalize()
 
 
 def _subgroups(agents: pd.DataFrame, c: Comparison, colours: dict, fig_dir: Path) -> list[str]:

@@ -21,7 +21,8 @@ so the cut loses nothing). "End" is the mean of each run's last
 described in coprod's `docs/ODD.md`."""
 SCENARIOS = """## Scenarios
 
-Policy levers{which}; a policy timeline changes levers from the week given.
+What each scenario does: its main policy levers ({which}) and any other lever that differs
+from {baseline}'s. A timeline changes levers from the week given.
 
 {rows}"""
 HEADLINES = "## Headlines"

@@ -21,6 +21,7 @@ from coprod.experiments.reports.analysis import (
     summarise,
     varied,
 )
+from coprod.experiments.reports.html import write_html
 from coprod.experiments.reports.report import fmt, md_table, with_ci
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")
@@ -29,7 +30,8 @@ MAX_ROWS = 24  # a longer table goes to pandas, not to a page
 
 
 def write_sweep_report(results: Results, out_dir: Path) -> Path:
-    """Write ``sweep.md`` and its figures under ``out_dir``; return the page's path."""
+    """Write ``sweep.md``, the same page as a self-contained ``sweep.html``, and its figures
+    under ``out_dir``; return the Markdown page's path."""
     job = results.manifest["job"]
     baseline = job.get("baseline")
     params = varied(results)
@@ -52,6 +54,7 @@ def write_sweep_report(results: Results, out_dir: Path) -> Path:
     lines += ["", "## Go on in pandas", "", "```python", *_snippet(out_dir, baseline), "```", ""]
     page = out_dir / "sweep.md"
     page.write_text("\n".join(lines), encoding="utf-8")
+    write_html(page)
     return page
 
 
@@ -128,7 +131,7 @@ def _means(results: Results) -> list[str]:
 
 def _snippet(out_dir: Path, baseline: str | None) -> list[str]:
     return [
-        "import experiments",
+        "import coprod",
         "from coprod.experiments.reports.analysis import cost_crossing, summarise",
         "",
         f'res = coprod.load("{out_dir}")',

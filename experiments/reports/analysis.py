@@ -2,7 +2,8 @@
 
 Everything takes the :class:`~coprod.Results` of ``coprod.load`` and
 returns a plain DataFrame (or a PNG path), so it composes with ordinary pandas. Intervals are
-95% t-CIs across replicates from :mod:`.stats`, as in the comparison report.
+95% t-CIs across replicates from :mod:`.stats`, as in the comparison report (a level's cut at
+its metric's range, so a cost or a share never gets a negative bound).
 Comparisons with the baseline are paired by replicate within each design point: under common
 random numbers replicate i of every point and scenario has the same people, so the paired
 difference carries far less noise than a difference of means.
@@ -27,7 +28,12 @@ import seaborn as sns
 
 from coprod.experiments.jobs.results import Results
 from coprod.experiments.reports.figures import _gbp, _save, label, palette
-from coprod.experiments.reports.stats import break_even_weeks, ci_table, paired_over_time
+from coprod.experiments.reports.stats import (
+    break_even_weeks,
+    ci_table,
+    paired_over_time,
+    ranges,
+)
 
 WINDOWS = ("end", "early", "final")
 DEFAULT_METRICS = ("wemwbs_mean", "agency_mean", "dependence", "cost_week", "total_cost")
@@ -89,7 +95,8 @@ def summarise(
     groups = ["scenario", *[b for b in (varied(results) if by is None else by) if b != "scenario"]]
     values = run_values(results, metrics, window)
     values = values.join(results.runs[[b for b in groups if b not in values.columns]])
-    out = ci_table(values, groups, list(metrics)).rename(columns={"lo": "ci_low", "hi": "ci_high"})
+    out = ci_table(values, groups, list(metrics), ranges(metrics))
+    out = out.rename(columns={"lo": "ci_low", "hi": "ci_high"})
     return out[[*groups, "metric", "mean", "ci_low", "ci_high", "n"]]
 
 
@@ -143,7 +150,7 @@ def response_curves(
     )
     for col, param in enumerate(params):
         at = values.assign(x=_levels(results.runs[param]))
-        table = ci_table(at, ["scenario", "x"], metrics)
+        table = ci_table(at, ["scenario", "x"], metrics, ranges(metrics))
         for row, m in enumerate(metrics):
             ax = axes[row, col]
             for scenario, d in table[table["metric"] == m].groupby("scenario", observed=True):

@@ -9,6 +9,7 @@ imported, so a report builds on a machine with no display (a batch node, CI).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -24,6 +25,7 @@ from matplotlib.ticker import StrMethodFormatter
 from coprod.simulation.outputs import LABELS, METRICS
 
 DPI = 110
+Change = tuple[str, int, str]  # a policy timeline's change: scenario, week, what changed
 TITLE_CHARS = 50
 # Columns of runs that sweeps plot beside the weekly metrics: name -> (unit, words).
 RUN_SUMMARIES = {"total_cost": ("GBP", "Cost over the whole horizon")}
@@ -134,7 +136,7 @@ def _bands(
         ax.fill_between(d["week"], lo, hi, color=colours[scen], alpha=0.18, lw=0)
 
 
-def _changes(ax: plt.Axes, changes: list[tuple[str, int, str]], colours: dict) -> None:
+def _changes(ax: plt.Axes, changes: Sequence[Change], colours: dict) -> None:
     """A dotted vertical line per policy change of a scenario's timeline, labelled briefly
     at the top of the panel in the scenario's colour."""
     for scenario, week, text in changes:
@@ -149,7 +151,7 @@ def timeseries(
     order: list[str],
     colours: dict,
     path: Path,
-    changes: list[tuple[str, int, str]] = (),
+    changes: Sequence[Change] = (),
 ) -> Path:
     """Key metrics week by week: mean across replicates with the 95% CI band; ``changes``
     (scenario, week, label) mark the scenarios' policy timelines."""
@@ -158,7 +160,7 @@ def timeseries(
     by_metric = dict(tuple(over_time[over_time["metric"].isin(metrics)].groupby("metric")))
     for ax, m in zip(axes, metrics, strict=False):
         _bands(ax, by_metric[m], "mean", colours, order, m)
-        _changes(ax, list(changes), colours)
+        _changes(ax, changes, colours)
         ax.set(xlabel=WEEK, ylabel=label(m), title=title(m))
         ax.title.set_fontsize(9)
         ax.xaxis.label.set_fontsize(8)
@@ -175,7 +177,7 @@ def cumulative_cost(
     colours: dict,
     baseline: str,
     path: Path,
-    changes: list[tuple[str, int, str]] = (),
+    changes: Sequence[Change] = (),
 ) -> Path:
     """Cumulative cost per scenario, and its paired difference from the baseline.
 
@@ -193,7 +195,7 @@ def cumulative_cost(
         title=f"Paired difference in cumulative cost from {baseline} (95% CI)",
     )
     for ax in (left, right):
-        _changes(ax, list(changes), colours)
+        _changes(ax, changes, colours)
     _legend(fig, order, colours, fig.get_figheight())
     _gbp(left)
     _gbp(right)

@@ -221,7 +221,7 @@ def wilcoxon_tests(values: pd.DataFrame, baseline: str, metrics: list[str]) -> p
 
 
 def gain_verdict(lo: float, hi: float, mid: float) -> str:
-    """MODEL.md section 7 in words: a gain exceeds the MID, or "no gain" rules it out.
+    """The stylised facts' reading in words: a gain exceeds the MID, or "no gain" rules it out.
 
     ``lo``/``hi`` bound the gain (positive = better). "No gain" needs the upper bound below
     the MID; a non-significant test is never read as no gain.

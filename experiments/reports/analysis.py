@@ -40,6 +40,9 @@ DEFAULT_METRICS = ("wemwbs_mean", "agency_mean", "dependence", "cost_week", "tot
 MAX_LEVELS = 12  # more distinct values than this (a sampled design): bin them
 BINS = 8
 RUN_KEYS = ["run_id", "scenario", "point", "replicate"]
+# Where more is better (elsewhere, as for costs, dependence and unmet demand, less is).
+HIGHER_IS_BETTER = ("wemwbs_mean", "wellbeing_mean", "wellbeing_p10", "agency_mean", "trust_mean",
+                    "connectedness_mean", "community_hours")  # fmt: skip
 
 
 def varied(results: Results) -> list[str]:
@@ -194,11 +197,11 @@ def heatmap(
         big = grid.abs().max().max() >= 100
         sns.heatmap(
             grid.sort_index(ascending=False), ax=ax, annot=True, fmt=",.0f" if big else ".3g",
-            cmap="RdBu_r" if baseline else "viridis", center=0 if baseline else None,
+            cmap=_diverging(metric) if baseline else "viridis", center=0 if baseline else None,
             xticklabels=[f"{v:.3g}" if isinstance(v, float) else v for v in grid.columns],
             yticklabels=[f"{v:.3g}" if isinstance(v, float) else v for v in grid.index[::-1]],
         )  # fmt: skip
-        what = f"{scenario} - {baseline}" if baseline else scenario
+        what = f"{scenario} - {baseline}; blue is better" if baseline else scenario
         ax.set_title(f"{label(metric)} ({window}): {what}", fontsize=9)
         ax.set(xlabel=parameter_label(x), ylabel=parameter_label(y))
     fig.tight_layout()
@@ -214,6 +217,12 @@ def parameter_label(name: str) -> str:
         return name
     doc = describe(name)
     return textwrap.fill(f"{name}: {doc['meaning']} ({doc['unit']})", 44)
+
+
+def _diverging(metric: str) -> str:
+    """Colours of a difference map, blue where the scenario does better than the baseline,
+    red where worse: a gain in wellbeing and a saving in cost read alike."""
+    return "RdBu" if metric in HIGHER_IS_BETTER else "RdBu_r"
 
 
 def _params(results: Results) -> list[str]:

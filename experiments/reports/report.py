@@ -222,25 +222,35 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
 
 def _intro(results: ResultsLike, c: Comparison, reps: str, early: str) -> str:
     """The title, then who, how long, how many and which seed: what every number rests on."""
-    runs, job = results.runs, results.manifest.get("job", {})
-
-    def count(column: str) -> str:
-        value = _param(runs, column)
-        return f"{int(value):,}" if value.isdigit() else value
-
     return INTRO.format(
         scenarios=", ".join(c.order),
         baseline=c.baseline,
         reps=reps,
         weeks=c.weeks,
-        warmup=count("warmup_weeks"),
-        users=count("n_users"),
-        neighbours=count("n_neighbours"),
-        professionals=count("n_professionals"),
-        seed=job.get("seed", "unstated"),
+        warmup=_count(results.runs, "warmup_weeks"),
+        population=population(results.runs),
+        seed=results.manifest.get("job", {}).get("seed", "unstated"),
         end=st.END_WINDOW,
         early=early,
     )
+
+
+def population(runs: pd.DataFrame) -> str:
+    """Who is simulated, in words: "1,000 service users and 600 neighbours on one community
+    network, 60 professionals" (each scenario's number where they differ)."""
+    users, neighbours, staff = (
+        _count(runs, k) for k in ("n_users", "n_neighbours", "n_professionals")
+    )
+    return (
+        f"{users} service users and {neighbours} neighbours on one community network, "
+        f"{staff} professionals"
+    )
+
+
+def _count(runs: pd.DataFrame, column: str) -> str:
+    """A whole-number parameter with thousands separators (as :func:`_param` otherwise)."""
+    value = _param(runs, column)
+    return f"{int(value):,}" if value.isdigit() else value
 
 
 def _timelines(manifest: dict, order: list[str]) -> dict[str, list[dict]]:

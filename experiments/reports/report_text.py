@@ -3,8 +3,7 @@ one place (and translated) apart from the code that fills them in."""
 
 INTRO = """# Comparison report: {scenarios}
 
-- **Population**: {users} service users and {neighbours} neighbours on one community network,
-  {professionals} professionals.
+- **Population**: {population}.
 - **Horizon**: {weeks} weeks of policy (week 0: the policy starts), after {warmup} weeks of
   warm-up under the status quo.
 - **Replicates**: {reps} per scenario; replicate i of every scenario has the same people on the

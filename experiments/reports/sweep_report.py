@@ -22,7 +22,7 @@ from coprod.experiments.reports.analysis import (
     varied,
 )
 from coprod.experiments.reports.html import write_html
-from coprod.experiments.reports.report import fmt, md_table, with_ci
+from coprod.experiments.reports.report import fmt, md_table, population, with_ci
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")
 HORIZON_WEEKS = 104  # "within two years": the question sweeps are mostly asked
@@ -68,7 +68,8 @@ def _setup(results: Results) -> str:
         f"Experiment file `{job['experiment']}`: {job['design']} design of "
         f"{len(job['points'])} points x {len(scenarios)} scenarios ({', '.join(scenarios)}) x "
         f"{job['replicates']} replicates = {counts.get('runs')} runs ({counts.get('done')} done, "
-        f"{counts.get('failed')} failed); {weeks} weeks; seed {job['seed']}. Varied: {ranges}."
+        f"{counts.get('failed')} failed); {weeks} weeks; seed {job['seed']}. Varied: {ranges}. "
+        f"Population: {population(results.runs)}."
     )
 
 

@@ -244,7 +244,8 @@ def test_policy_timelines_are_listed_and_marked_on_the_time_axes(tmp_path, monke
     res = make_results(replicates=2, weeks=60, snapshot_every=0)
     levers = {"power_rule": "expert", "reciprocity": "none", "power_sharing": 0.05,
               "involvement": 0.0, "capacity_factor": 1.0}  # fmt: skip
-    timeline = [{"week": 40, "reciprocity": "none"}, {"week": 26, "capacity_factor": 0.8}]
+    timeline = [{"week": 40, "reciprocity": "none", "capacity_factor": None},
+                {"week": 26, "capacity_factor": 0.8}]  # fmt: skip
     res.manifest["scenarios"] = {
         "traditional": levers,
         "timebank": {**levers, "reciprocity": "timebank", "timeline": timeline},

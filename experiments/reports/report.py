@@ -266,8 +266,9 @@ def _timelines(manifest: dict, order: list[str]) -> dict[str, list[dict]]:
 
 
 def _lever_words(change: dict) -> str:
-    """One timeline entry's levers, briefly: "capacity_factor 0.8, reciprocity none"."""
-    return ", ".join(f"{k} {v}" for k, v in change.items() if k != "week")
+    """One timeline entry's levers, briefly: "capacity_factor 0.8, reciprocity none" (a
+    lever the entry leaves unset, None in a dumped schema, is not a change)."""
+    return ", ".join(f"{k} {v}" for k, v in change.items() if k != "week" and v is not None)
 
 
 def _scenarios(manifest: dict, c: Comparison, timelines: dict[str, list[dict]]) -> list[str]:

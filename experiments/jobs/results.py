@@ -152,7 +152,9 @@ def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -
     (:func:`coordinates`): a worker knows only its own run's parameters, and the baseline keeps
     its own policy levers, so its ``power_sharing`` would otherwise not be the point's.
     """
-    coords = coordinates(folder.read_manifest().get("job", {}))
+    # a job's folder has its manifest from the start; bare parts (no job) record no design
+    job = folder.read_manifest().get("job", {}) if folder.manifest.is_file() else {}
+    coords = coordinates(job)
     with _PartReader(folder.parts) as reader:
         schemas = {name: _consolidate_table(folder, name, done, reader, coords) for name in TABLES}
     text = data_dictionary(schemas, varied=list(coords))

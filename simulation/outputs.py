@@ -53,6 +53,37 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# A few words naming each metric on a figure's axis or in a report table, the unit beside
+# them: a policy reader should not have to decode column names.
+LABELS: dict[str, str] = {
+    "wellbeing_mean": "Wellbeing",
+    "wellbeing_p10": "Wellbeing of the worst-off tenth",
+    "wellbeing_gini": "Inequality of wellbeing, Gini",
+    "wemwbs_mean": "Wellbeing",
+    "agency_mean": "Agency, or patient activation",
+    "dependence": "Dependence",
+    "professional_hours": "Professional hours delivered",
+    "unmet_demand_hours": "Unmet demand for professional hours",
+    "crises": "A&E visits and emergency admissions",
+    "gp_contacts": "GP consultations",
+    "community_hours": "Community hours given",
+    "timebank_hours": "Time-bank hours exchanged",
+    "active_givers": "People giving help",
+    "timebank_members": "Time-bank members",
+    "cost_week": "Cost",
+    "cost_cumulative": "Cumulative cost",
+    "cost_per_user_week": "Cost per user",
+    "cost_professional": "Cost of professional hours",
+    "cost_crises": "Cost of crises",
+    "cost_gp": "Cost of GP consultations",
+    "cost_brokerage": "Time-bank brokerage cost",
+    "cost_recruitment": "Recruitment cost",
+    "burnout_mean": "Burnout of professionals",
+    "professional_turnover": "Professionals leaving",
+    "trust_mean": "Users' trust in professionals",
+    "connectedness_mean": "Connectedness",
+}
+
 # Agent snapshot columns beyond the keys (MODEL.md section 5): name -> (unit, meaning).
 AGENT_COLUMNS: dict[str, tuple[str, str]] = {
     "need": ("0-1", "Current need (users)"),

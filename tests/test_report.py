@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 import re
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 import coprod
+from coprod.experiments.reports import figures
 from coprod.experiments.reports.report import write_report
 from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
@@ -45,7 +47,8 @@ def make_results(effects: dict = EFFECTS, replicates: int = 10, weeks: int = 104
             parts["timeseries"].append(pd.DataFrame({**key, "week": week, **m}))
             parts["runs"].append(pd.DataFrame([{**key, "seed": str(1000 + r), "weeks": weeks,
                 "price_year": 2024, "cost_basis": "activity", "discount_rate": 0.0,
-                "n_users": n_users, "survey_week": 52}]))  # fmt: skip
+                "n_users": n_users, "n_neighbours": n_neighbours, "n_professionals": 12,
+                "warmup_weeks": 6, "survey_week": 52}]))  # fmt: skip
             for w in range(0, weeks + 1, snapshot_every) if snapshot_every else []:
                 wbi = 0.6 - 0.2 * need[r] + (wb * (1 + need[r]) if w else 0)
                 parts["agents"].append(pd.DataFrame({**key, "week": w, "agent_id": np.arange(n),
@@ -112,10 +115,11 @@ def test_report_states_tests_survey_subgroups_caveats(built: tuple[Path, str]) -
     _, text = built
     assert "8 two-sided Wilcoxon signed-rank tests" in text  # 4 headline metrics x 2
     assert "## Survey at week 52" in text and "same people under traditional" in text
-    assert "### By baseline_need at week 0" in text and "### By agency at week 0" in text
+    assert "### By baseline need at week 0" in text and "### By agency at week 0" in text
     assert "2024 prices" in text and "cost basis activity" in text
-    for name in ("wellbeing_mean (0-1)", "cost_cumulative (GBP)"):
+    for name in ("| Wellbeing (WEMWBS points) |", "| Cumulative cost (GBP) |", "(GBP a week)"):
         assert name in text
+    assert "wellbeing_mean" not in text and "MODEL.md" not in text
 
 
 def test_survey_counts_in_report(built: tuple[Path, str]) -> None:
@@ -130,7 +134,7 @@ def test_survey_counts_in_report(built: tuple[Path, str]) -> None:
 def test_subgroups_show_who_gains(built: tuple[Path, str]) -> None:
     """Planted: the gain grows with need (0.05 x (1 + need)): Q1 ~ 3.2, Q4 ~ 5.2 points."""
     _, text = built
-    section = text[text.index("### By baseline_need") :]
+    section = text[text.index("### By baseline need") :]
     cells = next(r for r in section.splitlines() if r.startswith("| timebank |")).split("|")[2:6]
     gains = [float(c.split()[0]) for c in cells]
     assert gains == sorted(gains) and 2.8 < gains[0] < 3.6 and 4.8 < gains[3] < 5.6
@@ -155,8 +159,8 @@ def test_one_replicate_does_not_crash(tmp_path: Path) -> None:
     res = make_results(replicates=1, weeks=60, n_users=30, n_neighbours=10)
     text = write_report(res, tmp_path).read_text()
     assert (tmp_path / "figures" / "forest.png").is_file()
-    assert "no 95% CI" in text and "0 two-sided Wilcoxon" in text and "cannot say" in text
-    assert "With one pair there is no test" in text and ": no CIs and no tests" in text
+    assert "no 95% CI" in text and "cannot say" in text and "0 hypothesis tests" in text
+    assert "No test can reach 5% with 1 paired" in text and ": no CIs and no tests" in text
     assert "## Survey at week 52" in text and "## Subgroups" in text and "under a year" not in text
 
 
@@ -176,7 +180,8 @@ def test_report_from_a_real_results_folder(reference: Path, tmp_path: Path) -> N
     week-13 survey) build a whole report: schema drift between model and report shows here."""
     text = write_report(coprod.load(reference), tmp_path).read_text()
     assert "**timebank.** Against traditional" in text and "## Survey at week 24" in text
-    assert "### By baseline_need at week 0" in text and "smallest attainable p is 0.25" in text
+    assert "### By baseline need at week 0" in text and "No test can reach 5% with 3" in text
+    assert "30 service users and 20 neighbours" in text and "after 2 weeks of" in text
     assert "under a year" in text and "windows overlap" not in text
 
 
@@ -188,3 +193,87 @@ def test_full_size_builds_in_seconds(tmp_path: Path) -> None:
     start = time.perf_counter()
     write_report(res, tmp_path)
     assert time.perf_counter() - start < 30
+
+
+def test_the_top_states_population_horizon_replicates_and_seed(built: tuple[Path, str]) -> None:
+    _, text = built
+    top = " ".join(text[: text.index("## Headlines")].split())
+    assert "200 service users and 100 neighbours" in top and "12 professionals" in top
+    assert "104 weeks of policy" in top and "after 6 weeks of warm-up" in top
+    assert "**Replicates**: 10 per scenario" in top and "**Seed**: 0" in top
+
+
+def test_level_intervals_never_go_below_zero(built: tuple[Path, str]) -> None:
+    """Levels are cut at their range; only differences may have negative bounds."""
+    _, text = built
+    levels = text.split("## Every metric at the end: mean")[1].split("\n## ")[0]
+    bounds = re.findall(r"\((-?[\d,.]+) to (-?[\d,.]+)\)", levels)
+    assert bounds and all(not lo.startswith("-") for lo, _ in bounds)
+    diffs = text.split("## Every metric at the end: paired difference")[1].split("\n## ")[0]
+    assert re.search(r"\(-[\d,.]+ to", diffs)  # differences keep their sign
+
+
+def test_too_few_pairs_for_a_five_percent_test_is_said_not_printed(tmp_path: Path) -> None:
+    text = write_report(make_results(replicates=5), tmp_path).read_text()
+    tests = text.split("## Headline tests at the end")[1].split("\n## ")[0]
+    assert "No test can reach 5% with 5 paired replicate(s)" in tests and "0.0625" in tests
+    rows = [r for r in tests.splitlines() if r.startswith("| timebank |")]
+    assert rows and all(r.endswith("| - | - |") for r in rows)
+    assert "0 hypothesis tests in all" in text
+
+
+def test_effect_size_is_explained_not_called_cohens_d(built: tuple[Path, str]) -> None:
+    _, text = built
+    assert "It is not Cohen's d" in text and "Cohen's d_z" not in text
+    assert "d_z" not in paragraph(text, "**timebank.**")  # headlines speak in natural units
+
+
+def test_report_html_is_self_contained_with_every_figure_inlined(built: tuple[Path, str]):
+    out, text = built
+    page = (out / "report.html").read_text()
+    assert 'src="figures/' not in page and "http" not in page and "<table>" in page
+    inlined = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    linked = re.findall(r"\]\((figures/[^)]+)\)", text)
+    assert len(inlined) == len(linked) >= 5
+    assert base64.b64decode(inlined[0])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_policy_timelines_are_listed_and_marked_on_the_time_axes(tmp_path, monkeypatch):
+    """A timeline in the manifest's scenarios (as the model side will write it): listed in the
+    scenario description and drawn as one labelled vertical line per change."""
+    res = make_results(replicates=2, weeks=60, snapshot_every=0)
+    levers = {"power_rule": "expert", "reciprocity": "none", "power_sharing": 0.05,
+              "involvement": 0.0, "capacity_factor": 1.0}  # fmt: skip
+    timeline = [{"week": 40, "reciprocity": "none", "capacity_factor": None},
+                {"week": 26, "capacity_factor": 0.8}]  # fmt: skip
+    res.manifest["scenarios"] = {
+        "traditional": levers,
+        "timebank": {**levers, "reciprocity": "timebank", "timeline": timeline},
+        "tokenistic": {**levers, "power_rule": "consultation"},
+    }
+    drawn = {}
+    real_save = figures._save
+
+    def keep(fig, path):
+        drawn[path.name] = (
+            [
+                (line.get_xdata()[0], line.get_linestyle())
+                for ax in fig.axes
+                for line in ax.get_lines()
+                if line.get_linestyle() == ":"
+            ],
+            [t.get_text() for ax in fig.axes for t in ax.texts],
+        )
+        return real_save(fig, path)
+
+    monkeypatch.setattr(figures, "_save", keep)
+    text = write_report(res, tmp_path).read_text()
+    line = next(r for r in text.splitlines() if r.startswith("- **timebank**"))
+    assert "`reciprocity` timebank" in line
+    assert line.endswith("Timeline: week 26: capacity_factor 0.8; week 40: reciprocity none.")
+    assert "`power_rule` consultation" in text and "- **traditional** (baseline)" in text
+    for name, panels in (("timeseries.png", 9), ("cumulative_cost.png", 2)):
+        lines, labels = drawn[name]
+        assert sorted({x for x, _ in lines}) == [26, 40] and len(lines) == 2 * panels
+        assert " capacity_factor 0.8" in labels and " reciprocity none" in labels
+    assert "timeline" not in (tmp_path / "report.md").read_text().split("## Headlines")[1]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as scipy_stats
 
 from coprod.experiments.reports import stats as st
+from coprod.simulation.outputs import METRICS
 
 SCENARIOS = ["traditional", "timebank", "tokenistic"]
 
@@ -180,3 +182,51 @@ def test_quartiles_pair_the_same_people_and_show_who_gains() -> None:
     means = people.groupby(["scenario", "baseline_need"])["wellbeing"].mean()
     gains = means["timebank"] - means["traditional"]
     assert gains.is_monotonic_increasing and gains.iloc[0] < 0.03 < 0.07 < gains.iloc[-1]
+
+
+def test_every_documented_unit_has_a_decided_range() -> None:
+    """A new metric unit must be decided (bounded or not) before its levels get intervals."""
+    assert {unit for unit, _ in METRICS.values()} <= set(st.UNIT_RANGES)
+    got = st.ranges(["wellbeing_mean", "cost_week", "end_crises", "total_cost", "undocumented"])
+    assert got["wellbeing_mean"] == (0, 1) and got["end_crises"] == (0, np.inf)
+    assert got["cost_week"] == got["total_cost"] == (0, np.inf) and "undocumented" not in got
+
+
+def test_intervals_of_levels_stay_in_range_and_keep_the_t_intervals_coverage() -> None:
+    """Skewed counts from 3 replicates: the t-interval reaches below zero most of the time;
+    the level's interval never does, and covers the true mean exactly as often."""
+    rng = np.random.default_rng(0)
+    x = rng.gamma(0.5, 2.0, (4000, 3))  # true mean 1
+    mean, sd, n = x.mean(1), x.std(1, ddof=1), np.full(4000, 3)
+    lo, hi = st.level_bounds(mean, sd, n, 0.0)
+    t_lo, t_hi = st._t_bounds(mean, sd, n)
+    assert (lo >= 0).all() and (t_lo < 0).mean() > 0.5
+    assert (((lo <= 1) & (hi >= 1)) == ((t_lo <= 1) & (t_hi >= 1))).all()
+    assert ((lo <= mean) & (mean <= hi)).all()
+    shares = rng.beta(0.3, 3, (4000, 3))
+    lo, hi = st.level_bounds(shares.mean(1), shares.std(1, ddof=1), n, 0.0, 1.0)
+    assert (lo >= 0).all() and (hi <= 1).all() and (lo < hi).all()
+
+
+def test_level_intervals_are_t_intervals_inside_the_range_and_none_from_one_run():
+    mean, sd, n = np.array([50.0, 3.0]), np.array([0.5, 0.0]), np.array([10, 10])
+    lo, hi = st.level_bounds(mean, sd, n, 0)
+    t_lo, t_hi = st._t_bounds(mean, sd, n)
+    assert lo.tolist() == t_lo.tolist() and hi.tolist() == t_hi.tolist()
+    assert (lo[1], hi[1]) == (3.0, 3.0)
+    one = st.level_bounds(np.array([3.0]), np.array([np.nan]), np.array([1]), 0)
+    assert np.isnan(one).all()  # one replicate: no interval
+
+
+def test_ci_table_bounds_levels_but_not_differences() -> None:
+    df = pd.DataFrame({"g": "a", "crises": [0.0, 0.0, 3.0], "diff": [-1.0, 0.0, 3.0]})
+    table = st.ci_table(df, ["g"], ["crises", "diff"], st.ranges(["crises", "diff"]))
+    crises, diff = (table[table["metric"] == m].iloc[0] for m in ("crises", "diff"))
+    assert crises["lo"] == 0 < crises["mean"] < crises["hi"] and diff["lo"] < -1
+
+
+def test_smallest_wilcoxon_p_says_when_no_test_can_reach_five_percent() -> None:
+    assert st.smallest_wilcoxon_p(5) == pytest.approx(0.0625) and st.SIGNIFICANCE < 0.0625
+    assert st.smallest_wilcoxon_p(6) == pytest.approx(0.03125) and st.SIGNIFICANCE > 0.03125
+    d = np.array([0.5, 0.7, 0.6, 0.9, 0.8])  # every difference positive: the best 5 pairs do
+    assert scipy_stats.wilcoxon(d).pvalue == pytest.approx(st.smallest_wilcoxon_p(5))

@@ -104,14 +104,34 @@ def test_what_a_sweep_records(sweep_reference, reference):
     swept = runs[runs["scenario"] == "timebank"]
     per_point = swept.groupby("point")[["power_sharing", "timebank_uptake"]].nunique()
     assert per_point.eq(1).all().all() and len(per_point) == 4
-    baseline = runs[runs["scenario"] == "traditional"]  # keeps its own lever, shares the world
-    assert set(baseline["power_sharing"]) == {0.05}
-    assert (baseline["timebank_uptake"].to_numpy() == swept["timebank_uptake"].to_numpy()).all()
+    assert results.manifest["scenarios"]["traditional"]["power_sharing"] == 0.05  # its own lever
+    baseline = runs[runs["scenario"] == "traditional"]
+    for param in ("power_sharing", "timebank_uptake"):  # yet its rows carry the point's value
+        assert (baseline[param].to_numpy() == swept[param].to_numpy()).all()
     assert sorted(results.timeseries["week"].unique()) == [0, 5, 10, 15, 20, 24]  # every 5 + last
     assert runs["end_cost_week"].notna().all()  # summaries use every week, not the thinned ones
     assert len(results.agents) and len(results.survey)
     assert "## runs.parquet" in (sweep_reference / "DATA.md").read_text()
     assert "`point`" in (sweep_reference / "DATA.md").read_text()
+
+
+def test_every_row_of_a_sweep_carries_its_design_points_coordinates(sweep_reference):
+    """Baseline rows too: a plain groupby on a varied parameter is right in every table."""
+    results = coprod.load(sweep_reference)
+    points = pd.DataFrame(results.manifest["job"]["points"])
+    for name in TABLES:
+        frame = getattr(results, name)
+        if name != "runs":
+            assert list(frame.columns[4:6]) == ["power_sharing", "timebank_uptake"], name
+        want = points.loc[frame["point"]].reset_index(drop=True)
+        got = frame[["power_sharing", "timebank_uptake"]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=name)
+    ts = results.timeseries
+    last = ts[ts["week"] == ts["week"].max()]
+    groups = last.groupby(["power_sharing", "scenario"], observed=True)["run_id"].count()
+    assert (groups == 2 * 2).all() and len(groups) == 2 * 2  # 2 uptakes x 2 replicates each
+    text = (sweep_reference / "DATA.md").read_text()
+    assert "Design point value of the varied parameter" in text and "MODEL.md" not in text
 
 
 def test_unrecorded_tables_are_empty_and_keep_only_their_keys(sweep_file, tmp_path):
@@ -161,6 +181,9 @@ def test_sweep_command_writes_a_summary_and_figures(sweep_file, sweep_reference,
     assert "Cumulative cost against traditional" in page and "power_sharing" in page
     for figure in ("response_curves", "heatmap_total_cost", "heatmap_wemwbs_mean"):
         assert f"figures/{figure}.png" in page and (out / "figures" / f"{figure}.png").is_file()
+    html = (out / "sweep.html").read_text()
+    assert html.count('src="data:image/png;base64,') == 3 and 'src="figures/' not in html
+    assert "import coprod" in page and "import experiments" not in page
     assert cli.main(args) == 2  # never overwrites
     (out / "sweep.md").unlink()
     assert cli.main(["report", str(out)]) == 0  # rebuilt as the sweep wrote it
@@ -258,7 +281,8 @@ def planted(replicates: int) -> Results:
                 series.append(
                     pd.DataFrame(
                         {"run_id": run_id, "scenario": scenario, "replicate": replicate,
-                         "point": point, "week": weeks, "cost_cumulative": cumulative}
+                         "point": point, "x": x, "y": point % 2, "week": weeks,
+                         "cost_cumulative": cumulative}
                     )
                 )  # fmt: skip
     columns = [
@@ -354,4 +378,5 @@ def test_the_analysis_example_runs_on_a_sweep_and_lines_the_baseline_up(sweep_re
     assert done.returncode == 0, done.stderr
     table = done.stdout.split("Mean cost over the horizon (GBP):")[1].split("\n\n")[0]
     assert "NaN" not in table and "traditional" in table and "timebank" in table
+    assert len(table.strip().splitlines()) == 2 + 2 * 2  # header lines + one row per point
     assert (folder / "analysis" / "curves.png").is_file()

@@ -39,12 +39,14 @@ def main(folder: Path) -> None:
     out = folder / "analysis"
     out.mkdir(exist_ok=True)
     print(f"{len(res.runs)} runs; varied: {', '.join(params)}; baseline: {baseline}\n")
+    print("Design points:")
+    print(coordinates(res).to_string(), "\n")
 
     # 1. One row per run: parameters and run summaries are columns, so groupby just works.
-    # The baseline keeps its own policy levers, so its runs carry its own power_sharing, say:
-    # to line it up with each design point, take the point's values from `coordinates`.
-    runs = res.runs.drop(columns=params).join(coordinates(res), on="point")
-    by_point = runs.groupby([*params, "scenario"], observed=True)["total_cost"].mean()
+    # Every row of every table carries its design point's values of the varied parameters,
+    # the baseline's too (the baseline ran with its own policy levers, but it is paired with
+    # the point it ran beside), so grouping by a varied parameter lines the arms up.
+    by_point = res.runs.groupby([*params, "scenario"], observed=True)["total_cost"].mean()
     print("Mean cost over the horizon (GBP):")
     print(by_point.unstack("scenario").round(0).to_string(), "\n")
 
@@ -71,9 +73,8 @@ def main(folder: Path) -> None:
 
     # 5. ...and your own: cumulative cost week by week, one line per value of the first
     # parameter (seaborn's errorbar="se" is fast; its default bootstrap takes seconds).
-    weekly = res.timeseries.merge(runs[["run_id", *params]], on="run_id")
     grid = sns.relplot(
-        data=weekly,
+        data=res.timeseries,
         x="week",
         y="cost_cumulative",
         hue=params[0],

@@ -11,12 +11,14 @@ dictionary is written.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coprod.experiments.jobs.storage import (
@@ -60,7 +62,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "point": (
         "-",
         "Design point of a sweep from 0 (0 in a comparison): runs of one point share the "
-        "varied parameters' values, which are columns of runs.parquet",
+        "varied parameters' values, which follow as columns of every table",
     ),
     "seed": (
         "-",
@@ -85,9 +87,12 @@ class Results:
     Dtypes: ``run_id`` and ``seed`` pandas ``string``; ``scenario`` a Categorical whose
     categories are the job's scenarios in job order; ``replicate``, ``point`` (design point
     of a sweep, 0 otherwise), ``week`` and ``agent_id`` int64; ``agent_type`` a Categorical
-    (categories sorted); model columns as stored (see the folder's DATA.md). In a sweep the
-    varied parameters are ordinary parameter columns of ``runs``. ``manifest`` is
-    ``manifest.json``: the job, every run's seed, timing.
+    (categories sorted); model columns as stored (see the folder's DATA.md). In a sweep every
+    table has one column per varied parameter, named as the parameter, right after the keys
+    (in ``runs``: the parameter's own column), holding the run's design point value, the
+    baseline's rows too, so ``groupby("power_sharing")`` pairs each baseline run with the
+    point it was run beside. ``manifest`` is ``manifest.json``: the job, every run's seed,
+    timing.
     """
 
     path: Path
@@ -142,14 +147,55 @@ def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -
     ``done`` pairs each run id with its status entry, whose ``parts`` say where its batches
     are. Schemas are merged in plan order and row groups cut at fixed row counts, so the files
     depend only on the data and its order: bit-identical whatever the worker count.
+
+    A sweep's design point coordinates are written here, into every row of every table
+    (:func:`coordinates`): a worker knows only its own run's parameters, and the baseline keeps
+    its own policy levers, so its ``power_sharing`` would otherwise not be the point's.
     """
+    # a job's folder has its manifest from the start; bare parts (no job) record no design
+    job = folder.read_manifest().get("job", {}) if folder.manifest.is_file() else {}
+    coords = coordinates(job)
     with _PartReader(folder.parts) as reader:
-        schemas = {name: _consolidate_table(folder, name, done, reader) for name in TABLES}
-    (folder.path / DATA_DICTIONARY).write_text(data_dictionary(schemas), encoding="utf-8")
+        schemas = {name: _consolidate_table(folder, name, done, reader, coords) for name in TABLES}
+    text = data_dictionary(schemas, varied=list(coords))
+    (folder.path / DATA_DICTIONARY).write_text(text, encoding="utf-8")
+
+
+def coordinates(job: dict[str, Any]) -> dict[str, pa.Array]:
+    """Each varied parameter's value at every design point (item ``i`` is point ``i``), from
+    the job's ``vary`` and ``points``; empty for a comparison."""
+    points = job.get("points") or []
+    return {name: pa.array([point[name] for point in points]) for name in job.get("vary") or {}}
+
+
+def _with_coordinate_fields(schema: pa.Schema, coords: dict[str, pa.Array]) -> pa.Schema:
+    """The table's schema with a column per varied parameter: its own where the table has
+    the parameter (``runs``), else inserted right after the key columns."""
+    at = len(KEY_TYPES)
+    for name, values in coords.items():
+        if schema.get_field_index(name) < 0:
+            schema, at = schema.insert(at, pa.field(name, values.type)), at + 1
+    return schema
+
+
+def _place_coordinates(table: pa.Table, coords: dict[str, pa.Array], schema: pa.Schema) -> pa.Table:
+    """Set the coordinate columns of one run's table from its ``point`` column."""
+    for name, values in coords.items():
+        column = pc.take(values, table["point"]).cast(schema.field(name).type)
+        index = table.schema.get_field_index(name)
+        if index < 0:
+            table = table.add_column(schema.get_field_index(name), name, column)
+        else:
+            table = table.set_column(index, name, column)
+    return table
 
 
 def _consolidate_table(
-    folder: ResultsFolder, name: str, done: list[tuple[str, dict]], reader: _PartReader
+    folder: ResultsFolder,
+    name: str,
+    done: list[tuple[str, dict]],
+    reader: _PartReader,
+    coords: dict[str, pa.Array],
 ) -> pa.Schema:
     """Copy one table's batches into its Parquet file (written aside, then renamed)."""
     try:
@@ -162,6 +208,7 @@ def _consolidate_table(
     schemas = [reader.schema(part) for part in dict.fromkeys(p for _, (p, _) in located)]
     keys = pa.schema(list(KEY_TYPES.items()))
     schema = pa.unify_schemas(schemas or [keys], promote_options="permissive")
+    schema = _with_coordinate_fields(schema, coords)
     target = folder.table(name)
     tmp = target.with_name(target.name + ".tmp")
     compacted: list[pa.Table] = []  # runs read so far, _COMPACT_EVERY per table
@@ -171,7 +218,8 @@ def _consolidate_table(
     with pq.ParquetWriter(tmp, schema, compression="zstd") as out:
         for run_id, (part, offset) in located:
             if offset is not None:
-                fresh.append(_conform(reader.table(part, offset, run_id), schema))
+                table = _place_coordinates(reader.table(part, offset, run_id), coords, schema)
+                fresh.append(_conform(table, schema))
                 rows += fresh[-1].num_rows
                 if len(fresh) >= _COMPACT_EVERY:
                     compacted.append(pa.concat_tables(fresh).combine_chunks())
@@ -248,16 +296,20 @@ class _PartReader:
         return pa.Table.from_batches([batch])
 
 
-def data_dictionary(schemas: dict[str, pa.Schema]) -> str:
-    """DATA.md: every column of every table with its stored type, unit and meaning."""
+def data_dictionary(schemas: dict[str, pa.Schema], varied: list[str] | None = None) -> str:
+    """DATA.md: every column of every table with its stored type, unit and meaning;
+    ``varied`` names a sweep's design point columns."""
     lines = [
         "# Data dictionary",
         "",
         "Tables of this results folder, as written by coprod. Read them with "
         "`coprod.load(path)` (pandas dtypes documented in `coprod.Results`) "
         "or with any Parquet reader. `manifest.json` records the job, every run's seed and "
-        "the timing; `status.jsonl` logs every finished or failed run (with its error).",
+        "the timing; `status.jsonl` logs every finished or failed run (with its error). "
+        "The model is described in coprod's `docs/ODD.md`.",
     ]
+    if varied:
+        lines += ["", SWEPT.format(columns=", ".join(f"`{name}`" for name in varied))]
     for name, schema in schemas.items():
         lines += [
             "",
@@ -269,12 +321,33 @@ def data_dictionary(schemas: dict[str, pa.Schema]) -> str:
             "|---|---|---|---|",
         ]
         for field in schema:
-            unit, meaning = _describe(name, field.name)
+            unit, meaning = _describe(name, field.name, varied or [])
             lines.append(f"| `{field.name}` | {field.type} | {unit} | {meaning} |")
     return "\n".join(lines) + "\n"
 
 
-def _describe(table: str, column: str) -> tuple[str, str]:
+SWEPT = (
+    "A sweep: every table carries the design point's value of each varied parameter "
+    "({columns}) in every row, the baseline's rows too, so a plain `groupby` on one of them "
+    "pairs each baseline run with its design point. The baseline itself ran with its own "
+    "policy levers: those are in `manifest.json` under `scenarios`."
+)
+# Where the model description (docs/ODD.md) tells what the specification's sections did.
+ODD_SECTION = {"2": "2", "3": "7", "4": "3", "5": "8", "6": "9", "7": "1", "8": "4", "9": "10"}
+
+
+def shipped_source(text: str) -> str:
+    """A parameter's source as a reader of a results folder can follow it: the specification
+    is not shipped, so its sections are pointed to in ``docs/ODD.md``, which documents them."""
+    text = text.replace("MODEL.md v1.2 prototype default", "prototype default")
+    return re.sub(
+        r"MODEL\.md( s\.| section) (\d+)",
+        lambda m: f"docs/ODD.md section {ODD_SECTION.get(m.group(2), '14')}",
+        text,
+    )
+
+
+def _describe(table: str, column: str, varied: list[str]) -> tuple[str, str]:
     """Unit and meaning of one column, from the module that defines it."""
     from coprod.simulation.model import SUMMARY_WEEKS
     from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
@@ -282,9 +355,11 @@ def _describe(table: str, column: str) -> tuple[str, str]:
 
     if column in KEYS:
         return KEYS[column]
-    if table == "runs" and column in PARAMETER_NAMES:
+    if column in PARAMETER_NAMES and (table == "runs" or column in varied):
         doc = describe(column)
-        return doc["unit"], f"Parameter: {doc['meaning']} (source: {doc['source']})"
+        kind = "Design point value of the varied parameter" if column in varied else "Parameter"
+        meaning = shipped_source(f"{kind}: {doc['meaning']} (source: {doc['source']})")
+        return doc["unit"], meaning
     if table == "runs":
         return _describe_summary(column, METRICS, SURVEY_QUESTIONS, SUMMARY_WEEKS)
     docs = {"timeseries": METRICS, "agents": AGENT_COLUMNS}.get(table, {})

@@ -2,7 +2,8 @@
 
 Everything takes the :class:`~coprod.Results` of ``coprod.load`` and
 returns a plain DataFrame (or a PNG path), so it composes with ordinary pandas. Intervals are
-95% t-CIs across replicates from :mod:`.stats`, as in the comparison report.
+95% t-CIs across replicates from :mod:`.stats`, as in the comparison report (a level's cut at
+its metric's range, so a cost or a share never gets a negative bound).
 Comparisons with the baseline are paired by replicate within each design point: under common
 random numbers replicate i of every point and scenario has the same people, so the paired
 difference carries far less noise than a difference of means.
@@ -16,6 +17,7 @@ timeseries metric (``total_cost``, ``survey_*``) is taken as it is.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,13 +28,21 @@ import seaborn as sns
 
 from coprod.experiments.jobs.results import Results
 from coprod.experiments.reports.figures import _gbp, _save, label, palette
-from coprod.experiments.reports.stats import break_even_weeks, ci_table, paired_over_time
+from coprod.experiments.reports.stats import (
+    break_even_weeks,
+    ci_table,
+    paired_over_time,
+    ranges,
+)
 
 WINDOWS = ("end", "early", "final")
 DEFAULT_METRICS = ("wemwbs_mean", "agency_mean", "dependence", "cost_week", "total_cost")
 MAX_LEVELS = 12  # more distinct values than this (a sampled design): bin them
 BINS = 8
 RUN_KEYS = ["run_id", "scenario", "point", "replicate"]
+# Where more is better (elsewhere, as for costs, dependence and unmet demand, less is).
+HIGHER_IS_BETTER = ("wemwbs_mean", "wellbeing_mean", "wellbeing_p10", "agency_mean", "trust_mean",
+                    "connectedness_mean", "community_hours")  # fmt: skip
 
 
 def varied(results: Results) -> list[str]:
@@ -42,12 +52,9 @@ def varied(results: Results) -> list[str]:
 
 def coordinates(results: Results, params: Sequence[str] | None = None) -> pd.DataFrame:
     """Each design point's values of ``params`` (default: the varied parameters), indexed by
-    ``point``. Read from the swept scenarios' runs: the baseline keeps its own policy levers,
-    so its runs carry its own value of a swept lever, not the point's."""
-    runs = results.runs
-    baseline = results.manifest.get("job", {}).get("baseline")
-    swept = runs[runs["scenario"].astype(str) != baseline] if baseline else runs
-    return swept.groupby("point")[list(varied(results) if params is None else params)].first()
+    ``point``: every row of a sweep's tables carries them (written at consolidation)."""
+    columns = list(varied(results) if params is None else params)
+    return results.runs.groupby("point")[columns].first()
 
 
 def run_values(results: Results, metrics: Sequence[str], window: str = "end") -> pd.DataFrame:
@@ -82,18 +89,17 @@ def summarise(
 ) -> pd.DataFrame:
     """Mean, 95% CI and n across replicates of each metric, per scenario and ``by`` group.
 
-    ``by`` (default: the varied parameters) are columns of ``runs``: parameters or ``point``.
+    ``by`` (default: the varied parameters) are columns of ``runs``: parameters or ``point``
+    (a varied parameter holds the design point's value, in the baseline's rows too).
     ``scenario`` is always a group, so a baseline is never averaged with what it is compared
     with. Tidy: one row per group and metric; columns ``[scenario, *by, metric, mean,
     ci_low, ci_high, n]``.
     """
     groups = ["scenario", *[b for b in (varied(results) if by is None else by) if b != "scenario"]]
     values = run_values(results, metrics, window)
-    extra = [b for b in groups if b not in values.columns]
-    swept = [b for b in extra if b in varied(results)]  # the point's value, baseline included
-    values = values.join(results.runs[[b for b in extra if b not in swept]])
-    values = values.join(coordinates(results, swept), on="point")
-    out = ci_table(values, groups, list(metrics)).rename(columns={"lo": "ci_low", "hi": "ci_high"})
+    values = values.join(results.runs[[b for b in groups if b not in values.columns]])
+    out = ci_table(values, groups, list(metrics), ranges(metrics))
+    out = out.rename(columns={"lo": "ci_low", "hi": "ci_high"})
     return out[[*groups, "metric", "mean", "ci_low", "ci_high", "n"]]
 
 
@@ -147,7 +153,7 @@ def response_curves(
     )
     for col, param in enumerate(params):
         at = values.assign(x=_levels(results.runs[param]))
-        table = ci_table(at, ["scenario", "x"], metrics)
+        table = ci_table(at, ["scenario", "x"], metrics, ranges(metrics))
         for row, m in enumerate(metrics):
             ax = axes[row, col]
             for scenario, d in table[table["metric"] == m].groupby("scenario", observed=True):
@@ -155,7 +161,7 @@ def response_curves(
                     d["x"], d["mean"], yerr=[d["mean"] - d["lo"], d["hi"] - d["mean"]],
                     color=colours[str(scenario)], marker="o", ms=3, capsize=2, label=scenario,
                 )  # fmt: skip
-            ax.set(xlabel=param, ylabel=label(m) if col == 0 else "")
+            ax.set(xlabel=parameter_label(param), ylabel=label(m) if col == 0 else "")
             if values[m].abs().max() >= 10_000:
                 _gbp(ax)  # thousands separators rather than a 1e6 offset
     axes[0, 0].legend(fontsize=8, frameon=False)
@@ -191,14 +197,32 @@ def heatmap(
         big = grid.abs().max().max() >= 100
         sns.heatmap(
             grid.sort_index(ascending=False), ax=ax, annot=True, fmt=",.0f" if big else ".3g",
-            cmap="RdBu_r" if baseline else "viridis", center=0 if baseline else None,
+            cmap=_diverging(metric) if baseline else "viridis", center=0 if baseline else None,
             xticklabels=[f"{v:.3g}" if isinstance(v, float) else v for v in grid.columns],
             yticklabels=[f"{v:.3g}" if isinstance(v, float) else v for v in grid.index[::-1]],
         )  # fmt: skip
-        what = f"{scenario} - {baseline}" if baseline else scenario
+        what = f"{scenario} - {baseline}; blue is better" if baseline else scenario
         ax.set_title(f"{label(metric)} ({window}): {what}", fontsize=9)
+        ax.set(xlabel=parameter_label(x), ylabel=parameter_label(y))
     fig.tight_layout()
     return _png(fig, path)
+
+
+def parameter_label(name: str) -> str:
+    """A varied parameter on an axis: its name (what the experiment file says), its meaning
+    and unit from the parameter documentation."""
+    from coprod.simulation.params import PARAMETER_NAMES, describe
+
+    if name not in PARAMETER_NAMES:
+        return name
+    doc = describe(name)
+    return textwrap.fill(f"{name}: {doc['meaning']} ({doc['unit']})", 44)
+
+
+def _diverging(metric: str) -> str:
+    """Colours of a difference map, blue where the scenario does better than the baseline,
+    red where worse: a gain in wellbeing and a saving in cost read alike."""
+    return "RdBu" if metric in HIGHER_IS_BETTER else "RdBu_r"
 
 
 def _params(results: Results) -> list[str]:

@@ -9,6 +9,7 @@ imported, so a report builds on a machine with no display (a batch node, CI).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -21,9 +22,18 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import StrMethodFormatter
 
-from coprod.simulation.outputs import METRICS
+from coprod.simulation.outputs import LABELS, METRICS
 
 DPI = 110
+Change = tuple[str, int, str]  # a policy timeline's change: scenario, week, what changed
+TITLE_CHARS = 50
+# Columns of runs that sweeps plot beside the weekly metrics: name -> (unit, words).
+RUN_SUMMARIES = {"total_cost": ("GBP", "Cost over the whole horizon")}
+SUBGROUP_WORDS = {"baseline_need": "baseline need", "agency": "agency"}  # week-0 quartile columns
+WEEK = "Week of the scenario's policy (0 = its start)"
+# Wellbeing is shown on the WEMWBS scale (14 + 56 x wellbeing), the unit readers know.
+ON_WEMWBS = ("wellbeing_mean", "wellbeing_p10")
+WEMWBS_OFFSET, WEMWBS_SCALE = 14.0, 56.0
 # Panels of the time-series figure: outcomes, the worst-off, cost, community, workforce.
 TIMESERIES_PANELS = [
     "wellbeing_mean",
@@ -38,15 +48,35 @@ TIMESERIES_PANELS = [
 ]
 
 
+def unit(metric: str) -> str:
+    """The unit a metric is shown in: its documented one, WEMWBS points for wellbeing."""
+    if metric in ON_WEMWBS:
+        return "WEMWBS points"
+    return METRICS.get(metric, RUN_SUMMARIES.get(metric, ("",)))[0]
+
+
+def shown(metric: str, values: np.ndarray | pd.Series | float, difference: bool = False):
+    """Values of a metric in the unit :func:`unit` names: wellbeing on the WEMWBS scale (a
+    difference scales without the offset); every other metric as it is."""
+    if metric not in ON_WEMWBS:
+        return values
+    return np.asarray(values, dtype=float) * WEMWBS_SCALE + (0.0 if difference else WEMWBS_OFFSET)
+
+
 def label(metric: str) -> str:
-    """Axis label: the column name and its unit from METRICS."""
-    unit = METRICS[metric][0] if metric in METRICS else ""
-    return f"{metric} ({unit})" if unit else metric
+    """Axis label in words with the unit, from the metric documentation, e.g. "Cost (GBP a
+    week)"; a column with no documented words keeps its name."""
+    words = unit(metric).replace("/user", " per user").replace("/week", " a week")
+    name = LABELS.get(metric, RUN_SUMMARIES.get(metric, ("", metric))[1])
+    return f"{name} ({words})" if words else name
 
 
 def title(metric: str) -> str:
-    """Panel title: the metric's meaning from METRICS, cut to two lines of a panel."""
-    return textwrap.fill(textwrap.shorten(METRICS.get(metric, ("", metric))[1], 90), 48)
+    """Panel title: the metric's meaning from METRICS when it is short enough to read whole on
+    a panel, else its label's words (a definition cut mid-sentence helps nobody)."""
+    meaning = METRICS.get(metric, ("", ""))[1]
+    words = meaning if 0 < len(meaning) <= TITLE_CHARS else LABELS.get(metric, metric)
+    return textwrap.fill(words, 48)
 
 
 def palette(order: list[str], baseline: str) -> dict[str, tuple]:
@@ -93,24 +123,49 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def _bands(ax: plt.Axes, df: pd.DataFrame, value: str, colours: dict, order: list[str]) -> None:
-    """Mean line and 95% CI band per scenario, against week."""
+def _bands(
+    ax: plt.Axes, df: pd.DataFrame, value: str, colours: dict, order: list[str], metric: str = ""
+) -> None:
+    """Mean line and 95% CI band per scenario, against week (in the metric's shown unit)."""
     groups = dict(tuple(df.sort_values("week").groupby("scenario", sort=False)))
+    difference = value == "diff"
     for scen in [s for s in order if s in groups]:
         d = groups[scen]
-        ax.plot(d["week"], d[value], color=colours[scen], lw=1.4, label=scen)
-        ax.fill_between(d["week"], d["lo"], d["hi"], color=colours[scen], alpha=0.18, lw=0)
+        mean, lo, hi = (shown(metric, d[c], difference) for c in (value, "lo", "hi"))
+        ax.plot(d["week"], mean, color=colours[scen], lw=1.4, label=scen)
+        ax.fill_between(d["week"], lo, hi, color=colours[scen], alpha=0.18, lw=0)
 
 
-def timeseries(over_time: pd.DataFrame, order: list[str], colours: dict, path: Path) -> Path:
-    """Key metrics week by week: mean across replicates with the 95% CI band."""
+def _changes(ax: plt.Axes, changes: Sequence[Change], colours: dict) -> None:
+    """A dotted vertical line per policy change of a scenario's timeline, labelled briefly
+    at the top of the panel in the scenario's colour."""
+    for scenario, week, text in changes:
+        colour = colours.get(scenario, "grey")
+        ax.axvline(week, color=colour, ls=":", lw=1.1)
+        ax.text(week, 0.98, f" {text}", transform=ax.get_xaxis_transform(), rotation=90,
+                va="top", ha="left", fontsize=6.5, color=colour)  # fmt: skip
+
+
+def timeseries(
+    over_time: pd.DataFrame,
+    order: list[str],
+    colours: dict,
+    path: Path,
+    changes: Sequence[Change] = (),
+) -> Path:
+    """Key metrics week by week: mean across replicates with the 95% CI band; ``changes``
+    (scenario, week, label) mark the scenarios' policy timelines."""
     metrics = [m for m in TIMESERIES_PANELS if m in set(over_time["metric"])]
     fig, axes = _grid(len(metrics))
     by_metric = dict(tuple(over_time[over_time["metric"].isin(metrics)].groupby("metric")))
     for ax, m in zip(axes, metrics, strict=False):
-        _bands(ax, by_metric[m], "mean", colours, order)
-        ax.set(xlabel="week", ylabel=label(m), title=title(m))
+        _bands(ax, by_metric[m], "mean", colours, order, m)
+        _changes(ax, changes, colours)
+        ax.set(xlabel=WEEK, ylabel=label(m), title=title(m))
         ax.title.set_fontsize(9)
+        ax.xaxis.label.set_fontsize(8)
+        if unit(m).startswith("GBP"):
+            _gbp(ax)
     _legend(fig, order, colours, fig.get_figheight())
     return _save(fig, path)
 
@@ -122,6 +177,7 @@ def cumulative_cost(
     colours: dict,
     baseline: str,
     path: Path,
+    changes: Sequence[Change] = (),
 ) -> Path:
     """Cumulative cost per scenario, and its paired difference from the baseline.
 
@@ -130,14 +186,16 @@ def cumulative_cost(
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92, wspace=0.3)
     _bands(left, over_time[over_time["metric"] == "cost_cumulative"], "mean", colours, order)
-    left.set(xlabel="week", ylabel=label("cost_cumulative"), title="Cumulative cost")
+    left.set(xlabel=WEEK, ylabel=label("cost_cumulative"), title="Cumulative cost")
     _bands(right, cost_diff, "diff", colours, [s for s in order if s != baseline])
     right.axhline(0, color="black", lw=0.8)
     right.set(
-        xlabel="week",
-        ylabel=f"difference vs {baseline} (GBP)",
-        title=f"Paired difference in cumulative cost vs {baseline} (95% CI)",
+        xlabel=WEEK,
+        ylabel=f"Difference from {baseline} (GBP)",
+        title=f"Paired difference in cumulative cost from {baseline} (95% CI)",
     )
+    for ax in (left, right):
+        _changes(ax, changes, colours)
     _legend(fig, order, colours, fig.get_figheight())
     _gbp(left)
     _gbp(right)
@@ -156,7 +214,7 @@ def end_distributions(
     fig.subplots_adjust(left=0.11, hspace=0.75, bottom=0.16)
     x = np.arange(len(order))
     for ax, m in zip(axes, metrics, strict=False):
-        vals = [data.loc[scen == s, m].dropna().to_numpy() for s in order]
+        vals = [shown(m, data.loc[scen == s, m].dropna().to_numpy()) for s in order]
         ax.boxplot(vals, positions=x, widths=0.6, showfliers=False, medianprops={"color": "black"})
         for xi, v, s in zip(x, vals, order, strict=True):
             ax.scatter(
@@ -170,7 +228,7 @@ def end_distributions(
         ax.set_xticks(x, order, rotation=30, ha="right", fontsize=8)
         ax.set(ylabel=label(m), title=title(m))
         ax.title.set_fontsize(9)
-        if METRICS.get(m, ("",))[0].startswith("GBP"):
+        if unit(m).startswith("GBP"):
             _gbp(ax)
     return _save(fig, path)
 
@@ -191,18 +249,21 @@ def forest(
     fig.subplots_adjust(left=0.16, wspace=0.5)
     for ax, m in zip(axes, metrics, strict=False):
         d = diffs[diffs["metric"] == m].set_index("scenario").reindex(others)
+        lo, mean, hi = (shown(m, d[c], difference=True) for c in ("lo", "diff", "hi"))
         y = np.arange(len(others))[::-1]
-        ax.hlines(y, d["lo"], d["hi"], colors=[colours[s] for s in others], lw=2)
-        ax.scatter(d["diff"], y, c=[colours[s] for s in others], zorder=3, s=18)
+        ax.hlines(y, lo, hi, colors=[colours[s] for s in others], lw=2)
+        ax.scatter(mean, y, c=[colours[s] for s in others], zorder=3, s=18)
         ax.axvline(0, color="black", lw=0.8)
-        for mid in (mids.get(m, np.nan), -mids.get(m, np.nan)):
-            if np.isfinite(mid):
-                ax.axvline(mid, color="grey", ls="--", lw=0.8)
+        mid = shown(m, mids.get(m, np.nan), difference=True)
+        for line in (mid, -mid):
+            if np.isfinite(line):
+                ax.axvline(line, color="grey", ls="--", lw=0.8)
         ax.set_yticks(y, others, fontsize=8)
         ax.locator_params(axis="x", nbins=5)
-        ax.set(xlabel=f"difference vs {baseline}: {label(m)}", title=title(m))
+        ax.set(xlabel=f"Difference from {baseline}: {label(m)}", title=title(m))
         ax.title.set_fontsize(9)
-        if METRICS.get(m, ("",))[0].startswith("GBP"):
+        ax.xaxis.label.set_fontsize(8)
+        if unit(m).startswith("GBP"):
             _gbp(ax, "x")
     return _save(fig, path)
 
@@ -214,8 +275,10 @@ def subgroups(
     quartiles, whiskers = 5th-95th percentiles), so the worst-off are seen and not only the
     average. Box statistics are computed once with pandas: 90,000 people would take seaborn a
     second per figure."""
+    words = SUBGROUP_WORDS.get(by, by)
+    points = individual.assign(wellbeing=shown("wellbeing_mean", individual["wellbeing"]))
     q = (
-        individual.groupby(["quartile", "scenario"])["wellbeing"]
+        points.groupby(["quartile", "scenario"])["wellbeing"]
         .quantile([0.05, 0.25, 0.5, 0.75, 0.95])
         .unstack()
     )
@@ -246,9 +309,9 @@ def subgroups(
     quartiles = sorted(q.index.get_level_values("quartile").unique())
     ax.set_xticks(quartiles, [f"Q{k}" for k in quartiles])
     ax.set(
-        xlabel=f"quartile of {by} at week 0 (Q1 = lowest)",
-        ylabel="wellbeing at the last snapshot (0-1)",
-        title=f"Users' end wellbeing by {by} quartile (box: quartiles; whiskers: 5-95%)",
+        xlabel=f"Quartile of {words} at week 0 (Q1 = lowest)",
+        ylabel="Wellbeing at the last snapshot (WEMWBS points)",
+        title=f"Users' end wellbeing by {words} quartile (box: quartiles; whiskers: 5-95%)",
     )
     _legend(fig, order, colours, fig.get_figheight())
     return _save(fig, path)

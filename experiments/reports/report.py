@@ -19,25 +19,34 @@ import pandas as pd
 
 from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
+from coprod.experiments.reports.html import write_html
 from coprod.experiments.reports.report_text import (
     BASE,
     CAVEATS,
     HEADLINE,
+    HEADLINES,
     INTRO,
     LONG,
     MID_AND_COST,
     NO_SURVEY,
     OVERLAP,
+    SCENARIOS,
     SHORT,
     SUBGROUPS,
     SURVEY,
+    TESTED,
     TESTS,
+    TOO_FEW,
     WORLD,
 )
 from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
-# The metrics of the early-window table (MODEL.md section 7, fact 2: dearer early).
+# The metrics of the early-window table (the ODD's pattern 2: dearer early).
 EARLY_METRICS = ["cost_week", "professional_hours", "wellbeing_mean", "agency_mean", "dependence"]
+# Shown in WEMWBS points as wellbeing_mean is (figures.ON_WEMWBS): the same row twice otherwise.
+NOT_TABULATED = ("wemwbs_mean",)
+# Levers every scenario's line names; any other lever only where it differs from the baseline.
+KEY_LEVERS = ("power_rule", "reciprocity", "power_sharing", "involvement", "capacity_factor")
 W, POINTS = st.WEMWBS_PER_UNIT, "{} WEMWBS points"
 
 
@@ -55,7 +64,7 @@ def fmt(x: float, metric: str = "", sign: bool = False) -> str:
     """A number rounded by its unit: shares to 3 places, WEMWBS to 2, GBP to whole pounds."""
     if x is None or not np.isfinite(x):
         return "n/a"
-    unit = METRICS.get(metric, ("",))[0]
+    unit = figures.unit(metric)
     places = 3 if unit in ("0-1", "share") else 2 if unit.startswith("WEMWBS") or not unit else 1
     places = 0 if unit.startswith("GBP") or (unit and abs(x) >= 1000) else places
     x = 0.0 if round(x, places) == 0 else x  # no "-0.000"
@@ -152,20 +161,26 @@ def compare(results: ResultsLike) -> Comparison:
 
 
 def write_report(results: ResultsLike, out_dir: Path) -> Path:
-    """Write ``out_dir/report.md``, ``out_dir/figures/*.png`` and ``report_over_time.csv``
-    (weekly mean and 95% CI of every metric); return the report's path."""
+    """Write ``out_dir/report.md``, the same page as a self-contained ``report.html``,
+    ``out_dir/figures/*.png`` and ``report_over_time.csv`` (weekly mean and 95% CI of every
+    metric); return the Markdown report's path."""
     out_dir, c, ts = Path(out_dir), compare(results), results.timeseries
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     over_time = st.ci_table(
-        ts.assign(scenario=ts["scenario"].astype(str)), ["scenario", "week"], c.metrics
+        ts.assign(scenario=ts["scenario"].astype(str)),
+        ["scenario", "week"],
+        c.metrics,
+        st.ranges(c.metrics),
     )
     over_time.to_csv(out_dir / "report_over_time.csv", index=False)
     colours = figures.palette(c.order, c.baseline)
     heads = [m for m in st.HEADLINE if m in c.metrics]
-    figures.timeseries(over_time, c.order, colours, fig_dir / "timeseries.png")
+    timelines = _timelines(results.manifest, c.order)
+    marks = [(s, t["week"], _lever_words(t)) for s, changes in timelines.items() for t in changes]
+    figures.timeseries(over_time, c.order, colours, fig_dir / "timeseries.png", marks)
     figures.cumulative_cost(
-        over_time, c.cost_diff, c.order, colours, c.baseline, fig_dir / "cumulative_cost.png"
+        over_time, c.cost_diff, c.order, colours, c.baseline, fig_dir / "cumulative_cost.png", marks
     )
     figures.end_distributions(c.end, heads, c.order, colours, fig_dir / "end_distributions.png")
     if c.others:
@@ -173,14 +188,14 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     n_reps = c.end.groupby(level="scenario", observed=True).size()
     reps = f"{n_reps.min()}" if n_reps.min() == n_reps.max() else f"{n_reps.min()}-{n_reps.max()}"
     early = f"{st.EARLY_WEEKS[0]}-{st.EARLY_WEEKS[1]}"
-    seed = results.manifest.get("job", {}).get("seed", "n/a")
-    intro = dict(scenarios=", ".join(c.order), baseline=c.baseline, reps=reps, weeks=c.weeks)
-    out = [INTRO.format(**intro, seed=seed, end=st.END_WINDOW, early=early)]
+    out = [_intro(results, c, reps, early)]
     base = results.manifest.get("job", {}).get("base")
     out += [BASE.format(base=base)] if base else []
     out += _world(results.runs, c.baseline)
+    out += _scenarios(results.manifest, c, timelines)
     facts = {s: _facts(c, s) for s in c.others}
-    out += [HEADLINE.format(**f) for f in facts.values()] or ["Only the baseline ran."]
+    out += [HEADLINES, *(HEADLINE.format(**f) for f in facts.values())]
+    out += [] if facts else ["Only the baseline ran."]
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
     survey_week = _param(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
@@ -195,13 +210,87 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             horizon=(SHORT if c.weeks < 52 else LONG).format(weeks=c.weeks, overlap=overlap),
             reps=reps,
             no_ci=": no CIs and no tests" if n_reps.min() < 2 else "",
-            n_tests=int(c.tests["p"].notna().sum()),
+            n_tests=_n_tests(c),
             **{k: _param(results.runs, k) for k in ("price_year", "cost_basis", "discount_rate")},
         )
     )
     path = out_dir / "report.md"
     path.write_text("\n\n".join(x for x in out if x) + "\n", encoding="utf-8")
+    write_html(path)
     return path
+
+
+def _intro(results: ResultsLike, c: Comparison, reps: str, early: str) -> str:
+    """The title, then who, how long, how many and which seed: what every number rests on."""
+    return INTRO.format(
+        scenarios=", ".join(c.order),
+        baseline=c.baseline,
+        reps=reps,
+        weeks=c.weeks,
+        warmup=_count(results.runs, "warmup_weeks"),
+        population=population(results.runs),
+        seed=results.manifest.get("job", {}).get("seed", "unstated"),
+        end=st.END_WINDOW,
+        early=early,
+    )
+
+
+def population(runs: pd.DataFrame) -> str:
+    """Who is simulated, in words: "1,000 service users and 600 neighbours on one community
+    network, 60 professionals" (each scenario's number where they differ)."""
+    users, neighbours, staff = (
+        _count(runs, k) for k in ("n_users", "n_neighbours", "n_professionals")
+    )
+    return (
+        f"{users} service users and {neighbours} neighbours on one community network, "
+        f"{staff} professionals"
+    )
+
+
+def _count(runs: pd.DataFrame, column: str) -> str:
+    """A whole-number parameter with thousands separators (as :func:`_param` otherwise)."""
+    value = _param(runs, column)
+    return f"{int(value):,}" if value.isdigit() else value
+
+
+def _timelines(manifest: dict, order: list[str]) -> dict[str, list[dict]]:
+    """Each scenario's policy timeline (lever changes at given weeks), in week order, from
+    the manifest's resolved scenarios; scenarios without one are left out."""
+    scenarios = manifest.get("scenarios") or manifest.get("job", {}).get("scenarios") or {}
+    out = {}
+    for name in order:
+        timeline = (scenarios.get(name) or {}).get("timeline") or []
+        if timeline:
+            out[name] = sorted(timeline, key=lambda change: int(change["week"]))
+    return out
+
+
+def _lever_words(change: dict) -> str:
+    """One timeline entry's levers, briefly: "capacity_factor 0.8, reciprocity none" (a
+    lever the entry leaves unset, None in a dumped schema, is not a change)."""
+    return ", ".join(f"{k} {v}" for k, v in change.items() if k != "week" and v is not None)
+
+
+def _scenarios(manifest: dict, c: Comparison, timelines: dict[str, list[dict]]) -> list[str]:
+    """Each scenario's policy in one line: its key levers (others where they differ from
+    the baseline's) and the changes of its timeline, week by week."""
+    from coprod.simulation.params import LEVERS
+
+    scenarios = manifest.get("scenarios") or manifest.get("job", {}).get("scenarios") or {}
+    if not all(scenarios.get(name) for name in c.order):
+        return []  # a job that did not record its scenarios' parameters
+    base = scenarios[c.baseline]
+    rows = []
+    for name in c.order:
+        values = scenarios[name]
+        levers = [k for k in LEVERS if k in values and (k in KEY_LEVERS or values[k] != base[k])]
+        line = f"- **{name}**{' (baseline)' if name == c.baseline else ''}: " + ", ".join(
+            f"`{k}` {values[k]}" for k in levers
+        )
+        changes = "; ".join(f"week {t['week']}: {_lever_words(t)}" for t in timelines.get(name, []))
+        rows.append(line + (f". Timeline: {changes}." if changes else "."))
+    which = ", ".join(f"`{k}`" for k in KEY_LEVERS)
+    return [SCENARIOS.format(which=which, baseline=c.baseline, rows="\n".join(rows))]
 
 
 def _world(runs: pd.DataFrame, baseline: str) -> list[str]:
@@ -239,7 +328,6 @@ def _facts(c: Comparison, s: str) -> dict[str, str]:
         "s": s,
         "baseline": c.baseline,
         "weeks": str(c.weeks),
-        "dz": fmt(wb[3]),
         "wellbeing": change("raised/lowered", "end wellbeing", wb[:3], "wemwbs_mean", POINTS),
         "wb_verdict": st.gain_verdict(gain[1], gain[2], st.MID["wellbeing_mean"]),
         "dependence": change("raised/cut", "dependence", dep[:3], "dependence"),
@@ -258,30 +346,52 @@ def _facts(c: Comparison, s: str) -> dict[str, str]:
     }
 
 
+def _pairs(c: Comparison) -> int:
+    """The most paired replicates any comparison has."""
+    return int(c.d_end["n"].max()) if len(c.d_end) else 0
+
+
+def _can_reach_significance(c: Comparison) -> bool:
+    return st.smallest_wilcoxon_p(_pairs(c)) <= st.SIGNIFICANCE
+
+
+def _n_tests(c: Comparison) -> int:
+    """Tests reported: none when no test could reach 5%."""
+    return int(c.tests["p"].notna().sum()) if _can_reach_significance(c) else 0
+
+
 def _tests(c: Comparison) -> list[str]:
-    """The handful of headline tests, with their number stated."""
+    """The handful of headline tests, with their number stated; with too few pairs to reach
+    5%, the differences without p values and the reason."""
+    show = _can_reach_significance(c)
     rows = [
         [
             r.scenario,
-            r.metric,
-            with_ci(c.est(r.scenario, r.metric)[:3], r.metric, True),
+            figures.label(r.metric),
+            with_ci(_shown_est(c, r.scenario, r.metric), r.metric, True),
             fmt(c.est(r.scenario, r.metric)[3]),
-            fmt_p(r.p),
-            fmt_p(r.p_holm),
+            fmt_p(r.p) if show else "-",
+            fmt_p(r.p_holm) if show else "-",
         ]
         for r in c.tests.itertuples()
     ]
     if not rows:
         return []
-    n, k = int(c.tests["p"].notna().sum()), len(c.tests["metric"].unique())
-    pairs = int(c.d_end["n"].max())
-    p_min = (f"With {pairs} pairs the smallest attainable p is {2 / 2**pairs:.3g}." if pairs > 1
-             else "With one pair there is no test.")  # fmt: skip
-    return [TESTS.format(n=n, k=k, m=len(c.others), rows=md_rows(rows), p_min=p_min)]
+    pairs, k = _pairs(c), len(c.tests["metric"].unique())
+    p_min = st.smallest_wilcoxon_p(pairs)
+    words = dict(n=_n_tests(c), k=k, m=len(c.others), pairs=pairs, p_min=p_min)
+    tested = (TESTED if show else TOO_FEW).format(**words)
+    return [TESTS.format(tested=tested, baseline=c.baseline, rows=md_rows(rows))]
+
+
+def _shown_est(c: Comparison, scen: str, metric: str, table: str = "end") -> list[float]:
+    """[diff, lo, hi] of a paired difference in the unit the metric is shown in."""
+    return list(figures.shown(metric, c.est(scen, metric, table=table)[:3], difference=True))
 
 
 def _mid_and_cost(c: Comparison, facts: dict[str, dict[str, str]]) -> list[str]:
-    """MODEL.md section 7's "no gain" verdicts, then break-even and cost per point."""
+    """The "no gain" verdicts against minimal important differences, then break-even and
+    cost per point."""
     if not facts:
         return []
     keys = (
@@ -296,21 +406,22 @@ def _mid_and_cost(c: Comparison, facts: dict[str, dict[str, str]]) -> list[str]:
 
 def _tables(c: Comparison, early: str) -> list[str]:
     """Every metric's level and paired difference at the end, then early differences."""
-    lv = st.ci_table(c.end, ["scenario"], c.metrics).set_index(["scenario", "metric"])
+    metrics = [m for m in c.metrics if m not in NOT_TABULATED]
+    lv = st.ci_table(c.end, ["scenario"], metrics, st.ranges(metrics))
+    lv = lv.set_index(["scenario", "metric"])
 
     def diff(s: str, m: str, table: str) -> str:
-        e = c.est(s, m, table=table)
-        return f"{with_ci(e[:3], m, True)}; d_z {fmt(e[3])}"
+        return with_ci(_shown_est(c, s, m, table), m, True)
 
     def rows(metrics: list[str], cell: Callable, scenarios: list[str]) -> list[list[str]]:
         return [[figures.label(m), *(cell(s, m) for s in scenarios)] for m in metrics]
 
     def level(s: str, m: str) -> str:
-        return with_ci(lv.loc[(s, m), ["mean", "lo", "hi"]].tolist(), m)
+        return with_ci(list(figures.shown(m, lv.loc[(s, m), ["mean", "lo", "hi"]])), m)
 
     out = [
         "## Every metric at the end: mean (95% CI) across replicates",
-        md_table(["metric (unit)", *c.order], rows(c.metrics, level, c.order)),
+        md_table(["metric (unit)", *c.order], rows(metrics, level, c.order)),
         "![end-of-horizon distributions](figures/end_distributions.png)",
         "Week-by-week means and 95% CIs of every metric are in `report_over_time.csv`.",
         "![time series](figures/timeseries.png)",
@@ -318,12 +429,12 @@ def _tables(c: Comparison, early: str) -> list[str]:
     if c.others:
         early_metrics = [m for m in EARLY_METRICS if m in c.metrics]
         out += [
-            "## Every metric at the end: paired difference vs baseline (95% CI; d_z)",
+            f"## Every metric at the end: paired difference from {c.baseline} (95% CI)",
             md_table(
                 ["metric (unit)", *c.others],
-                rows(c.metrics, lambda s, m: diff(s, m, "end"), c.others),
+                rows(metrics, lambda s, m: diff(s, m, "end"), c.others),
             ),
-            f"## Early (weeks {early}): paired difference vs baseline (95% CI; d_z)",
+            f"## Early (weeks {early}): paired difference from {c.baseline} (95% CI)",
             md_table(
                 ["metric (unit)", *c.others],
                 rows(early_metrics, lambda s, m: diff(s, m, "early"), c.others),
@@ -345,9 +456,15 @@ def _survey(survey: pd.DataFrame, baseline: str, week: str) -> list[str]:
         ]
         for _, r in shares.iterrows()
     ]
-    questions = "; ".join(f"`{q}`: {SURVEY_QUESTIONS[q]}" for q in qs)
-    table = dict(header=" | ".join(qs), rules=" | ".join(["---"] * len(qs)), rows=md_rows(rows))
+    questions = "; ".join(f"*{_words(q)}*: {SURVEY_QUESTIONS[q]}" for q in qs)
+    header = " | ".join(map(_words, qs))
+    table = dict(header=header, rules=" | ".join(["---"] * len(qs)), rows=md_rows(rows))
     return [SURVEY.format(week=week, baseline=baseline, questions=questions, **table)]
+
+
+def _words(name: str) -> str:
+    """A column name read as words: better_quality_of_life -> Better quality of life."""
+    return name.replace("_", " ").capitalize()
 
 
 def _subgroups(agents: pd.DataFrame, c: Comparison, colours: dict, fig_dir: Path) -> list[str]:
@@ -364,11 +481,13 @@ def _subgroups(agents: pd.DataFrame, c: Comparison, colours: dict, fig_dir: Path
         d = st.paired_differences(wide * W, c.baseline).set_index(["scenario", "metric"])
         d = d[["diff", "lo", "hi"]]
         cis = {k: with_ci(v.tolist(), "wemwbs_mean", True) for k, v in d.iterrows()}
-        rows = [[c.baseline, *(fmt(v, "wellbeing_mean") for v in wide.xs(c.baseline).mean())]]
+        base = figures.shown("wellbeing_mean", wide.xs(c.baseline).mean())
+        rows = [[c.baseline, *(fmt(v, "wemwbs_mean") for v in base)]]
         rows += [[s, *(cis[(s, q)] for q in wide.columns)] for s in c.others if s in d.index]
         figures.subgroups(indiv, by, c.order, colours, fig_dir / f"subgroups_{by}.png")
+        words = figures.SUBGROUP_WORDS.get(by, by)
         out += [
-            f"### By {by} at week 0 (Q1 = lowest)",
+            f"### By {words} at week 0 (Q1 = lowest)",
             md_table(["scenario", *wide.columns], rows),
             f"![end wellbeing by {by}](figures/subgroups_{by}.png)",
         ]

@@ -31,6 +31,7 @@ from coprod.experiments.methods.sensitivity import (
     unit_sample,
 )
 from coprod.experiments.reports.figures import _save
+from coprod.experiments.reports.html import write_html
 from coprod.experiments.reports.report import md_table
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import describe
@@ -191,7 +192,8 @@ def _check_design(job: dict[str, Any], unit: np.ndarray) -> None:
 
 
 def write_sensitivity_report(results: Results, out_dir: Path) -> Path:
-    """Write the indices (Parquet, CSV), a chart per output and ``sensitivity.md``."""
+    """Write the indices (Parquet, CSV), a chart per output, ``sensitivity.md`` and the same
+    page as a self-contained ``sensitivity.html``."""
     job = results.manifest["job"]
     table, summary = analyse(results)
     table.to_parquet(out_dir / "sensitivity_indices.parquet", index=False)
@@ -217,6 +219,7 @@ def write_sensitivity_report(results: Results, out_dir: Path) -> Path:
     ]
     page = out_dir / "sensitivity.md"
     page.write_text("\n".join(lines), encoding="utf-8")
+    write_html(page)
     return page
 
 

@@ -21,7 +21,8 @@ from coprod.experiments.reports.analysis import (
     summarise,
     varied,
 )
-from coprod.experiments.reports.report import fmt, md_table, with_ci
+from coprod.experiments.reports.html import write_html
+from coprod.experiments.reports.report import fmt, md_table, population, with_ci
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")
 HORIZON_WEEKS = 104  # "within two years": the question sweeps are mostly asked
@@ -29,7 +30,8 @@ MAX_ROWS = 24  # a longer table goes to pandas, not to a page
 
 
 def write_sweep_report(results: Results, out_dir: Path) -> Path:
-    """Write ``sweep.md`` and its figures under ``out_dir``; return the page's path."""
+    """Write ``sweep.md``, the same page as a self-contained ``sweep.html``, and its figures
+    under ``out_dir``; return the Markdown page's path."""
     job = results.manifest["job"]
     baseline = job.get("baseline")
     params = varied(results)
@@ -52,6 +54,7 @@ def write_sweep_report(results: Results, out_dir: Path) -> Path:
     lines += ["", "## Go on in pandas", "", "```python", *_snippet(out_dir, baseline), "```", ""]
     page = out_dir / "sweep.md"
     page.write_text("\n".join(lines), encoding="utf-8")
+    write_html(page)
     return page
 
 
@@ -65,7 +68,8 @@ def _setup(results: Results) -> str:
         f"Experiment file `{job['experiment']}`: {job['design']} design of "
         f"{len(job['points'])} points x {len(scenarios)} scenarios ({', '.join(scenarios)}) x "
         f"{job['replicates']} replicates = {counts.get('runs')} runs ({counts.get('done')} done, "
-        f"{counts.get('failed')} failed); {weeks} weeks; seed {job['seed']}. Varied: {ranges}."
+        f"{counts.get('failed')} failed); {weeks} weeks; seed {job['seed']}. Varied: {ranges}. "
+        f"Population: {population(results.runs)}."
     )
 
 
@@ -128,7 +132,7 @@ def _means(results: Results) -> list[str]:
 
 def _snippet(out_dir: Path, baseline: str | None) -> list[str]:
     return [
-        "import experiments",
+        "import coprod",
         "from coprod.experiments.reports.analysis import cost_crossing, summarise",
         "",
         f'res = coprod.load("{out_dir}")',

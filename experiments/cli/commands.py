@@ -56,6 +56,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return finished(results, "summary", results.path / "sensitivity.md")
 
 
+def cmd_psa(args: argparse.Namespace) -> int:
+    """Run a probabilistic sensitivity analysis and its economic evaluation."""
+    from coprod.api import psa
+
+    results = psa(args.experiment, **job_options(args))
+    if args.dry_run:
+        return estimated(results)
+    return finished(results, "verdict", results.path / "psa.md")
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Run a calibration and say what was fitted and where it was written."""
     from coprod.api import calibrate
@@ -185,6 +195,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild a folder's report from its tables alone: the comparison report, ``sweep.md``
     or ``sensitivity.md``, as the job that made the folder wrote it."""
     from coprod.experiments.jobs.results import load
+    from coprod.experiments.reports.psa_report import write_psa_report
     from coprod.experiments.reports.report import write_report
     from coprod.experiments.reports.sensitivity_report import write_sensitivity_report
     from coprod.experiments.reports.sweep_report import write_sweep_report
@@ -196,7 +207,11 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"same coprod calibrate command with --resume --out {folder} (no run is repeated)."
         )
     results = load(folder)
-    writers = {"sweep": write_sweep_report, "sensitivity": write_sensitivity_report}
+    writers = {
+        "sweep": write_sweep_report,
+        "sensitivity": write_sensitivity_report,
+        "psa": write_psa_report,
+    }
     print(writers.get(results.manifest["job"].get("kind"), write_report)(results, folder))
     if args.csv:
         write_csv(results)

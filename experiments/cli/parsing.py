@@ -85,6 +85,20 @@ def parser() -> argparse.ArgumentParser:
     )
     add_job_options(sensitivity)
 
+    psa = command(
+        sub,
+        commands.cmd_psa,
+        "probabilistic sensitivity analysis: is co-production cost-effective, how sure are we?",
+        "Draw the uncertain parameters of a PSA file from their distributions, run every arm "
+        "and the baseline at each draw on the same people, and write psa.md: the verdict "
+        "(QALYs, costs, ICER, net benefit, probability cost-effective), the cost-effectiveness "
+        "plane, acceptability curves, EVPI and partial EVPI, and where each arm pays. The file "
+        "format is in experiments/examples/psa.toml; docs/ECONOMICS.md says how to read it.",
+        "coprod psa experiments/examples/psa.toml --out results/psa",
+    )
+    psa.add_argument("experiment", type=Path, metavar="PSA.toml")
+    add_job_options(psa)
+
     calibrate = command(
         sub,
         commands.cmd_calibrate,
@@ -139,8 +153,8 @@ def parser() -> argparse.ArgumentParser:
         sub,
         commands.cmd_report,
         "rebuild the report of a results folder",
-        "Rebuild a results folder's report (report.md, sweep.md or sensitivity.md) from its "
-        "tables alone; the model is not run.",
+        "Rebuild a results folder's report (report.md, sweep.md, sensitivity.md or psa.md) "
+        "from its tables alone; the model is not run.",
         "coprod report results/power_timebank --csv",
     )
     report.add_argument("folder", type=Path, metavar="DIR")

@@ -73,6 +73,7 @@ def load_psa(path: str | Path) -> PSAStudy:
     from coprod.experiments.methods.economics.utility import COEFFICIENTS
     from coprod.simulation.scenario import _report, load_scenario
 
+    _require_economics()
     path = Path(path).expanduser()
     raw = _read(path)
     own = {key: raw.pop(key) for key in OWN_KEYS if key in raw}
@@ -111,9 +112,7 @@ def load_psa(path: str | Path) -> PSAStudy:
     if problems:
         raise ExperimentError(_report(str(path), problems))
     loaded = [load_scenario(where) for where in located]
-    draws = psa_draws(
-        uncertain, n_draws, np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,))
-    )
+    draws = psa_draws(uncertain, n_draws, np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)))
     parameters = [name for name in draws.columns if name not in COEFFICIENTS]
     points = [
         {name: _plain(value) for name, value in row.items()}
@@ -164,6 +163,18 @@ def analyse_folder(results: Any) -> Any:
             "finish the job with --resume before the analysis."
         )
     return analyse(table, draws, job["baseline"], job.get("groups"))
+
+
+def _require_economics() -> None:
+    """Refuse before any run, not after hours of them, when the analysis cannot be made."""
+    import importlib.util
+
+    missing = [m for m in ("sklearn", "ema_workbench") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CoprodError(
+            f"coprod psa needs {' and '.join(missing)} for its analysis (partial EVPI, scenario "
+            "discovery): pip install 'coprod[economics]'"
+        )
 
 
 def _groups(table: Any, names: list[str], problems: list[str]) -> dict[str, list[str]] | None:

@@ -33,7 +33,7 @@ try:
 except metadata.PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
 
-_API = ("compare", "sweep", "sensitivity", "calibrate", "run", "scenario", "Estimate")
+_API = ("compare", "sweep", "sensitivity", "psa", "calibrate", "run", "scenario", "Estimate")
 _HOMES = {
     **dict.fromkeys(_API, "coprod.api"),
     "Calibration": "coprod.experiments.methods.calibration",

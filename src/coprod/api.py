@@ -61,6 +61,7 @@ __all__ = [
     "calibrate",
     "compare",
     "load",
+    "psa",
     "run",
     "scenario",
     "sensitivity",
@@ -206,6 +207,25 @@ def sensitivity(
     results = _job("sensitivity", specs, prefix, study.job(), job, all_runs=True)
     if isinstance(results, Results):
         write_sensitivity_report(results, results.path)
+    return results
+
+
+def psa(experiment: str | Path, **job: Unpack[JobOptions]) -> Results | Estimate:
+    """Probabilistic sensitivity analysis of a PSA file (``coprod psa``): each uncertain
+    parameter drawn from its distribution, every arm and the baseline run at each draw on the
+    same people, then costs and QALYs discounted, the verdict, the cost-effectiveness plane,
+    acceptability curves, EVPI, partial EVPI and the boxes where each arm pays written to
+    ``psa.md`` (docs/ECONOMICS.md says how to read them). Every run must succeed: a failure
+    raises ``RunsFailedError``. ``job``: the job options of this module's docstring."""
+    from coprod.experiments.methods.psa import load_psa
+    from coprod.experiments.reports.psa_report import write_psa_report
+
+    study = load_psa(experiment)
+    warn_world_differences(study.experiment.scenarios, study.experiment.baseline)
+    specs = study.experiment.specs()
+    results = _job("psa", specs, f"psa-{study.experiment.name}", study.job(), job, all_runs=True)
+    if isinstance(results, Results):
+        write_psa_report(results, results.path)
     return results
 
 

@@ -1,0 +1,95 @@
+"""coprod psa end to end at a tiny size: draws to runs to the verdict, rebuilt from the folder
+alone; and PSA files that are wrong are refused before any run, naming the file and the key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from coprod.experiments.cli import main
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TINY = f"""
+base = ["{SCENARIOS / "timebank.toml"}"]
+baseline = "traditional"
+replicates = 1
+steps = 30
+draws = 10
+seed = 3
+[fixed]
+n_users = 40
+n_neighbours = 20
+n_professionals = 3
+warmup_weeks = 2
+survey_week = 26
+[uncertain]
+agency_gain_rate = {{ dist = "gamma", mean = 0.04, sd = 0.012 }}
+hour_cost = {{ dist = "lognormal", mean = 55.0, sd = 8.0 }}
+[groups]
+agency = ["agency_gain_rate"]
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_psa(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("psa")
+    (folder / "psa.toml").write_text(TINY)
+    out = folder / "out"
+    assert main(["psa", str(folder / "psa.toml"), "--out", str(out), "--workers", "1"]) == 0
+    return out
+
+
+def test_a_tiny_psa_writes_the_verdict_and_its_evidence(tiny_psa):
+    text = (tiny_psa / "psa.md").read_text()
+    verdict = next(line for line in text.splitlines() if line.startswith("| timebank |"))
+    assert verdict.count("(") >= 4  # QALYs, cost and both INMBs carry intervals over draws
+    for section in ("## The verdict", "## Acceptability", "EVPPI: agency", "## When it pays"):
+        assert section in text
+    assert (tiny_psa / "figures" / "ce_plane.png").stat().st_size > 1000
+    assert "data:image/png;base64," in (tiny_psa / "psa.html").read_text()
+    job = json.loads((tiny_psa / "manifest.json").read_text())["job"]
+    assert job["kind"] == "psa" and len(job["draws"]["agency_gain_rate"]) == 10
+    assert job["scenarios"]["timebank"]["discount_rate"] == 0.0  # the evaluation discounts
+
+
+def test_the_draws_vary_the_runs_and_the_baseline_meets_the_same_draws(tiny_psa):
+    import coprod
+
+    runs = coprod.load(tiny_psa).runs
+    assert runs.groupby("point")["hour_cost"].nunique().eq(1).all()  # both arms, one draw
+    assert runs["hour_cost"].nunique() == 10
+    job = json.loads((tiny_psa / "manifest.json").read_text())["job"]
+    drawn = sorted(job["draws"]["hour_cost"])
+    assert sorted(runs.drop_duplicates("point")["hour_cost"]) == pytest.approx(drawn)
+
+
+def test_the_psa_page_is_rebuilt_from_the_folder_alone(tiny_psa, capsys):
+    before = (tiny_psa / "psa.md").read_text()
+    (tiny_psa / "psa.md").unlink()
+    assert main(["report", str(tiny_psa)]) == 0
+    assert (tiny_psa / "psa.md").read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('hour_cost = { dist = "lognormal", mean = 55.0, sd = 8.0 }',
+         'hour_cost = { dist = "weibull", mean = 55.0, sd = 8.0 }'),
+        ('agency_gain_rate = { dist = "gamma", mean = 0.04, sd = 0.012 }',
+         'agency_gain_rate = { dist = "gamma", mean = 0.04, sd = -1 }'),
+        ('hour_cost = { dist = "lognormal", mean = 55.0, sd = 8.0 }',
+         'power_sharing = { dist = "beta", mean = 0.5, sd = 0.1 }'),
+        ("draws = 10", "draws = 1"),
+        ('agency = ["agency_gain_rate"]', 'agency = ["agency_gain_rat"]'),
+    ],
+)  # fmt: skip
+def test_a_wrong_psa_file_exits_2_naming_the_file_and_the_key(old, new, tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(TINY.replace(old, new))
+    assert main(["psa", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    key = new.split(" =")[0]
+    assert str(path) in err and f"`{key}`" in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()  # refused before anything was written

@@ -3,7 +3,8 @@
 Every ``coprod`` command of its shell blocks runs in a copy of the repository's example and
 scenario folders, made small so that the whole README takes well under a minute: jobs get a
 tiny population, 2 replicates and 8 weeks (a sweep file its own copy with those values), and
-the long studies (``sensitivity``, ``calibrate``) run as ``--dry-run``. Then its Python blocks
+the long studies (``sensitivity``, ``calibrate``) run as ``--dry-run``; a PSA file's copy gets
+6 draws. Then its Python blocks
 run in order in one namespace, on the folders those commands made (about 45 s: a slow test).
 A scenario file shown in a TOML block under a ``# path.toml`` comment is written there first.
 Lines that install or start a cluster are not run: they are listed, so a new kind of command
@@ -37,6 +38,7 @@ SWEEP_SIZES = {
     r"(?m)^replicates = \d+": "replicates = 2",
     r"(?m)^steps = \d+": "steps = 8",
     r"(\{[^}]*)steps = \d+": r"\1steps = 2",  # a range's grid steps: 2 x 2 design points
+    r"(?m)^draws = \d+": "draws = 6",  # a PSA's parameter draws
 }
 
 
@@ -68,7 +70,7 @@ def smaller(argv: list[str], index: int) -> list[str]:
         return [*argv, *JOB, *TINY, *out]
     if command == "run":
         return [*argv, "--steps", "8", *TINY]
-    if command == "sweep":
+    if command in ("sweep", "psa"):
         return [*argv, "--workers", "1", "--quiet"]
     return argv
 
@@ -83,10 +85,11 @@ def test_every_line_is_run_or_known_not_to_be_runnable():
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The folders the README's paths name, copied, with the sweep file made small."""
+    """The folders the README's paths name, copied, with the sweep and PSA files made small."""
     shutil.copytree(ROOT / "experiments" / "examples", tmp_path / "experiments" / "examples")
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    for path in (tmp_path / "experiments" / "examples").glob("power_timebank.toml"):
+    for name in ("power_timebank.toml", "psa.toml"):  # the files jobs run in full
+        path = tmp_path / "experiments" / "examples" / name
         text = path.read_text()
         for pattern, value in SWEEP_SIZES.items():
             text = re.sub(pattern, value, text)

@@ -102,11 +102,14 @@ def allocate(
 
 
 def effective_capacity(pros: Professionals, params: Params, week: int) -> np.ndarray:
-    """Contact hours each post can give this week: burnout lowers it, a vacancy empties it."""
-    hours = (
-        pros.hours * params.capacity_factor * (1.0 - params.burnout_capacity_loss * pros.burnout)
+    """Contact hours each post can give this week: burnout lowers them, and a vacant post has
+    only the share of its hours that locums cover."""
+    worked = np.where(
+        pros.in_post(week),
+        1.0 - params.burnout_capacity_loss * pros.burnout,
+        params.locum_cover_share,
     )
-    return np.where(pros.in_post(week), hours, 0.0)
+    return pros.hours * params.capacity_factor * worked
 
 
 def encounters(

@@ -37,8 +37,9 @@ from coprod.simulation.population import (
 )
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
 from coprod.simulation.seeds import split
+from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.wellbeing import update_wellbeing
-from coprod.simulation.workforce import update_workforce
+from coprod.simulation.workforce import lose_continuity, update_workforce
 
 NEVER = -(10**6)  # "no exchange yet" for the tie ledger
 #: The policy levers the warm-up holds at the status quo in every scenario: the scenario's
@@ -102,14 +103,16 @@ class CoProductionModel(mesa.Model):
         self._start_policy()
 
     def _warm_up(self, status_quo: Params) -> None:
-        """Run the status quo, the same in every scenario, until week 0 (MODEL.md section 2)."""
+        """Run the status quo, the same in every scenario, until it is at rest at week 0: the
+        first half with the slow rates sped up, the second at the true rates (``warmup``)."""
         assign_lived_experience(self.professionals, status_quo)
         rules = POWER_RULES[status_quo.power_rule], RECIPROCITY_RULES[status_quo.reciprocity]
         self.week = -self.params.warmup_weeks
         self.flows = {name: 0.0 for name in METRICS}
-        for _ in range(self.params.warmup_weeks):
+        fast = accelerated(status_quo)
+        for index in range(self.params.warmup_weeks):
             self.week += 1
-            self._advance(status_quo, *rules)
+            self._advance(fast if index < fast_weeks(status_quo) else status_quo, *rules)
 
     def _place_agents(self) -> None:
         """Users and neighbours on their network cells; professionals off the network."""
@@ -165,7 +168,10 @@ class CoProductionModel(mesa.Model):
         requested, dependent = seek_help(users, p, behaviour)
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
-        sharing = power.sharing(p, pros.sharing, pros.pressure)
+        in_post = pros.in_post(week)
+        # a locum shares power as the average professional does
+        willing = np.where(in_post, pros.sharing, p.sharing_mean)
+        sharing = power.sharing(p, willing, pros.pressure)
         proactive = (
             min(p.max_proactive_share, p.power_sharing * pros.sharing.mean())
             if power.forums
@@ -173,6 +179,7 @@ class CoProductionModel(mesa.Model):
         )
         care = encounters(users, pros, p, requested, sharing, proactive, capacity)
         referred = apply_encounters(users, pros, p, care, behaviour)
+        lose_continuity(users, pros, p, care.clinical > 0)
         if reciprocity.bank:
             comm.member[: p.n_users] |= referred
         else:
@@ -199,11 +206,12 @@ class CoProductionModel(mesa.Model):
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
-        in_post = pros.in_post(week)
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
+        locum_hours = float(delivered[~in_post].sum())
         costs = weekly_costs(
             p,
-            delivered_hours=hours,
+            delivered_hours=hours - locum_hours,
+            locum_hours=locum_hours,
             funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor),
             crises=int(events.crises.sum()),
             admissions=int(events.admissions.sum()),
@@ -225,6 +233,7 @@ class CoProductionModel(mesa.Model):
             "timebank_hours": swap.timebank_hours,
             "active_givers": float(swap.active_givers),
             "professional_turnover": float(leavers),
+            "locum_hours": locum_hours,
             "cost_week": sum(costs.values()),
             **costs,
         }

@@ -138,41 +138,53 @@ def test_drained_bank_lowers_fill_and_with_it_givers_recognition():
     assert model.ledger.bank_fill < 1.0
 
 
-def test_burnout_rises_under_pressure_and_leavers_leave_a_vacancy():
+class Halves:
+    """A stand-in generator whose every uniform draw is 0.5: who leaves is then decided by
+    whether their hazard is above one half."""
+
+    def random(self, n: int) -> np.ndarray:
+        return np.full(n, 0.5)
+
+
+def test_burnout_rises_under_pressure_and_raises_the_hazard_of_leaving_a_vacancy():
     model = CoProductionModel(
         Params(
             n_users=10,
             n_neighbours=0,
             n_professionals=3,
             warmup_weeks=0,
-            leave_prob=1.0,
+            turnover_annual=2.0,
+            burnout_turnover_factor=20.0,
             vacancy_weeks=4,
         ),
         seed=3,
     )
     pros = model.professionals
+    pros.vacant_until[:] = -(10**9)  # every post filled, whatever the stationary draw
     capacity = np.array([10.0, 10.0, 10.0])
     pros.burnout[:] = [0.0, 0.0, 0.99]
+    before = pros.holder.copy()
     leavers, _ = update_workforce(
-        pros,
-        model.params,
-        np.array([20.0, 5.0, 20.0]),
-        capacity,
-        np.zeros(3),
-        week=1,
-        behaviour=model.rng,
+        pros, model.params, np.array([20.0, 5.0, 20.0]), capacity, np.zeros(3), 1, Halves()
     )
+    # hazard 2/52 x (1 + 20 x burnout): 0.8 at 0.99 burnout, 0.10 at 0.08, 0.04 at none
     assert pros.burnout[0] > 0 and pros.burnout[1] == 0
     assert leavers == 1
     assert [bool(pros.in_post(week)[2]) for week in range(2, 8)] == [False] * 4 + [True] * 2
-    _, hired = update_workforce(
-        pros, model.params, np.zeros(3), capacity, np.zeros(3), week=6, behaviour=model.rng
-    )
+    assert pros.holder[2] != before[2] and (pros.holder[:2] == before[:2]).all()  # a locum
+    _, hired = update_workforce(pros, model.params, np.zeros(3), capacity, np.zeros(3), 6, Halves())
     assert hired == 1 and pros.burnout[2] == 0
 
 
 def test_establishment_costs_capacity_and_discounting_lowers_later_costs():
-    common = {"crises": 0, "admissions": 0, "gp_contacts": 0, "members": 0, "recruits": 0}
+    common = {
+        "crises": 0,
+        "admissions": 0,
+        "gp_contacts": 0,
+        "members": 0,
+        "recruits": 0,
+        "locum_hours": 0,
+    }
     activity = weekly_costs(P, delivered_hours=10, funded_hours=100, week=0, **common)
     establishment = weekly_costs(
         P.model_copy(update={"cost_basis": "establishment"}),

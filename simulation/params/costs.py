@@ -52,6 +52,16 @@ class CostParams(Part):
         group="costs",
         source=PROTOTYPE,
     )
+    locum_premium: float = param(
+        0.98,
+        "x",
+        "Extra cost of a locum or agency hour over hour_cost (0.98 = 98% more)",
+        ge=0,
+        le=10,
+        group="costs",
+        source="Care England (2022), agency fees survey: an agency care worker GBP 19.57 an "
+        "hour against GBP 9.90 employed",
+    )
     cost_basis: Literal["activity", "establishment"] = param(
         "activity",
         "-",

@@ -34,9 +34,11 @@ from coprod.simulation.population import (
     build_community,
     build_professionals,
     build_users,
+    set_willingness,
 )
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
 from coprod.simulation.seeds import split
+from coprod.simulation.timeline import changes_by_week
 from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import lose_continuity, update_workforce
@@ -97,10 +99,10 @@ class CoProductionModel(mesa.Model):
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self.network = community_space(self.graph, self.random)
         self._place_agents()
-        self.power_rule: PowerRule = POWER_RULES[params.power_rule]
-        self.reciprocity: ReciprocityRule = RECIPROCITY_RULES[params.reciprocity]
-        self._warm_up(params.model_copy(update=STATUS_QUO_LEVERS))
-        self._start_policy()
+        self.timeline = changes_by_week(params.timeline)
+        status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
+        self._warm_up(status_quo)
+        self._start_policy(status_quo, params)
 
     def _warm_up(self, status_quo: Params) -> None:
         """Run the status quo, the same in every scenario, until it is at rest at week 0: the
@@ -123,7 +125,7 @@ class CoProductionModel(mesa.Model):
         for index in range(self.params.n_professionals):
             Professional(self, index)
 
-    def _start_policy(self) -> None:
+    def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
         users, comm, pros = self.users, self.community, self.professionals
         for totals in (
@@ -135,9 +137,8 @@ class CoProductionModel(mesa.Model):
             pros.hours_delivered,
         ):
             totals[:] = 0.0
-        assign_lived_experience(pros, self.params)
-        if self.reciprocity.bank:
-            comm.member = comm.join_draw < self.params.timebank_uptake
+        self.reciprocity = RECIPROCITY_RULES[status_quo.reciprocity]
+        self._set_policy(params)
         self.survey = SurveyTracker(self.params, comm.wellbeing.copy(), users.need.copy())
         self.cost_cumulative = 0.0
         self.datacollector = mesa.DataCollector(
@@ -146,9 +147,30 @@ class CoProductionModel(mesa.Model):
         self.snapshots: list[pd.DataFrame] = []
         self._collect()
 
+    def _set_policy(self, params: Params) -> None:
+        """Levers take new values: at week 0 (the scenario's own) and at timeline weeks.
+
+        The rules are looked up again; willingness and lived experience follow the levers;
+        a time bank that opens recruits its first members (the same people in every
+        scenario), and one that closes (its funding ends) lets its members' credits lapse.
+        """
+        was_bank = self.reciprocity.bank
+        self.params = params
+        self.power_rule: PowerRule = POWER_RULES[params.power_rule]
+        self.reciprocity: ReciprocityRule = RECIPROCITY_RULES[params.reciprocity]
+        set_willingness(self.professionals, params)
+        comm = self.community
+        if self.reciprocity.bank and not was_bank:
+            comm.member = comm.join_draw < params.timebank_uptake
+        elif was_bank and not self.reciprocity.bank:
+            comm.member[:] = False
+            comm.credits[:] = 0.0
+
     def step(self) -> None:
-        """One week of the scenario's policy."""
+        """One week of the scenario's policy; a timeline's changes act from the week's start."""
         self.week += 1
+        if self.week in self.timeline:
+            self._set_policy(self.params.model_copy(update=self.timeline[self.week]))
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:

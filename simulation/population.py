@@ -27,7 +27,13 @@ def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) ->
     of uniforms that depends on the parameters, which would shift every later draw of the
     stream and break common random numbers between scenarios that differ in a mean.
     """
-    return stats.beta.ppf(rng.random(n), mean * concentration, (1.0 - mean) * concentration)
+    return beta_at(rng.random(n), mean, concentration)
+
+
+def beta_at(quantile: np.ndarray, mean: float, concentration: float) -> np.ndarray:
+    """The Beta(mean, concentration) values at the given quantiles: a person keeps their place
+    in the distribution when a policy moves its mean."""
+    return stats.beta.ppf(quantile, mean * concentration, (1.0 - mean) * concentration)
 
 
 def gamma(rng: np.random.Generator, mean: float, shape: float, n: int) -> np.ndarray:
@@ -87,6 +93,7 @@ class Professionals:
 
     hours: np.ndarray  # contracted contact hours a week
     willingness: np.ndarray  # the post-holder's own willingness to share power
+    willingness_quantile: np.ndarray  # its place in the Beta(sharing_mean, ...) distribution
     lived_rank: np.ndarray  # fixed random order in which posts go to people with lived experience
     sharing: np.ndarray  # willingness, raised for lived experience
     lived_experience: np.ndarray
@@ -194,12 +201,14 @@ def build_professionals(params: Params, rng: np.random.Generator) -> Professiona
     hours = np.maximum(
         rng.normal(params.professional_hours_mean, params.professional_hours_sd, m), 1.0
     )
-    willingness = beta(rng, params.sharing_mean, params.sharing_concentration, m)
+    quantile = rng.random(m)
+    willingness = beta_at(quantile, params.sharing_mean, params.sharing_concentration)
     zeros = np.zeros(m)
     vacant_until = stationary_vacancies(params, rng.random(m), rng.random(m))
     return Professionals(
         hours=hours,
         willingness=willingness,
+        willingness_quantile=quantile,
         lived_rank=rng.permutation(m),
         sharing=willingness.copy(),
         lived_experience=np.zeros(m, dtype=bool),
@@ -226,6 +235,16 @@ def stationary_vacancies(params: Params, vacant: np.ndarray, left: np.ndarray) -
     start = -params.warmup_weeks
     to_go = 1 + np.floor(left * weeks).astype(np.int64)
     return np.where(vacant < share, start + to_go, FILLED).astype(np.int64)
+
+
+def set_willingness(pros: Professionals, params: Params) -> None:
+    """Each post-holder's willingness at their quantile of Beta(``sharing_mean``,
+    ``sharing_concentration``), then lived experience on top: a timeline that moves the mean
+    moves everyone, in order."""
+    pros.willingness = beta_at(
+        pros.willingness_quantile, params.sharing_mean, params.sharing_concentration
+    )
+    assign_lived_experience(pros, params)
 
 
 def assign_lived_experience(pros: Professionals, params: Params) -> None:

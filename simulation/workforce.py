@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from coprod.simulation.params import Params
-from coprod.simulation.population import FILLED, Professionals, Users, assign_lived_experience, beta
+from coprod.simulation.population import FILLED, Professionals, Users, set_willingness
 
 WEEKS_PER_YEAR = 52
 
@@ -53,9 +53,8 @@ def update_workforce(
     slot = week % WEEKS_PER_YEAR
     pros.leavers[slot], pros.filled[slot] = np.count_nonzero(leaves), np.count_nonzero(in_post)
     if leaves.any():
-        mean, concentration = params.sharing_mean, params.sharing_concentration
-        pros.willingness[leaves] = beta(behaviour, mean, concentration, int(leaves.sum()))
-        assign_lived_experience(pros, params)
+        pros.willingness_quantile[leaves] = behaviour.random(int(leaves.sum()))
+        set_willingness(pros, params)
     return int(np.count_nonzero(leaves)), int(np.count_nonzero(recruits))
 
 

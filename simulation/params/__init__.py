@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator, model_validator
 
 from coprod.simulation.params.care import CareParams
 from coprod.simulation.params.community import CommunityParams
@@ -61,6 +61,27 @@ class Params(
         from coprod.simulation.rules import RECIPROCITY_RULES
 
         return _check_rule(value, RECIPROCITY_RULES)
+
+    @model_validator(mode="after")
+    def _valid_timeline(self) -> Params:
+        """Each timeline entry: a week within the horizon and valid values of policy levers."""
+        from coprod.simulation.timeline import WEEK, label, shape_problems
+
+        problems = shape_problems(self.timeline, self.weeks)
+        if not problems:
+            for index, entry in enumerate(self.timeline):
+                changes = {k: v for k, v in entry.items() if k != WEEK}
+                try:
+                    type(self).model_validate(changes)
+                except ValidationError as exc:
+                    problems += [
+                        f"{label(index, entry)}: `{error['loc'][0]}` = {error['input']!r}: "
+                        f"{error['msg']}."
+                        for error in exc.errors()
+                    ]
+        if problems:
+            raise ValueError(" ".join(problems))
+        return self
 
 
 def _check_rule(value: str, registry: dict[str, Any]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from coprod.simulation.params.schema import PROTOTYPE, Part, param
 
 
@@ -97,4 +99,12 @@ class LeverParams(Part):
         le=1,
         group="levers",
         source=PROTOTYPE,
+    )
+    timeline: list[dict[str, Any]] = param(
+        [],
+        "entries",
+        "Lever changes at the start of given weeks: [[timeline]] entries of `week` and lever "
+        "keys (a child scenario's timeline replaces its parent's)",
+        group="levers",
+        source="MODEL.md section 10.6",
     )

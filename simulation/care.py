@@ -65,22 +65,25 @@ def drift_need(
 def seek_help(
     users: Users, params: Params, behaviour: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 2: clinical hours requested, and the part of them that is dependence.
+    """Phase 2: clinical hours requested, and which requests are dependence (MODEL.md 10.7).
 
-    Dependence (MODEL.md section 5) is the requested share for need within the user's
-    capability that they did not manage themselves: ``need * capability * (1 - agency)`` out
-    of the unmanaged ``need * (1 - agency * capability)``, applied to what is requested.
+    A user manages ``agency * capability`` of their need, counts last week's community help,
+    and asks for the rest when it reaches ``acuity_threshold`` (lower need is lived with) and
+    they seek help at all (less often at low trust). A request is *dependent* when the person
+    could have managed without it: the need beyond their capability, after community help, is
+    below the threshold, so with full agency they would not have asked. It is counted from the
+    requests actually made, as an evaluator triaging contacts would; agency changes it only
+    through what people ask for, and trust and community help change it with agency fixed.
     """
     unmanaged = users.need * (1.0 - users.agency * users.capability)
     remaining = np.maximum(unmanaged - users.cover, 0.0)
     asks = (
         behaviour.random(len(remaining))
         < params.help_seeking_floor + (1 - params.help_seeking_floor) * users.trust
-    )
+    ) & (remaining >= params.acuity_threshold)
     requested = np.where(asks, remaining * params.hours_per_need, 0.0)
-    within = users.need * users.capability * (1.0 - users.agency)
-    dependent_share = np.divide(within, unmanaged, out=np.zeros_like(within), where=unmanaged > 0)
-    return requested, requested * dependent_share
+    beyond = users.need * (1.0 - users.capability) - users.cover
+    return requested, asks & (beyond < params.acuity_threshold)
 
 
 def allocate(

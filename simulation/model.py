@@ -114,6 +114,8 @@ class CoProductionModel(mesa.Model):
         fast = accelerated(status_quo)
         for index in range(self.params.warmup_weeks):
             self.week += 1
+            if index == fast_weeks(status_quo):  # sped-up leavers are not turnover to report
+                self.professionals.leavers[:] = self.professionals.filled[:] = 0.0
             self._advance(fast if index < fast_weeks(status_quo) else status_quo, *rules)
 
     def _place_agents(self) -> None:
@@ -246,7 +248,9 @@ class CoProductionModel(mesa.Model):
         users.gp_contacts += events.gp_contacts
         self.survey_inputs = (care.clinical, events.gp_contacts + events.crises)
         self.flows = {
-            "dependence": float(dependent.sum() / requested.sum()) if requested.sum() > 0 else 0.0,
+            "dependence": float(dependent.sum() / asked)
+            if (asked := np.count_nonzero(requested))
+            else 0.0,
             "professional_hours": hours,
             "unmet_demand_hours": float(np.maximum(care.requested - care.clinical, 0.0).sum()),
             "crises": float(events.crises.sum()),

@@ -19,8 +19,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "agency_mean": ("0-1", "Mean agency (patient activation) of users"),
     "dependence": (
         "share",
-        "Of the professional hours users requested this week, the share "
-        "for need within their own capability that they did not manage themselves",
+        "Of the requests for professional contact made this week, the share for low-acuity "
+        "need the person could have managed: the need beyond their capability, after "
+        "community help, is below acuity_threshold",
     ),
     "professional_hours": (
         "hours/week",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coprod.simulation.care import allocate, seek_help
+from coprod.simulation.care import allocate
 from coprod.simulation.community import TieLedger, bank_exchange, informal_help
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.model import CoProductionModel
@@ -62,24 +62,6 @@ def test_allocate_serves_highest_priority_first_within_each_capacity():
     demand = np.array([2.0, 2.0, 2.0, 3.0, 3.0])
     served = allocate(group, priority, demand, np.array([3.0, 10.0]))
     assert served.tolist() == [0.0, 2.0, 1.0, 3.0, 3.0]
-
-
-def test_dependence_is_the_share_of_requests_within_capability_not_self_managed():
-    model = CoProductionModel(
-        Params(
-            n_users=50, n_neighbours=10, n_professionals=2, warmup_weeks=0, help_seeking_floor=1.0
-        ),
-        seed=1,
-    )
-    users = model.users
-    users.need[:], users.capability[:], users.cover[:] = 0.5, 0.5, 0.0
-    users.agency[:] = 0.0
-    requested, dependent = seek_help(users, model.params, model.rng)
-    assert dependent.sum() / requested.sum() == pytest.approx(0.5)
-    users.agency[:] = 1.0
-    requested, dependent = seek_help(users, model.params, model.rng)
-    assert dependent.sum() == pytest.approx(0.0)
-    assert requested.sum() == pytest.approx(50 * 0.25 * model.params.hours_per_need)
 
 
 def _pair_ties():

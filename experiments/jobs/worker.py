@@ -9,7 +9,6 @@ writer in the parent (``coprod.experiments.jobs.storage``) stores them (DESIGN.m
 from __future__ import annotations
 
 import json
-
 import time
 import traceback
 from dataclasses import dataclass, field

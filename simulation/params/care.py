@@ -72,6 +72,16 @@ class CareParams(Part):
         le=1,
         group="encounters",
     )
+    acuity_threshold: float = param(
+        0.05,
+        "need",
+        "Least unmanaged need (after community help) a person asks a professional about; a "
+        "request is dependence when the need beyond their capability is below it",
+        ge=0,
+        le=1,
+        group="encounters",
+        source="MODEL.md section 10.7 (the stated acuity)",
+    )
     help_seeking_floor: float = param(
         0.3,
         "probability",

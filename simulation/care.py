@@ -86,14 +86,33 @@ def seek_help(
     return requested, asks & (beyond < params.acuity_threshold)
 
 
+def segment_order(group: np.ndarray, priority: np.ndarray, n_groups: int) -> np.ndarray:
+    """Indices by group, then by descending priority, ties by index: exactly
+    ``np.lexsort((-priority, group))``, by a stable sort of a padded (group x member) table.
+
+    Groups are small (a caseload, a person's ties), so sorting each row of the table costs a
+    few times less than one global two-key sort: that sort was a quarter of a run's time.
+    """
+    by_group = np.argsort(group, kind="stable")  # already sorted for ties: nearly free
+    members = group[by_group]
+    counts = np.bincount(members, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    width = int(counts.max()) if len(counts) else 0
+    table = np.full((n_groups, width), np.inf)
+    table[members, np.arange(len(members)) - starts[members]] = -priority[by_group]
+    within = np.argsort(table, axis=1, kind="stable")  # padding (inf) sorts last
+    filled = np.arange(width) < counts[:, None]
+    return by_group[(starts[:, None] + within)[filled]]
+
+
 def allocate(
     group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
     """Serve ``demand`` within each group's ``capacity``, highest ``priority`` first.
 
-    The last person served in a group may be served in part. One sort, no Python loop.
+    The last person served in a group may be served in part. No Python loop.
     """
-    order = np.lexsort((-priority, group))
+    order = segment_order(group, priority, len(capacity))
     g, d = group[order], demand[order]
     before = np.cumsum(d) - d
     first = np.r_[0, np.flatnonzero(np.diff(g)) + 1]

@@ -184,3 +184,16 @@ def test_establishment_costs_capacity_and_discounting_lowers_later_costs():
         **common,
     )
     assert discounted["cost_professional"] == pytest.approx(activity["cost_professional"] / 1.035)
+
+
+def test_segment_order_is_the_two_key_sort_it_replaces():
+    """The padded per-group sort gives exactly lexsort's order, ties (by index) included."""
+    from coprod.simulation.care import segment_order
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n, groups = int(rng.integers(1, 300)), int(rng.integers(1, 40))
+        group = rng.integers(0, groups, n)
+        priority = rng.integers(0, 4, n) * 0.5 if trial % 2 else rng.random(n)
+        expected = np.lexsort((-priority, group))
+        np.testing.assert_array_equal(segment_order(group, priority, groups), expected)

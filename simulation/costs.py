@@ -1,9 +1,11 @@
 """Costs: phase 8 of a week (MODEL.md section 4), in GBP of one price year.
 
-Professional time is costed by activity (delivered hours x ``hour_cost``, as unit costs per
-hour of client contact are) or by establishment (funded capacity costs the same whatever is
-delivered: whether savings are cashable is the user's question to ask). Crises, GP contacts,
-time-bank brokerage and recruitment are added; costs may be discounted (Green Book 3.5%).
+Employed professionals' time is costed by activity (delivered hours x ``hour_cost``, as unit
+costs per hour of client contact are) or by establishment (funded capacity of filled posts
+costs the same whatever is delivered: whether savings are cashable is the user's question to
+ask). Locum and agency hours covering vacancies are paid as delivered, at ``hour_cost`` plus
+``locum_premium``, under either basis. Crises, GP contacts, time-bank brokerage and
+recruitment are added; costs may be discounted (Green Book 3.5%).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ def weekly_costs(
     params: Params,
     *,
     delivered_hours: float,
+    locum_hours: float,
     funded_hours: float,
     crises: int,
     admissions: int,
@@ -29,6 +32,7 @@ def weekly_costs(
     hours = delivered_hours if params.cost_basis == "activity" else funded_hours
     parts = {
         "cost_professional": hours * params.hour_cost,
+        "cost_locum": locum_hours * params.hour_cost * (1.0 + params.locum_premium),
         "cost_crises": (crises - admissions) * params.ae_cost + admissions * params.admission_cost,
         "cost_gp": gp_contacts * params.gp_cost,
         "cost_brokerage": members * params.brokerage_cost / WEEKS_PER_YEAR,

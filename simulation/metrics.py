@@ -16,6 +16,7 @@ import pandas as pd
 from coprod.simulation.outputs import SURVEY_QUESTIONS
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Professionals, Users
+from coprod.simulation.workforce import turnover_annualised
 
 WEMWBS_POINT = 1.0 / 56.0  # one WEMWBS point on the 0-1 wellbeing scale
 
@@ -49,6 +50,8 @@ def state_metrics(
         "agency_mean": float(users.agency.mean()),
         "timebank_members": float(np.count_nonzero(comm.member)),
         "burnout_mean": float(pros.burnout[in_post].mean()) if in_post.any() else 0.0,
+        "vacancies": float(np.count_nonzero(~in_post)),
+        "turnover_annualised": turnover_annualised(pros),
         "trust_mean": float(users.trust.mean()),
         "connectedness_mean": float(comm.connectedness[: len(users.need)].mean()),
     }

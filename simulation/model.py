@@ -34,11 +34,14 @@ from coprod.simulation.population import (
     build_community,
     build_professionals,
     build_users,
+    set_willingness,
 )
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
 from coprod.simulation.seeds import split
+from coprod.simulation.timeline import changes_by_week
+from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.wellbeing import update_wellbeing
-from coprod.simulation.workforce import update_workforce
+from coprod.simulation.workforce import lose_continuity, update_workforce
 
 NEVER = -(10**6)  # "no exchange yet" for the tie ledger
 #: The policy levers the warm-up holds at the status quo in every scenario: the scenario's
@@ -96,20 +99,24 @@ class CoProductionModel(mesa.Model):
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self.network = community_space(self.graph, self.random)
         self._place_agents()
-        self.power_rule: PowerRule = POWER_RULES[params.power_rule]
-        self.reciprocity: ReciprocityRule = RECIPROCITY_RULES[params.reciprocity]
-        self._warm_up(params.model_copy(update=STATUS_QUO_LEVERS))
-        self._start_policy()
+        self.timeline = changes_by_week(params.timeline)
+        status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
+        self._warm_up(status_quo)
+        self._start_policy(status_quo, params)
 
     def _warm_up(self, status_quo: Params) -> None:
-        """Run the status quo, the same in every scenario, until week 0 (MODEL.md section 2)."""
+        """Run the status quo, the same in every scenario, until it is at rest at week 0: the
+        first half with the slow rates sped up, the second at the true rates (``warmup``)."""
         assign_lived_experience(self.professionals, status_quo)
         rules = POWER_RULES[status_quo.power_rule], RECIPROCITY_RULES[status_quo.reciprocity]
         self.week = -self.params.warmup_weeks
         self.flows = {name: 0.0 for name in METRICS}
-        for _ in range(self.params.warmup_weeks):
+        fast = accelerated(status_quo)
+        for index in range(self.params.warmup_weeks):
             self.week += 1
-            self._advance(status_quo, *rules)
+            if index == fast_weeks(status_quo):  # sped-up leavers are not turnover to report
+                self.professionals.leavers[:] = self.professionals.filled[:] = 0.0
+            self._advance(fast if index < fast_weeks(status_quo) else status_quo, *rules)
 
     def _place_agents(self) -> None:
         """Users and neighbours on their network cells; professionals off the network."""
@@ -120,7 +127,7 @@ class CoProductionModel(mesa.Model):
         for index in range(self.params.n_professionals):
             Professional(self, index)
 
-    def _start_policy(self) -> None:
+    def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
         users, comm, pros = self.users, self.community, self.professionals
         for totals in (
@@ -132,9 +139,8 @@ class CoProductionModel(mesa.Model):
             pros.hours_delivered,
         ):
             totals[:] = 0.0
-        assign_lived_experience(pros, self.params)
-        if self.reciprocity.bank:
-            comm.member = comm.join_draw < self.params.timebank_uptake
+        self.reciprocity = RECIPROCITY_RULES[status_quo.reciprocity]
+        self._set_policy(params)
         self.survey = SurveyTracker(self.params, comm.wellbeing.copy(), users.need.copy())
         self.cost_cumulative = 0.0
         self.datacollector = mesa.DataCollector(
@@ -143,9 +149,30 @@ class CoProductionModel(mesa.Model):
         self.snapshots: list[pd.DataFrame] = []
         self._collect()
 
+    def _set_policy(self, params: Params) -> None:
+        """Levers take new values: at week 0 (the scenario's own) and at timeline weeks.
+
+        The rules are looked up again; willingness and lived experience follow the levers;
+        a time bank that opens recruits its first members (the same people in every
+        scenario), and one that closes (its funding ends) lets its members' credits lapse.
+        """
+        was_bank = self.reciprocity.bank
+        self.params = params
+        self.power_rule: PowerRule = POWER_RULES[params.power_rule]
+        self.reciprocity: ReciprocityRule = RECIPROCITY_RULES[params.reciprocity]
+        set_willingness(self.professionals, params)
+        comm = self.community
+        if self.reciprocity.bank and not was_bank:
+            comm.member = comm.join_draw < params.timebank_uptake
+        elif was_bank and not self.reciprocity.bank:
+            comm.member[:] = False
+            comm.credits[:] = 0.0
+
     def step(self) -> None:
-        """One week of the scenario's policy."""
+        """One week of the scenario's policy; a timeline's changes act from the week's start."""
         self.week += 1
+        if self.week in self.timeline:
+            self._set_policy(self.params.model_copy(update=self.timeline[self.week]))
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:
@@ -165,7 +192,10 @@ class CoProductionModel(mesa.Model):
         requested, dependent = seek_help(users, p, behaviour)
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
-        sharing = power.sharing(p, pros.sharing, pros.pressure)
+        in_post = pros.in_post(week)
+        # a locum shares power as the average professional does
+        willing = np.where(in_post, pros.sharing, p.sharing_mean)
+        sharing = power.sharing(p, willing, pros.pressure)
         proactive = (
             min(p.max_proactive_share, p.power_sharing * pros.sharing.mean())
             if power.forums
@@ -173,6 +203,7 @@ class CoProductionModel(mesa.Model):
         )
         care = encounters(users, pros, p, requested, sharing, proactive, capacity)
         referred = apply_encounters(users, pros, p, care, behaviour)
+        lose_continuity(users, pros, p, care.clinical > 0)
         if reciprocity.bank:
             comm.member[: p.n_users] |= referred
         else:
@@ -199,11 +230,12 @@ class CoProductionModel(mesa.Model):
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
-        in_post = pros.in_post(week)
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
+        locum_hours = float(delivered[~in_post].sum())
         costs = weekly_costs(
             p,
-            delivered_hours=hours,
+            delivered_hours=hours - locum_hours,
+            locum_hours=locum_hours,
             funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor),
             crises=int(events.crises.sum()),
             admissions=int(events.admissions.sum()),
@@ -216,7 +248,9 @@ class CoProductionModel(mesa.Model):
         users.gp_contacts += events.gp_contacts
         self.survey_inputs = (care.clinical, events.gp_contacts + events.crises)
         self.flows = {
-            "dependence": float(dependent.sum() / requested.sum()) if requested.sum() > 0 else 0.0,
+            "dependence": float(dependent.sum() / asked)
+            if (asked := np.count_nonzero(requested))
+            else 0.0,
             "professional_hours": hours,
             "unmet_demand_hours": float(np.maximum(care.requested - care.clinical, 0.0).sum()),
             "crises": float(events.crises.sum()),
@@ -225,6 +259,7 @@ class CoProductionModel(mesa.Model):
             "timebank_hours": swap.timebank_hours,
             "active_givers": float(swap.active_givers),
             "professional_turnover": float(leavers),
+            "locum_hours": locum_hours,
             "cost_week": sum(costs.values()),
             **costs,
         }

@@ -19,8 +19,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "agency_mean": ("0-1", "Mean agency (patient activation) of users"),
     "dependence": (
         "share",
-        "Of the professional hours users requested this week, the share "
-        "for need within their own capability that they did not manage themselves",
+        "Of the requests for professional contact made this week, the share for low-acuity "
+        "need the person could have managed: the need beyond their capability, after "
+        "community help, is below acuity_threshold",
     ),
     "professional_hours": (
         "hours/week",
@@ -39,13 +40,26 @@ METRICS: dict[str, tuple[str, str]] = {
     "cost_week": ("GBP/week", "Total cost this week (undiscounted unless discount_rate > 0)"),
     "cost_cumulative": ("GBP", "Cost since week 1"),
     "cost_per_user_week": ("GBP/user/week", "cost_week divided by the number of users"),
-    "cost_professional": ("GBP/week", "Professional hours cost (activity or establishment)"),
+    "cost_professional": (
+        "GBP/week",
+        "Employed professionals' hours cost (activity or establishment)",
+    ),
+    "cost_locum": ("GBP/week", "Locum and agency hours covering vacancies, at the premium"),
     "cost_crises": ("GBP/week", "A&E and emergency admission cost"),
     "cost_gp": ("GBP/week", "GP consultation cost"),
     "cost_brokerage": ("GBP/week", "Time-bank brokerage cost"),
     "cost_recruitment": ("GBP/week", "Cost of replacing professionals who left"),
     "burnout_mean": ("0-1", "Mean burnout of professionals in post"),
     "professional_turnover": ("people/week", "Professionals who left this week"),
+    "turnover_annualised": (
+        "share/year",
+        "Leavers over the last 52 weeks per filled post (as Skills for Care reports turnover)",
+    ),
+    "vacancies": ("posts", "Professional posts vacant this week"),
+    "locum_hours": (
+        "hours/week",
+        "Contact hours delivered by locum or agency staff on vacant posts",
+    ),
     "trust_mean": ("0-1", "Mean trust of users in professionals"),
     "connectedness_mean": (
         "share",

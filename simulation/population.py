@@ -27,7 +27,13 @@ def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) ->
     of uniforms that depends on the parameters, which would shift every later draw of the
     stream and break common random numbers between scenarios that differ in a mean.
     """
-    return stats.beta.ppf(rng.random(n), mean * concentration, (1.0 - mean) * concentration)
+    return beta_at(rng.random(n), mean, concentration)
+
+
+def beta_at(quantile: np.ndarray, mean: float, concentration: float) -> np.ndarray:
+    """The Beta(mean, concentration) values at the given quantiles: a person keeps their place
+    in the distribution when a policy moves its mean."""
+    return stats.beta.ppf(quantile, mean * concentration, (1.0 - mean) * concentration)
 
 
 def gamma(rng: np.random.Generator, mean: float, shape: float, n: int) -> np.ndarray:
@@ -47,7 +53,8 @@ class Users:
     trust: np.ndarray
     plan: np.ndarray
     assets: np.ndarray
-    professional: np.ndarray  # index of the assigned professional
+    professional: np.ndarray  # index of the assigned professional's post
+    seen_holder: np.ndarray  # holder of that post at the user's last encounter (continuity)
     flagged: np.ndarray  # flagged by a forum, until contacted or the next forum
     referred_until: np.ndarray  # week until which community givers are pointed to them
     need_history: np.ndarray  # (4, n): need over the last four weeks, for forum flags
@@ -86,18 +93,26 @@ class Professionals:
 
     hours: np.ndarray  # contracted contact hours a week
     willingness: np.ndarray  # the post-holder's own willingness to share power
+    willingness_quantile: np.ndarray  # its place in the Beta(sharing_mean, ...) distribution
     lived_rank: np.ndarray  # fixed random order in which posts go to people with lived experience
     sharing: np.ndarray  # willingness, raised for lived experience
     lived_experience: np.ndarray
     pressure: np.ndarray
     burnout: np.ndarray
     vacant_until: np.ndarray  # week the post is filled again; FILLED when in post
+    holder: np.ndarray  # who works the post: a new id for each post-holder and each locum
     reserved: np.ndarray  # staff hours already committed to consultation this week
     hours_delivered: np.ndarray  # since week 0
+    leavers: np.ndarray  # (52,) leavers in each of the last 52 weeks, by week % 52
+    filled: np.ndarray  # (52,) filled posts in each of those weeks
 
     def in_post(self, week: int) -> np.ndarray:
         """Posts that are filled this week (warm-up weeks are negative)."""
         return self.vacant_until <= week
+
+    def new_holders(self, posts: np.ndarray) -> None:
+        """A new person works each of ``posts`` (a recruit or a locum): users meet a stranger."""
+        self.holder[posts] = self.holder.max() + 1 + np.arange(np.count_nonzero(posts))
 
 
 def build_users(params: Params, rng: np.random.Generator) -> Users:
@@ -105,18 +120,21 @@ def build_users(params: Params, rng: np.random.Generator) -> Users:
     n = params.n_users
     baseline = beta(rng, params.baseline_need_mean, params.baseline_need_concentration, n)
     agency = beta(rng, params.initial_agency_mean, params.initial_agency_concentration, n)
-    caseload = rng.permutation(n) % params.n_professionals  # balanced caseloads
+    caseload = (rng.permutation(n) % params.n_professionals).astype(np.int64)  # balanced
+    capability = beta(rng, params.capability_mean, params.capability_concentration, n)
+    trust = beta(rng, params.initial_trust_mean, params.initial_trust_concentration, n)
     zeros = np.zeros(n)
     return Users(
         need=baseline.copy(),
         baseline_need=baseline,
-        agency=agency,
-        own_agency=agency.copy(),
-        capability=beta(rng, params.capability_mean, params.capability_concentration, n),
-        trust=beta(rng, params.initial_trust_mean, params.initial_trust_concentration, n),
+        agency=agency * rest_agency_factor(params, trust),
+        own_agency=agency,
+        capability=capability,
+        trust=trust,
         plan=zeros.copy(),
         assets=beta(rng, params.assets_mean, params.assets_concentration, n),
-        professional=caseload.astype(np.int64),
+        professional=caseload,
+        seen_holder=caseload.copy(),  # post i's first holder has id i
         flagged=np.zeros(n, dtype=bool),
         referred_until=np.full(n, -1, dtype=np.int64),
         need_history=np.tile(baseline, (4, 1)),
@@ -126,6 +144,21 @@ def build_users(params: Params, rng: np.random.Generator) -> Users:
         gp_contacts=zeros.copy(),
         professional_hours=zeros.copy(),
     )
+
+
+def rest_agency_factor(params: Params, trust: np.ndarray) -> np.ndarray:
+    """Where agency comes to rest under the status quo, as a share of the person's own level.
+
+    Under ``expert`` a served week costs ``agency_loss_rate * trust`` of agency and every week
+    recovers ``agency_recovery`` of the gap to the person's own level; a person asks (and is,
+    mostly, served) with probability ``help_seeking_floor + (1 - floor) * trust``. The balance
+    of the two is ``r / (r + l * trust * asks)``. Starting there, at the person's starting
+    trust, spares the warm-up most of agency's 113-week relaxation (MODEL.md section 10.1).
+    """
+    asks = params.help_seeking_floor + (1.0 - params.help_seeking_floor) * trust
+    loss = params.agency_loss_rate * trust * asks
+    recovery = params.agency_recovery
+    return np.divide(recovery, recovery + loss, out=np.ones_like(trust), where=recovery + loss > 0)
 
 
 def build_community(params: Params, users: Users, rng: np.random.Generator) -> Community:
@@ -161,26 +194,57 @@ def build_professionals(params: Params, rng: np.random.Generator) -> Professiona
     """Draw the professionals' posts (hours below 1 a week are raised to 1: a post exists).
 
     Lived experience is assigned by :func:`assign_lived_experience` when a policy starts, so
-    the warm-up runs the same workforce in every scenario.
+    the warm-up runs the same workforce in every scenario. Posts start vacant as often as
+    they are at rest (:func:`stationary_vacancies`), so vacancies need no warm-up.
     """
     m = params.n_professionals
     hours = np.maximum(
         rng.normal(params.professional_hours_mean, params.professional_hours_sd, m), 1.0
     )
-    willingness = beta(rng, params.sharing_mean, params.sharing_concentration, m)
+    quantile = rng.random(m)
+    willingness = beta_at(quantile, params.sharing_mean, params.sharing_concentration)
     zeros = np.zeros(m)
+    vacant_until = stationary_vacancies(params, rng.random(m), rng.random(m))
     return Professionals(
         hours=hours,
         willingness=willingness,
+        willingness_quantile=quantile,
         lived_rank=rng.permutation(m),
         sharing=willingness.copy(),
         lived_experience=np.zeros(m, dtype=bool),
         pressure=zeros.copy(),
         burnout=zeros.copy(),
-        vacant_until=np.full(m, FILLED, dtype=np.int64),
+        vacant_until=vacant_until,
+        holder=np.arange(m, dtype=np.int64),
         reserved=zeros.copy(),
         hours_delivered=zeros.copy(),
+        leavers=np.zeros(52),
+        filled=np.zeros(52),
     )
+
+
+def stationary_vacancies(params: Params, vacant: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """``vacant_until`` of posts drawn from the vacancies' steady state at the warm-up's start.
+
+    With a weekly leaving hazard h and vacancies of D weeks, a post is vacant a share
+    hD / (1 + hD) of the time (Little's law), and a vacant post has 1..D weeks to go,
+    uniformly. Burnout raises h later; the warm-up absorbs that small difference.
+    """
+    h, weeks = params.turnover_annual / 52.0, params.vacancy_weeks
+    share = h * weeks / (1.0 + h * weeks)
+    start = -params.warmup_weeks
+    to_go = 1 + np.floor(left * weeks).astype(np.int64)
+    return np.where(vacant < share, start + to_go, FILLED).astype(np.int64)
+
+
+def set_willingness(pros: Professionals, params: Params) -> None:
+    """Each post-holder's willingness at their quantile of Beta(``sharing_mean``,
+    ``sharing_concentration``), then lived experience on top: a timeline that moves the mean
+    moves everyone, in order."""
+    pros.willingness = beta_at(
+        pros.willingness_quantile, params.sharing_mean, params.sharing_concentration
+    )
+    assign_lived_experience(pros, params)
 
 
 def assign_lived_experience(pros: Professionals, params: Params) -> None:

@@ -28,6 +28,7 @@ from coprod.simulation.errors import ScenarioError
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
 from coprod.simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
+from coprod.simulation.timeline import WEEK, label, lever_names, shape_problems
 from coprod.simulation.toml_file import read_toml
 
 SHIPPED_ORDER: tuple[str, ...] = (
@@ -184,11 +185,16 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str
     problems: list[str] = []
     own: dict[str, Any] = {}
     for key, value in raw.items():
-        if isinstance(value, dict | list):
+        if key == "timeline":
+            timeline_problems = _timeline_problems(value)
+            problems += timeline_problems
+            if not timeline_problems:
+                own[key] = value
+        elif isinstance(value, dict | list):
             kind = "a table" if isinstance(value, dict) else "a list"
             problems.append(
                 f"`{key}` is {kind}; scenario files are flat: one `key = value` per line, "
-                "no [sections], dotted keys or lists."
+                "no [sections], dotted keys or lists (only [[timeline]] entries)."
             )
         elif key in FILE_KEYS:
             if not isinstance(value, str):
@@ -197,13 +203,34 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str
             problems.append(_unknown_key(key, PARAMETER_NAMES + FILE_KEYS))
         else:
             own[key] = value
-    _validate(own, str(path), problems)
+    # the timeline's weeks are checked against the horizon once the chain is merged
+    _validate({k: v for k, v in own.items() if k != "timeline"}, str(path), problems)
 
     description, extends = raw.get("description", ""), raw.get("extends")
     if extends is None:
         return own, description, None
     parent_values, _, _ = _read_chain(_resolve_extends(path, extends), (*seen, path.resolve()))
     return {**parent_values, **own}, description, extends
+
+
+def _timeline_problems(value: Any) -> list[str]:
+    """What is wrong with a file's ``[[timeline]]`` entries, each problem naming its entry,
+    key and what is allowed; the weeks' horizon is checked once the chain is merged."""
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        return [
+            "`timeline` must be a list of [[timeline]] tables, each a `week = ...` and the "
+            "levers that change that week (e.g. `capacity_factor = 0.8`)."
+        ]
+    problems = shape_problems(value, None)
+    for index, entry in enumerate(value):
+        levers = {k: v for k, v in entry.items() if k != WEEK and k in lever_names()}
+        try:
+            Params.model_validate(levers, strict=True)
+        except ValidationError as exc:
+            problems += [
+                f"{label(index, entry)}: {_explain(error, levers)}" for error in exc.errors()
+            ]
+    return problems
 
 
 def _resolve_extends(path: Path, extends: str) -> Path:
@@ -237,8 +264,8 @@ def _validate(values: dict[str, Any], source: str, problems: list[str] | None = 
 def _explain(error: Any, values: dict[str, Any]) -> str:
     """One pydantic error as sentences naming the key, the value and what is allowed."""
     key = str(error["loc"][0]) if error["loc"] else ""
-    if key not in values:  # a rule across keys: keep the schema's own wording
-        return f"{error['msg']}."
+    if key not in values or key == "timeline":  # a rule across keys: the schema's own words
+        return error["msg"].removeprefix("Value error, ")
     value = values[key]
     if error["type"] in RANGE_ERRORS:
         problem = "out of range."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coprod.simulation.care import allocate, seek_help
+from coprod.simulation.care import allocate
 from coprod.simulation.community import TieLedger, bank_exchange, informal_help
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.model import CoProductionModel
@@ -64,24 +64,6 @@ def test_allocate_serves_highest_priority_first_within_each_capacity():
     assert served.tolist() == [0.0, 2.0, 1.0, 3.0, 3.0]
 
 
-def test_dependence_is_the_share_of_requests_within_capability_not_self_managed():
-    model = CoProductionModel(
-        Params(
-            n_users=50, n_neighbours=10, n_professionals=2, warmup_weeks=0, help_seeking_floor=1.0
-        ),
-        seed=1,
-    )
-    users = model.users
-    users.need[:], users.capability[:], users.cover[:] = 0.5, 0.5, 0.0
-    users.agency[:] = 0.0
-    requested, dependent = seek_help(users, model.params, model.rng)
-    assert dependent.sum() / requested.sum() == pytest.approx(0.5)
-    users.agency[:] = 1.0
-    requested, dependent = seek_help(users, model.params, model.rng)
-    assert dependent.sum() == pytest.approx(0.0)
-    assert requested.sum() == pytest.approx(50 * 0.25 * model.params.hours_per_need)
-
-
 def _pair_ties():
     import networkx as nx
 
@@ -138,41 +120,53 @@ def test_drained_bank_lowers_fill_and_with_it_givers_recognition():
     assert model.ledger.bank_fill < 1.0
 
 
-def test_burnout_rises_under_pressure_and_leavers_leave_a_vacancy():
+class Halves:
+    """A stand-in generator whose every uniform draw is 0.5: who leaves is then decided by
+    whether their hazard is above one half."""
+
+    def random(self, n: int) -> np.ndarray:
+        return np.full(n, 0.5)
+
+
+def test_burnout_rises_under_pressure_and_raises_the_hazard_of_leaving_a_vacancy():
     model = CoProductionModel(
         Params(
             n_users=10,
             n_neighbours=0,
             n_professionals=3,
             warmup_weeks=0,
-            leave_prob=1.0,
+            turnover_annual=2.0,
+            burnout_turnover_factor=20.0,
             vacancy_weeks=4,
         ),
         seed=3,
     )
     pros = model.professionals
+    pros.vacant_until[:] = -(10**9)  # every post filled, whatever the stationary draw
     capacity = np.array([10.0, 10.0, 10.0])
     pros.burnout[:] = [0.0, 0.0, 0.99]
+    before = pros.holder.copy()
     leavers, _ = update_workforce(
-        pros,
-        model.params,
-        np.array([20.0, 5.0, 20.0]),
-        capacity,
-        np.zeros(3),
-        week=1,
-        behaviour=model.rng,
+        pros, model.params, np.array([20.0, 5.0, 20.0]), capacity, np.zeros(3), 1, Halves()
     )
+    # hazard 2/52 x (1 + 20 x burnout): 0.8 at 0.99 burnout, 0.10 at 0.08, 0.04 at none
     assert pros.burnout[0] > 0 and pros.burnout[1] == 0
     assert leavers == 1
     assert [bool(pros.in_post(week)[2]) for week in range(2, 8)] == [False] * 4 + [True] * 2
-    _, hired = update_workforce(
-        pros, model.params, np.zeros(3), capacity, np.zeros(3), week=6, behaviour=model.rng
-    )
+    assert pros.holder[2] != before[2] and (pros.holder[:2] == before[:2]).all()  # a locum
+    _, hired = update_workforce(pros, model.params, np.zeros(3), capacity, np.zeros(3), 6, Halves())
     assert hired == 1 and pros.burnout[2] == 0
 
 
 def test_establishment_costs_capacity_and_discounting_lowers_later_costs():
-    common = {"crises": 0, "admissions": 0, "gp_contacts": 0, "members": 0, "recruits": 0}
+    common = {
+        "crises": 0,
+        "admissions": 0,
+        "gp_contacts": 0,
+        "members": 0,
+        "recruits": 0,
+        "locum_hours": 0,
+    }
     activity = weekly_costs(P, delivered_hours=10, funded_hours=100, week=0, **common)
     establishment = weekly_costs(
         P.model_copy(update={"cost_basis": "establishment"}),
@@ -190,3 +184,16 @@ def test_establishment_costs_capacity_and_discounting_lowers_later_costs():
         **common,
     )
     assert discounted["cost_professional"] == pytest.approx(activity["cost_professional"] / 1.035)
+
+
+def test_segment_order_is_the_two_key_sort_it_replaces():
+    """The padded per-group sort gives exactly lexsort's order, ties (by index) included."""
+    from coprod.simulation.care import segment_order
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n, groups = int(rng.integers(1, 300)), int(rng.integers(1, 40))
+        group = rng.integers(0, groups, n)
+        priority = rng.integers(0, 4, n) * 0.5 if trial % 2 else rng.random(n)
+        expected = np.lexsort((-priority, group))
+        np.testing.assert_array_equal(segment_order(group, priority, groups), expected)

@@ -8,6 +8,7 @@ writer in the parent (``coprod.experiments.jobs.storage``) stores them (DESIGN.m
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -119,6 +120,9 @@ def pack(spec: RunSpec, params: Params, result: RunResult) -> dict[str, bytes]:
 def _runs_row(spec: RunSpec, params: Params, summary: dict[str, float]) -> pa.Table:
     """The run's row of ``runs.parquet``: keys, seed, every parameter, every summary value."""
     values = params.model_dump()
+    # a timeline is a list of tables whose keys differ between scenarios: one JSON text
+    # column keeps every run's row the same schema (the manifest holds it as a list)
+    values["timeline"] = json.dumps(values["timeline"])
     clash = sorted(set(values) & set(summary))
     if clash:
         raise ValueError(f"summary keys {clash} clash with parameter names")

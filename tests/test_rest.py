@@ -1,0 +1,71 @@
+"""The status quo is at rest from week 0 (MODEL.md section 10.1): ``traditional`` shows no trend.
+
+For each metric and replicate the change over the horizon is the least-squares slope of the
+weekly series times the horizon; the 95% t interval of its mean over replicates must lie
+within a tolerance. Tolerances are fractions of what would matter: half the minimal important
+difference for wellbeing (1 WEMWBS point = 0.018), since a trend of a whole MID in the status
+quo would read as an effect of any policy compared with it; the MID itself (0.02) for
+dependence, a weekly share of about 90 dependent requests in 1,000 and so noisy; 0.02 for
+agency (under a tenth of its level at rest, about 0.25; agency has no published MID); 5% of the
+level for community hours and 10% for weekly cost (cost carries the residual drift of burnout,
+docs/ODD.md section 5). Measured with 10 replicates at the defaults: agency -0.005
+[-0.009, -0.001], wellbeing -0.001 [-0.004, 0.001], dependence -0.006 [-0.015, 0.003],
+community hours +0.6% [-0.1%, +1.4%], cost +4% [+2%, +7%] (burnout still rises by 0.07).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from coprod.simulation import simulate
+from coprod.simulation.scenario import load_scenario
+from coprod.simulation.seeds import parse_seed, replicate_seeds
+
+MID_WELLBEING = 1 / 56
+MID_DEPENDENCE = 0.02
+ABSOLUTE = {
+    "agency_mean": 0.02,
+    "wellbeing_mean": MID_WELLBEING / 2,
+    "dependence": MID_DEPENDENCE,
+}
+RELATIVE = {"community_hours": 0.05, "cost_week": 0.10}
+
+
+def changes(weeks: int, replicates: int) -> dict[str, tuple[np.ndarray, float]]:
+    """Per metric: the fitted change over the horizon in each replicate, and the mean level."""
+    params = load_scenario("traditional").params.model_copy(update={"weeks": weeks})
+    out: dict[str, list[tuple[float, float]]] = {m: [] for m in (*ABSOLUTE, *RELATIVE)}
+    for seed in replicate_seeds(0, replicates):
+        series = simulate(params, parse_seed(seed)).timeseries
+        for metric, rows in out.items():
+            slope = np.polyfit(series["week"], series[metric], 1)[0]
+            rows.append((slope * weeks, float(series[metric].mean())))
+    return {m: (np.array(r)[:, 0], float(np.array(r)[:, 1].mean())) for m, r in out.items()}
+
+
+def interval(values: np.ndarray) -> tuple[float, float]:
+    """Two-sided 95% t interval of the mean."""
+    low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    return float(low), float(high)
+
+
+def check(weeks: int, replicates: int) -> None:
+    """Every metric's change over ``weeks`` lies within its tolerance, CI included."""
+    for metric, (change, level) in changes(weeks, replicates).items():
+        tolerance = ABSOLUTE.get(metric) or RELATIVE[metric] * abs(level)
+        low, high = interval(change)
+        assert -tolerance < low and high < tolerance, (
+            f"{metric} drifts by {change.mean():+.4f} [{low:+.4f}, {high:+.4f}] over {weeks} "
+            f"weeks (level {level:.4f}); tolerance +-{tolerance:.4f}"
+        )
+
+
+def test_traditional_has_no_trend_over_the_default_horizon():
+    check(104, 10)
+
+
+@pytest.mark.slow
+def test_traditional_has_no_trend_over_four_years():
+    check(208, 10)

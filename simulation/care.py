@@ -112,6 +112,8 @@ def allocate(
 
     The last person served in a group may be served in part. No Python loop.
     """
+    if len(group) == 0:  # nobody to serve: a network without ties, an empty caseload
+        return np.zeros(0)
     order = segment_order(group, priority, len(capacity))
     g, d = group[order], demand[order]
     before = np.cumsum(d) - d

@@ -17,6 +17,9 @@ from scipy import stats
 
 from coprod.simulation.params import Params
 
+SHAPE_FLOOR = 1e-3
+"""Smallest Beta shape drawn from: a mean near 0 or 1 puts (nearly) all mass at that end
+already, and a shape of 1e-300 makes scipy's quantile function overflow."""
 FILLED = -(10**9)  # ``vacant_until`` of a filled post: before any week, warm-up included
 
 
@@ -33,7 +36,8 @@ def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) ->
 def beta_at(quantile: np.ndarray, mean: float, concentration: float) -> np.ndarray:
     """The Beta(mean, concentration) values at the given quantiles: a person keeps their place
     in the distribution when a policy moves its mean."""
-    return stats.beta.ppf(quantile, mean * concentration, (1.0 - mean) * concentration)
+    a, b = max(mean * concentration, SHAPE_FLOOR), max((1.0 - mean) * concentration, SHAPE_FLOOR)
+    return stats.beta.ppf(quantile, a, b)
 
 
 def gamma(rng: np.random.Generator, mean: float, shape: float, n: int) -> np.ndarray:

@@ -174,7 +174,7 @@ class CareParams(Part):
         0.6, "need", "Need at which crisis risk is half its maximum", ge=0, le=1, group="need"
     )
     crisis_scale: float = param(
-        0.08, "need", "Width of the logistic crisis curve", gt=0, le=1, group="need"
+        0.08, "need", "Width of the logistic crisis curve", ge=0.001, le=1, group="need"
     )
     crisis_max: float = param(
         0.06, "1/week", "Weekly crisis probability at very high need", ge=0, le=1, group="need"

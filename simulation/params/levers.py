@@ -20,7 +20,7 @@ class LeverParams(Part):
         source=PROTOTYPE,
     )
     sharing_concentration: float = param(
-        8.0, "-", "Beta concentration of sharing", gt=0, le=1000, group="levers", source=PROTOTYPE
+        8.0, "-", "Beta concentration of sharing", ge=0.1, le=1000, group="levers", source=PROTOTYPE
     )
     lived_experience_share: float = param(
         0.0,

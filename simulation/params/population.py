@@ -63,13 +63,13 @@ class PopulationParams(Part):
         source=PROTOTYPE,
     )
     neighbour_hours_shape: float = param(
-        2.0, "-", "Gamma shape of neighbours' hours", gt=0, le=100, group="population"
+        2.0, "-", "Gamma shape of neighbours' hours", ge=0.05, le=100, group="population"
     )
     baseline_need_mean: float = param(
         0.3, "share", "Mean baseline need (Beta)", gt=0, le=0.95, group="population"
     )
     baseline_need_concentration: float = param(
-        6.0, "-", "Beta concentration of baseline need", gt=0, le=1000, group="population"
+        6.0, "-", "Beta concentration of baseline need", ge=0.1, le=1000, group="population"
     )
     initial_wellbeing_mean: float = param(
         0.55,
@@ -91,7 +91,7 @@ class PopulationParams(Part):
         group="population",
     )
     capability_concentration: float = param(
-        6.0, "-", "Beta concentration of capability", gt=0, le=1000, group="population"
+        6.0, "-", "Beta concentration of capability", ge=0.1, le=1000, group="population"
     )
     initial_agency_mean: float = param(
         0.5,
@@ -102,7 +102,7 @@ class PopulationParams(Part):
         group="population",
     )
     initial_agency_concentration: float = param(
-        6.0, "-", "Beta concentration of initial agency", gt=0, le=1000, group="population"
+        6.0, "-", "Beta concentration of initial agency", ge=0.1, le=1000, group="population"
     )
     initial_trust_mean: float = param(
         0.6,
@@ -113,7 +113,7 @@ class PopulationParams(Part):
         group="population",
     )
     initial_trust_concentration: float = param(
-        8.0, "-", "Beta concentration of trust", gt=0, le=1000, group="population"
+        8.0, "-", "Beta concentration of trust", ge=0.1, le=1000, group="population"
     )
     assets_mean: float = param(
         0.3,
@@ -124,11 +124,11 @@ class PopulationParams(Part):
         group="population",
     )
     assets_concentration: float = param(
-        4.0, "-", "Beta concentration of assets", gt=0, le=1000, group="population"
+        4.0, "-", "Beta concentration of assets", ge=0.1, le=1000, group="population"
     )
     motivation_mean: float = param(
         0.5, "share", "Mean initial motivation to give (Beta)", gt=0, le=0.95, group="population"
     )
     motivation_concentration: float = param(
-        4.0, "-", "Beta concentration of motivation", gt=0, le=1000, group="population"
+        4.0, "-", "Beta concentration of motivation", ge=0.1, le=1000, group="population"
     )

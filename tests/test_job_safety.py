@@ -240,3 +240,33 @@ def test_a_worker_that_dies_fails_only_its_own_run(reference, tmp_path):
         outcome = run_job(specs, tmp_path / "out", job=job, executor=pool, progress=False)
     assert list(outcome.failed) == [doomed] and "worker process" in outcome.failed[doomed]
     assert outcome.done == len(specs) - 1
+
+
+@pytest.mark.parametrize("failing", ["every run", "one scenario"])
+def test_failures_are_said_on_the_terminal_and_in_the_report(
+    failing, monkeypatch, tmp_path, capsys
+):
+    """Issue 15: when every run failed the report writer crashed; when one scenario failed the
+    report said only "Only the baseline ran."."""
+    from coprod.experiments import cli
+    from coprod.experiments.jobs import worker
+
+    real = worker.simulate
+
+    def simulate(params, seed):
+        if failing == "every run" or params.reciprocity == "timebank":
+            raise ValueError("the model fell over")
+        return real(params, seed)
+
+    monkeypatch.setattr(worker, "simulate", simulate)
+    out = tmp_path / "job"
+    small = ["--set", "n_users=40", "--set", "n_neighbours=20", "--set", "n_professionals=3"]
+    argv = ["compare", "timebank", "--replicates", "2", "--steps", "8", "--workers", "1"]
+    assert cli.main([*argv, "--quiet", "--out", str(out), *small]) == 1
+    err = capsys.readouterr().err
+    failed = "4 of 4" if failing == "every run" else "2 of 4"
+    assert f"{failed} runs failed" in err and "ValueError: the model fell over" in err
+    if failing == "one scenario":
+        report = (out / "report.md").read_text()
+        assert f"Warning: {failed} runs failed (timebank-r000, timebank-r001)" in report
+        assert "every run of the other scenarios failed" in report

@@ -193,9 +193,27 @@ def failure_message(outcome: JobOutcome) -> str | None:
     if not outcome.failed:
         return None
     return (
-        f"{len(outcome.failed)} runs failed (see {outcome.out_dir}/status.jsonl); rerun with "
-        "--resume to retry them"
+        f"{failures_in_words(outcome.failed, outcome.runs)} Full tracebacks are in "
+        f"{outcome.out_dir}/status.jsonl; rerun with --resume to retry the failed runs."
     )
+
+
+def failures_in_words(failed: Mapping[str, str], runs: int) -> str:
+    """How many runs failed, which, and the first error of each kind (with its count)."""
+    kinds: dict[str, list[str]] = {}
+    for run_id, error in failed.items():
+        kinds.setdefault(error.split(":", 1)[0] or "error", []).append(f"{run_id}: {error}")
+    listed = ", ".join(list(failed)[:5]) + (
+        f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+    )
+    errors = "; ".join(f"{entries[0]} ({len(entries)} run(s))" for entries in kinds.values())
+    return f"{len(failed)} of {runs} runs failed ({listed}). First error of each kind: {errors}."
+
+
+def require_some(outcome: JobOutcome) -> None:
+    """Stop with :class:`RunsFailedError` when every run failed: there is nothing to report."""
+    if outcome.failed and outcome.done == 0:
+        raise RunsFailedError("every run failed: " + (failure_message(outcome) or ""))
 
 
 def require_all(outcome: JobOutcome) -> None:

@@ -9,6 +9,7 @@ reader sees first (plain-words headlines, then the tables behind them). The pros
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from coprod.experiments.jobs.launch import failures_in_words
 from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
 from coprod.experiments.reports.html import write_html
@@ -160,6 +162,26 @@ def compare(results: ResultsLike) -> Comparison:
     )
 
 
+def _failures(results: ResultsLike) -> list[str]:
+    """A warning at the top when runs failed: how many, which, the first error of each kind
+    (from the folder's status log), so no reader takes a partial comparison for a whole one."""
+    failed = results.manifest.get("failed_runs") or []
+    if not failed:
+        return []
+    errors: dict[str, str] = {}
+    log = Path(results.path) / "status.jsonl"
+    for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("status") == "failed":
+            errors[entry["run_id"]] = (entry.get("error") or "").strip().splitlines()[-1:] or [""]
+    lines = {run_id: errors.get(run_id, ["error not logged"])[0] for run_id in failed}
+    total = results.manifest.get("counts", {}).get("runs", len(lines))
+    return [f"**Warning: {failures_in_words(lines, total)}** The figures below leave them out."]
+
+
 def write_report(results: ResultsLike, out_dir: Path) -> Path:
     """Write ``out_dir/report.md``, the same page as a self-contained ``report.html``,
     ``out_dir/figures/*.png`` and ``report_over_time.csv`` (weekly mean and 95% CI of every
@@ -188,14 +210,19 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     n_reps = c.end.groupby(level="scenario", observed=True).size()
     reps = f"{n_reps.min()}" if n_reps.min() == n_reps.max() else f"{n_reps.min()}-{n_reps.max()}"
     early = f"{st.EARLY_WEEKS[0]}-{st.EARLY_WEEKS[1]}"
-    out = [_intro(results, c, reps, early)]
+    out = [_intro(results, c, reps, early), *_failures(results)]
     base = results.manifest.get("job", {}).get("base")
     out += [BASE.format(base=base)] if base else []
     out += _world(results.runs, c.baseline)
     out += _scenarios(results.manifest, c, timelines)
     facts = {s: _facts(c, s) for s in c.others}
     out += [HEADLINES, *(HEADLINE.format(**f) for f in facts.values())]
-    out += [] if facts else ["Only the baseline ran."]
+    if not facts:
+        out.append(
+            "Only the baseline ran: every run of the other scenarios failed (above)."
+            if results.manifest.get("failed_runs")
+            else "Only the baseline ran."
+        )
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
     survey_week = _param(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:

@@ -38,6 +38,7 @@ from coprod.experiments.jobs.launch import (
     failure_message,
     job_folder,
     require_all,
+    require_some,
     resolve_scenarios,
     warn_world_differences,
 )
@@ -268,6 +269,7 @@ def _job(
     out, resume = options.pop("out", None), options.pop("resume", False)
     folder = job_folder(out, prefix, resume)
     outcome: JobOutcome = execute(specs, folder, entry, resume=resume, **options)
+    require_some(outcome)
     if all_runs:
         require_all(outcome)
     elif message := failure_message(outcome):

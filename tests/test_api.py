@@ -126,14 +126,16 @@ def test_failed_runs_warn_and_the_command_exits_1(tmp_path, monkeypatch, capsys)
         return real(params, seed)
 
     monkeypatch.setattr(worker, "simulate", sometimes)
-    with pytest.warns(coprod.api.RunsFailedWarning, match="2 runs failed"):
+    from coprod.api import RunsFailedWarning
+
+    with pytest.warns(RunsFailedWarning, match="2 of 4 runs failed"):
         results = coprod.compare(["timebank"], out=tmp_path / "api", report=False, **JOB)
     assert set(results.runs["scenario"]) == {"traditional"}
     argv = ["compare", "timebank", "--replicates", "2", "--steps", "6", "--workers", "1"]
     argv += ["--quiet", "--out", str(tmp_path / "cli"), "--set", "n_users=40"]
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
-    assert "coprod: 2 runs failed" in err and "Warning" not in err  # a line, not Python's form
+    assert "coprod: 2 of 4 runs failed" in err and "RunsFailedWarning" not in err  # our line
 
 
 def test_the_example_notebook_runs_top_to_bottom(tmp_path):

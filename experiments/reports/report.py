@@ -310,7 +310,11 @@ def _scenarios(manifest: dict, c: Comparison, timelines: dict[str, list[dict]]) 
     rows = []
     for name in c.order:
         values = scenarios[name]
-        levers = [k for k in LEVERS if k in values and (k in KEY_LEVERS or values[k] != base[k])]
+        levers = [
+            k
+            for k in LEVERS
+            if k in values and k != "timeline" and (k in KEY_LEVERS or values[k] != base.get(k))
+        ]  # a timeline is listed on its own, below
         line = f"- **{name}**{' (baseline)' if name == c.baseline else ''}: " + ", ".join(
             f"`{k}` {values[k]}" for k in levers
         )

@@ -140,8 +140,9 @@ def play_weeks(tab: Any, seconds: float = 10.0) -> int:
 
 
 def side_by_side(tab: Any) -> None:
-    """Switch the page to two scenarios side by side and wait for both pictures."""
-    target, before = week(tab), sources(tab)
+    """Switch the page to two scenarios side by side (a change of settings starts again at
+    week 0) and wait for both runs' pictures."""
+    before = sources(tab)
     tab.get_by_role("button", name="Side by side").click()
     tab.wait_for_selector(".coprod-network-b", timeout=30_000)
-    wait_redrawn(tab, target, before + [None] * 8)
+    wait_redrawn(tab, 0, before + [None] * 8)

@@ -94,15 +94,15 @@ heard.</p>"""
 
 @solara.component_vue("network.vue", vuetify=False)
 def NetworkSvg(
-    places: dict,
+    places: str,
     now: dict,
     help_colours: list,
     label: str,
     selected: int = -1,
     event_pick: Callable[[int], None] | None = None,
 ) -> None:
-    """The browser-drawn network (``network.vue``): ``places`` is sent once per run,
-    ``now`` every week. (Not ``layout``: that name is taken by every ipywidget.)"""
+    """The browser-drawn network (``network.vue``): ``places`` (JSON) is sent once
+    per run, ``now`` every week. (Not ``layout``: that name is taken by every ipywidget.)"""
 
 
 @solara.component
@@ -140,30 +140,30 @@ def layouts_of(model: PageModel) -> list[NetworkLayout]:
 @solara.component
 def Pictures(model: PageModel, week: solara.Reactive[int]) -> None:
     """The networks (and, side by side, the difference map) and the charts, for this week."""
-    now = week.value  # subscribe: this component redraws every week
+    week.value  # noqa: B018  (subscribe: this component redraws every week)
     layouts = solara.use_memo(lambda: layouts_of(model), [model])
-    frames = [history(arm.model) for arm in model.arms]
     arms: list[Arm] = model.arms
+    with model.lock:  # a consistent week, even while Play steps in its thread
+        now = model.week
+        frames = [history(arm.model) for arm in arms]
+        states = [
+            network_week(layout, arm.model) for arm, layout in zip(arms, layouts, strict=True)
+        ]
+        gap = gap_week(arms[0].model, arms[1].model) if len(arms) > 1 else None
     with solara.Div(classes=["coprod-grid"]):
-        for index, (arm, layout) in enumerate(zip(arms, layouts, strict=True)):
-            side = "-b" if index else ""
+        for index, (arm, layout, state) in enumerate(zip(arms, layouts, states, strict=True)):
             name = f"{'AB'[index]}: {arm.label}" if len(arms) > 1 else arm.label
             NetworkCell(
                 f"{name}, week {now}",
                 layout,
-                network_week(layout, arm.model),
+                state,
                 NETWORK_KEY.format(help=RUN_COLOURS[index]),
-                side,
+                "-b" if index else "",
                 [RUN_COLOURS[index]],
             )
-        if len(arms) > 1:
+        if gap is not None:
             NetworkCell(
-                f"How B differs from A, week {now}",
-                layouts[0],
-                gap_week(arms[0].model, arms[1].model),
-                GAP_KEY,
-                "-gap",
-                list(RUN_COLOURS),
+                f"How B differs from A, week {now}", layouts[0], gap, GAP_KEY, "-gap", []
             ).key("gap")
         for spec in CHARTS:
             ChartCell(spec, model, frames, now).key(spec.key)
@@ -179,10 +179,11 @@ def Pictures(model: PageModel, week: solara.Reactive[int]) -> None:
 def ThisWeek(model: PageModel, week: solara.Reactive[int]) -> None:
     """Each run's headline numbers, now and at week 0."""
     week.value  # noqa: B018  (subscribe: the numbers change every week)
+    with model.lock:
+        frames = [history(arm.model) for arm in model.arms]
     with solara.Card("This week"):
         rows = []
-        for arm in model.arms:
-            frame = history(arm.model)
+        for arm, frame in zip(model.arms, frames, strict=True):
             start, now = frame.iloc[0], frame.iloc[-1]
             rows.append(
                 f"<tr><th colspan=2>{arm.label}</th></tr>"

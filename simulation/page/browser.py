@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from coprod.simulation.page.server import command, free_port
+from coprod.simulation.page.server import free_port, start
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium: Playwright's own download is offline
 CHROMIUM_ARGS = [
@@ -59,8 +59,8 @@ def served(port: int | None = None) -> Iterator[str]:
     """The page served as ``coprod viz`` serves it, on a free localhost port; its address.
     The server is always stopped at the end."""
     port = port or free_port()
-    server = subprocess.Popen(
-        command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    server = start(
+        port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     address = f"http://127.0.0.1:{port}/"
     try:
@@ -130,13 +130,24 @@ def step_seconds(tab: Any) -> float:
     return time.perf_counter() - start
 
 
-def play_weeks(tab: Any, seconds: float = 10.0) -> int:
-    """Press Play, wait ``seconds``, press Pause: the weeks played."""
-    start = week(tab)
+def play_rate(tab: Any, seconds: float = 10.0, speed: str = "fast") -> float:
+    """Weeks a second shown in the browser while playing: pick ``speed`` (where the page
+    offers one), press Play, and count the weeks for ``seconds`` or until the run ends."""
+    choice = tab.get_by_role("button", name=speed, exact=True)
+    if choice.count():
+        choice.click()
+    first, started = week(tab), time.perf_counter()
     tab.get_by_role("button", name=PLAY).click()
-    time.sleep(seconds)
-    tab.get_by_role("button", name=PAUSE).click()
-    return week(tab) - start
+    tab.get_by_role("button", name=PAUSE).wait_for(timeout=10_000)
+    last, now = first, started
+    while now - started < seconds:
+        time.sleep(0.2)
+        last, now = week(tab), time.perf_counter()
+        if tab.get_by_role("button", name=PAUSE).count() == 0:
+            break  # the run reached its horizon
+    else:
+        tab.get_by_role("button", name=PAUSE).click()
+    return (last - first) / (now - started)
 
 
 def side_by_side(tab: Any) -> None:

@@ -10,6 +10,7 @@ are fixed, not rescaled each week: a colour means the same thing all run long.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -82,18 +83,20 @@ class NetworkLayout:
         self.view_box = f"{-1.05 * SCALE:g} {-1.05 * SCALE:g} {width:g} {2.1 * SCALE:g}"
 
     @cached_property
-    def static(self) -> dict[str, Any]:
+    def static(self) -> str:
         """What never changes during the run: positions, ties, neighbours (grey triangles,
         one path), the professionals' places, and a dot size that shrinks as people crowd."""
         radius = float(np.clip(70 / np.sqrt(len(self.points)), 1.2, 5.0))
-        return {
-            "users": self.points[: self.n_users].tolist(),
-            "neighbours": triangles(self.points[self.n_users :], radius * 1.3),
-            "radius": round(radius, 2),
-            "ties": svg_path(self.points[self.pairs]),
-            "staff": self.staff,
-            "view_box": self.view_box,
-        }
+        return json.dumps(
+            {
+                "users": self.points[: self.n_users].tolist(),
+                "neighbours": triangles(self.points[self.n_users :], radius * 1.3),
+                "radius": round(radius, 2),
+                "ties": svg_path(self.points[self.pairs]),
+                "staff": self.staff,
+                "view_box": self.view_box,
+            }
+        )
 
     def help_path(self, model: CoProductionModel) -> str:
         """The ties along which help was given this week, each pair once."""

@@ -9,6 +9,7 @@ that Mesa's own Step, Play and Reset drive both together.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -177,13 +178,15 @@ class PageModel(mesa.Model):
 
     SolaraViz's Reset rebuilds the model from the keyword arguments it was first given; the
     page passes its live settings (anything with ``.value``) so Reset uses the current ones.
-    The run stops at the scenario's horizon (``weeks``).
+    The run stops at the scenario's horizon (``weeks``). Play steps the runs in a thread
+    while the page may redraw from another: hold ``lock`` to read a consistent week.
     """
 
     def __init__(self, settings: Any = None) -> None:
         settings = getattr(settings, "value", settings) or PageSettings()
         super().__init__(rng=settings.seed)
         self.settings: PageSettings = settings
+        self.lock = threading.RLock()
         self.arms: list[Arm] = []
         for label, params in runs_for(settings):
             model = CoProductionModel(params, settings.seed)
@@ -198,9 +201,10 @@ class PageModel(mesa.Model):
 
     def step(self) -> None:
         """One week of every run."""
-        for arm in self.arms:
-            arm.model.step()
-        self.running = self.week < self.horizon
+        with self.lock:
+            for arm in self.arms:
+                arm.model.step()
+            self.running = self.week < self.horizon
 
 
 def history(model: CoProductionModel) -> pd.DataFrame:

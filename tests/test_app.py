@@ -22,6 +22,7 @@ from coprod.simulation.page.figures import (
     WELLBEING_MAP,
     WELLBEING_RANGE,
     NetworkLayout,
+    PersonMap,
     chart_option,
     gap_week,
     hex_colours,
@@ -32,6 +33,7 @@ from coprod.simulation.page.model import (
     LEVERS,
     PageModel,
     PageSettings,
+    bridge_builder,
     helping_edges,
     history,
     lever_matters,
@@ -39,6 +41,7 @@ from coprod.simulation.page.model import (
     runs_for,
     scenario_params,
     slider_range,
+    struggling,
 )
 from coprod.simulation.page.server import (
     APP,
@@ -234,6 +237,49 @@ def test_gap_map_starts_blank_and_shows_each_persons_difference() -> None:
     assert len(set(gap_week(a, b)["fill"])) > 1
 
 
+def test_a_persons_own_network_shows_who_they_know_and_how_it_changed() -> None:
+    page = PageModel(replace(SMALL, compare_with="timebank"))
+    arm = page.arms[0]
+    person = bridge_builder(arm.model, arm.positions)
+    ties = arm.model.ties
+    known = set(ties.target[ties.source == person].tolist())
+    maps = [PersonMap(one, person) for one in page.arms]
+    static = json.loads(maps[0].static)
+    assert static["ids"] == [person, *sorted(known), -1]  # the person, contacts, time bank
+    assert [label for _, label in static["rings"]][1:] == [
+        "friends and neighbours", "groups, time bank", "services",
+    ]  # fmt: skip
+    start = maps[0].week()
+    assert start["ever"] == "" and len(start["fill"]) == len(known) + 2
+    for _ in range(10):
+        page.step()
+    helped = {
+        int(other)
+        for tie in np.flatnonzero(arm.model.ledger.last_given >= 0)
+        for other in (ties.source[tie], ties.target[tie])
+        if person in (ties.source[tie], ties.target[tie]) and other != person
+    }
+    later = maps[0].week()
+    spokes = later["help"].count("M") + later["ever"].count("M")
+    service = int(arm.model.users.professional_hours[person] > 0)
+    assert spokes == len(helped) + service + int(
+        arm.model.community.bank_last[person] == arm.model.week
+    )
+    assert f"knows {len(known)} people, {len(helped)} have helped" in maps[0].summary()
+    assert maps[0].static == maps[1].static  # the same person, the same people, in A and B
+
+
+def test_picks_find_the_person_they_name() -> None:
+    arm = PageModel(SMALL).arms[0]
+    wellbeing = arm.model.community.wellbeing[: arm.model.params.n_users]
+    assert wellbeing[struggling(arm.model)] == wellbeing.min()
+    assert 0 <= bridge_builder(arm.model, arm.positions) < arm.model.params.n_users
+    from coprod.simulation.page.app import PICKS  # what the page's "Pick" box offers
+
+    assert PICKS["a person who is struggling"](arm) == struggling(arm.model)
+    assert PICKS["a bridge builder"](arm) == bridge_builder(arm.model, arm.positions)
+
+
 def test_chart_options_draw_every_run_and_line_week_by_week() -> None:
     page = PageModel(replace(SMALL, compare_with="timebank"))
     for _ in range(5):
@@ -268,7 +314,10 @@ def test_page_draws_in_the_browser_not_on_the_server() -> None:
     for settings, networks in ((SMALL, 1), (replace(SMALL, compare_with="timebank"), 3)):
         model, week = solara.reactive(PageModel(settings)), solara.reactive(0)
         main = solara.Column(
-            children=[PlayBar(model, week, lambda: None), Pictures(model.value, week)]
+            children=[
+                PlayBar(model, week, lambda: None),
+                Pictures(model.value, week, solara.reactive(-1)),
+            ]
         )
         _, rc = solara.render(main, handle_error=False)
         svgs = [w for w in rc.find(ipyvue.VueTemplate).widgets if w.has_trait("places")]

@@ -27,13 +27,22 @@ from coprod.simulation.page.figures import (
     CHARTS,
     GAP_RANGE,
     RUN_COLOURS,
+    TIMEBANK_COLOUR,
     ChartSpec,
     NetworkLayout,
+    PersonMap,
     chart_option,
     gap_week,
     network_week,
 )
-from coprod.simulation.page.model import Arm, PageModel, PageSettings, history
+from coprod.simulation.page.model import (
+    Arm,
+    PageModel,
+    PageSettings,
+    bridge_builder,
+    history,
+    struggling,
+)
 from coprod.simulation.page.server import serve
 
 __all__ = ["Page", "page", "serve"]  # serve: also importable from page.server, without solara
@@ -70,6 +79,11 @@ CSS = (
 .coprod-user { stroke: #333; stroke-width: 0.2; cursor: pointer; }
 .coprod-picked { stroke: #000; stroke-width: 1.2; }
 .coprod-staff { stroke: #333; stroke-width: 0.6; }
+.coprod-ring { fill: none; stroke: #d0d0d0; stroke-width: 0.6; }
+.coprod-ring-label { font-size: 11px; fill: #444; text-anchor: middle; }
+.coprod-ever { stroke-width: 1.2; stroke-dasharray: 3 2; fill: none; }
+.coprod-person-wide { grid-column: span 2; }
+.coprod-pick { max-width: 260px; }
 .coprod-caption { font-size: 15px; color: #333; line-height: 1.35; margin: 2px 0 8px 0; }
 .coprod-legend { font-size: 15px; line-height: 1.45; color: #222; }
 .coprod-bar { display: inline-block; width: 44px; height: 11px; vertical-align: middle; }
@@ -107,14 +121,80 @@ def NetworkSvg(
 
 @solara.component
 def NetworkCell(
-    title: str, layout: NetworkLayout, state: dict, key_html: str, side: str, colours: list
+    title: str,
+    layout: NetworkLayout,
+    state: dict,
+    key_html: str,
+    side: str,
+    colours: list,
+    person: solara.Reactive[int],
 ) -> None:
-    """One network picture with its heading and the key to its colours."""
+    """One network picture with its heading and the key to its colours; a click on a
+    service user opens their own network map."""
     with solara.Column(gap="0px", classes=["coprod-cell", f"coprod-network{side}"]):
         solara.HTML("h3", title)
         with solara.Div(classes=["coprod-fill"]):
-            NetworkSvg(places=layout.static, now=state, help_colours=colours, label=title)
+            NetworkSvg(
+                places=layout.static, now=state, help_colours=colours, label=title,
+                selected=person.value, event_pick=person.set,
+            )  # fmt: skip
         solara.HTML("div", key_html, classes=["coprod-legend"])
+
+
+PERSON_KEY = (
+    '<span style="color:{help}">&#9472;&#9472;</span> help this week, either way &nbsp;'
+    '<span style="color:{help}">- - -</span> helped since week 0 &nbsp;'
+    f'<span style="color:{TIMEBANK_COLOUR}">&#9679;</span> time bank (member)'
+)
+PICKS: dict[str, Callable[[Arm], int]] = {
+    "a person who is struggling": lambda arm: struggling(arm.model),
+    "a bridge builder": lambda arm: bridge_builder(arm.model, arm.positions),
+}
+
+
+@solara.component
+def PersonCell(model: PageModel, person: solara.Reactive[int], now: int) -> None:
+    """Each person's own network (a GENIE map), the same person in every run; before a
+    pick, what the class might look for."""
+    arms: list[Arm] = model.arms
+
+    def pick(choice: str) -> None:
+        if choice in PICKS:
+            person.set(PICKS[choice](arms[0]))
+
+    maps = solara.use_memo(
+        lambda: [PersonMap(arm, person.value) for arm in arms] if person.value >= 0 else [],
+        [model, person.value],
+    )
+    wide = ["coprod-person-wide"] if len(arms) > 1 else []  # A and B next to each other
+    with solara.Column(gap="0px", classes=["coprod-cell", "coprod-person", *wide]):
+        with solara.Row(style={"align-items": "baseline"}):
+            solara.HTML("h3", f"Person {person.value}'s own network" if maps else "One person")
+            solara.Select("Pick", ["(click a dot)", *PICKS], "(click a dot)", pick,
+                          classes=["coprod-pick"])  # fmt: skip
+        if not maps:
+            name = model.settings.scenario
+            solara.HTML(
+                "div",
+                "<p>Click a service user's dot on a network, or pick one above, to see the "
+                f"people, groups and services round them.</p><p><b>{name}</b>: "
+                f"{SCENARIOS[name]}</p>{TALK}",
+                classes=["coprod-talk"],
+            )
+            return
+        with solara.Row(classes=["coprod-fill"], style={"min-height": "0"}):
+            with model.lock:
+                weeks = [(m.week(), m.summary()) for m in maps]
+            for index, (arm, one, (state, words)) in enumerate(zip(arms, maps, weeks, strict=True)):
+                with solara.Column(gap="0px", style={"flex": "1 1 0", "min-width": "0"}):
+                    with solara.Div(classes=["coprod-fill"]):
+                        NetworkSvg(
+                            places=one.static, now=state, help_colours=[RUN_COLOURS[index]],
+                            label=f"{arm.label}: person {person.value}, week {now}",
+                            event_pick=person.set,
+                        )  # fmt: skip
+                    caption(f"<b>{arm.label}</b>: {words}")
+        solara.HTML("div", PERSON_KEY.format(help=RUN_COLOURS[0]), classes=["coprod-legend"])
 
 
 @solara.component
@@ -138,7 +218,7 @@ def layouts_of(model: PageModel) -> list[NetworkLayout]:
 
 
 @solara.component
-def Pictures(model: PageModel, week: solara.Reactive[int]) -> None:
+def Pictures(model: PageModel, week: solara.Reactive[int], person: solara.Reactive[int]) -> None:
     """The networks (and, side by side, the difference map) and the charts, for this week."""
     week.value  # noqa: B018  (subscribe: this component redraws every week)
     layouts = solara.use_memo(lambda: layouts_of(model), [model])
@@ -160,19 +240,15 @@ def Pictures(model: PageModel, week: solara.Reactive[int]) -> None:
                 NETWORK_KEY.format(help=RUN_COLOURS[index]),
                 "-b" if index else "",
                 [RUN_COLOURS[index]],
+                person,
             )
         if gap is not None:
             NetworkCell(
-                f"How B differs from A, week {now}", layouts[0], gap, GAP_KEY, "-gap", []
+                f"How B differs from A, week {now}", layouts[0], gap, GAP_KEY, "-gap", [], person
             ).key("gap")
         for spec in CHARTS:
             ChartCell(spec, model, frames, now).key(spec.key)
-        if len(arms) == 1:
-            name = model.settings.scenario
-            solara.HTML(
-                "div", f"<p><b>{name}</b>: {SCENARIOS[name]}</p>{TALK}",
-                classes=["coprod-cell", "coprod-talk"],
-            )  # fmt: skip
+        PersonCell(model, person, now).key("person")
 
 
 @solara.component
@@ -205,24 +281,28 @@ def Page() -> None:
     first = solara.use_memo(lambda: PageModel(settings.value), [])
     model = solara.use_reactive(first)
     week = solara.use_reactive(0)
+    person = solara.use_reactive(-1)  # whose own network is open (-1: nobody's)
 
     def apply(new: PageSettings) -> None:
         settings.value = new
         model.value = PageModel(new)
         week.value = 0
+        if person.value >= new.n_users:
+            person.value = -1
 
     solara.lab.theme.dark = False  # this tab's theme: light, whatever was stored before
-    solara.Style(CSS)
-    solara.Title("coprod: co-production of health and social care")
-    with solara.AppBar():
-        solara.AppBarTitle("coprod: doing to, or doing with?")
-        PlayBar(model, week, lambda: apply(settings.value))
-    with solara.Sidebar(), solara.Column():
-        ThisWeek(model.value, week)
-        ScenarioCard(settings.value, apply)
-        LeversCard(settings.value, apply)
-        PeopleCard(settings.value, apply)
-    Pictures(model.value, week)
+    with solara.Column(gap="0px"):  # no gaps for the elements that draw nothing here
+        solara.Style(CSS)
+        solara.Title("coprod: co-production of health and social care")
+        with solara.AppBar():
+            solara.AppBarTitle("coprod: doing to, or doing with?")
+            PlayBar(model, week, lambda: apply(settings.value))
+        with solara.Sidebar(), solara.Column():
+            ThisWeek(model.value, week)
+            ScenarioCard(settings.value, apply)
+            LeversCard(settings.value, apply)
+            PeopleCard(settings.value, apply)
+        Pictures(model.value, week, person)
 
 
 page = Page()

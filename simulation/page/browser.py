@@ -96,9 +96,14 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
-def open_page(browser: Any, url: str, width: int = 1280, height: int = 720) -> Any:
-    """A fresh tab (a fresh session of the page) at week 0, every picture drawn."""
+def open_page(
+    browser: Any, url: str, width: int = 1280, height: int = 720, failed: list | None = None
+) -> Any:
+    """A fresh tab (a fresh session of the page) at week 0, every picture drawn; the address
+    of every request that fails is appended to ``failed``."""
     tab = browser.new_page(viewport={"width": width, "height": height})
+    if failed is not None:
+        tab.on("requestfailed", lambda request: failed.append(request.url))
     tab.goto(url)
     tab.wait_for_selector(".coprod-week", timeout=60_000)
     wait_redrawn(tab, week(tab), [None] * 64)
@@ -132,7 +137,8 @@ def step_seconds(tab: Any) -> float:
 
 def play_rate(tab: Any, seconds: float = 10.0, speed: str = "fast") -> float:
     """Weeks a second shown in the browser while playing: pick ``speed`` (where the page
-    offers one), press Play, and count the weeks for ``seconds`` or until the run ends."""
+    offers one), press Play, and count the weeks for ``seconds`` or until the counter says
+    the run has ended."""
     choice = tab.get_by_role("button", name=speed, exact=True)
     if choice.count():
         choice.click()
@@ -140,13 +146,12 @@ def play_rate(tab: Any, seconds: float = 10.0, speed: str = "fast") -> float:
     tab.get_by_role("button", name=PLAY).click()
     tab.get_by_role("button", name=PAUSE).wait_for(timeout=10_000)
     last, now = first, started
-    while now - started < seconds:
+    while now - started < seconds and "end" not in tab.inner_text(".coprod-week"):
         time.sleep(0.2)
         last, now = week(tab), time.perf_counter()
-        if tab.get_by_role("button", name=PAUSE).count() == 0:
-            break  # the run reached its horizon
-    else:
-        tab.get_by_role("button", name=PAUSE).click()
+    pause = tab.get_by_role("button", name=PAUSE)
+    if pause.count():
+        pause.click()
     return (last - first) / (now - started)
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib import colormaps
 
 from coprod.simulation.metrics import wemwbs
-from coprod.simulation.model import CoProductionModel
+from coprod.simulation.model import NEVER, CoProductionModel
 from coprod.simulation.page.model import Arm, helping_edges
 
 WELLBEING_MAP, WELLBEING_RANGE = "RdYlGn", (0.3, 0.8)  # covers every shipped scenario's spread
@@ -137,6 +137,102 @@ def gap_week(a: CoProductionModel, b: CoProductionModel) -> dict[str, Any]:
         "staff_fill": [],
         "week": a.week,
     }
+
+
+#: The rings of a personal network map (GENIE: the people, groups and services a person
+#: draws on, closest inside), as (radius in SVG units, label).
+RINGS = (
+    (28.0, "household, carer (not modelled yet)"),
+    (55.0, "friends and neighbours"),
+    (78.0, "groups, time bank"),
+    (98.0, "services"),
+)
+TIMEBANK_COLOUR = "#6a3d9a"
+
+
+def _on_ring(count: int, radius: float, turn: float = 0.0) -> np.ndarray:
+    """``count`` points spread evenly round a ring, the first at angle ``turn`` (radians)."""
+    theta = turn + 2 * np.pi * np.arange(count) / max(count, 1)
+    return np.round(np.c_[radius * np.cos(theta), radius * np.sin(theta)], 1)
+
+
+def _spokes(points: np.ndarray) -> str:
+    """A path from the centre to each point."""
+    return svg_path(np.stack([np.zeros_like(points), points], axis=1))
+
+
+class PersonMap:
+    """One person's own network as concentric rings (a GENIE map): friends and neighbours
+    they know on the network, the time bank if they are a member, and their professional.
+    The layout is fixed for the person; each week's drawing shows who they know by
+    wellbeing, the help given either way this week (solid) and the ties that have carried
+    help since week 0 (dashed), so a class sees a network grow or wither round one person."""
+
+    def __init__(self, arm: Arm, person: int) -> None:
+        model, self.person, self.arm = arm.model, person, arm
+        ties = model.ties
+        self.out = np.flatnonzero(ties.source == person)  # directed ties, both ways
+        self.back = np.flatnonzero(ties.target == person)
+        self.contacts = np.unique(ties.target[self.out])
+        self.points = _on_ring(len(self.contacts), RINGS[1][0], np.pi / 2)
+        self.bank = _on_ring(1, RINGS[2][0], -np.pi / 4)
+        self.service = _on_ring(1, RINGS[3][0], np.pi + np.pi / 5)
+
+    @cached_property
+    def static(self) -> str:
+        """The rings, the person in the middle, contacts round them, the bank and services."""
+        users = np.r_[[[0.0, 0.0]], self.points, self.bank]
+        return json.dumps({
+            "users": users.tolist(),
+            "ids": [self.person, *self.contacts.tolist(), -1],
+            "neighbours": "",
+            "radius": 4.5,
+            "ties": _spokes(np.r_[self.points, self.bank, self.service]),
+            "staff": (self.service - 4.5).tolist(),
+            "rings": [[r, label] for r, label in RINGS],
+            "view_box": "-110 -110 220 220",
+        })  # fmt: skip
+
+    def week(self) -> dict[str, Any]:
+        """This week's colours and help round the person."""
+        model, comm = self.arm.model, self.arm.model.community
+        given = model.ledger.last_given
+        ids = np.r_[self.person, self.contacts]
+        fill = hex_colours(WELLBEING_MAP, comm.wellbeing[ids], *WELLBEING_RANGE)
+        fill = [c if comm.is_user[i] else "#8a8a8a" for c, i in zip(fill, ids, strict=True)]
+        member = bool(comm.member[self.person])
+        fill.append(TIMEBANK_COLOUR if member else "#ffffff")
+        now = self._helped(given == model.week)
+        ever = self._helped(given != NEVER)
+        bank_now = member and comm.bank_last[self.person] == model.week
+        pro = model.users.professional[self.person]
+        seen = model.users.professional_hours[self.person] > 0  # since week 0
+        return {
+            "fill": fill,
+            "help": _spokes(np.r_[self.points[now], self.bank[: int(bank_now)]]),
+            "ever": _spokes(np.r_[self.points[ever & ~now], self.service[: int(seen)]]),
+            "staff_fill": hex_colours(BURNOUT_MAP, model.professionals.burnout[[pro]], 0.0, 1.0),
+            "week": model.week,
+        }  # fmt: skip
+
+    def _helped(self, along: np.ndarray) -> np.ndarray:
+        """Which contacts gave help to, or got help from, the person along ``along`` ties."""
+        ties = self.arm.model.ties
+        people = np.r_[
+            ties.target[self.out[along[self.out]]], ties.source[self.back[along[self.back]]]
+        ]
+        return np.isin(self.contacts, people)
+
+    def summary(self) -> str:
+        """The person's story in numbers: wellbeing now against week 0, who helps."""
+        model, p = self.arm.model, self.person
+        now, start = (wemwbs(w[p]) for w in (model.community.wellbeing, self.arm.start))
+        helped = int(self._helped(model.ledger.last_given != NEVER).sum())
+        bank = "a time-bank member" if model.community.member[p] else "not in a time bank"
+        return (
+            f"wellbeing {now:.0f} ({now - start:+.1f} since week 0); knows "
+            f"{len(self.contacts)} people, {helped} have helped or been helped; {bank}"
+        )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -166,11 +166,16 @@ def _ring_layout(_digest: str, source: bytes, target: bytes, n: int, seed: int) 
 
 @dataclass(eq=False)  # compared by identity: the page redraws an arm, not an equal one
 class Arm:
-    """One run on the page: its label, the coprod model, and where its people are drawn."""
+    """One run on the page: its label, the coprod model, where its people are drawn, and
+    their wellbeing at week 0 (each person's map shows how it changed since)."""
 
     label: str
     model: CoProductionModel
     positions: np.ndarray
+    start: np.ndarray = field(init=False)  # everyone's wellbeing at week 0
+
+    def __post_init__(self) -> None:
+        self.start = self.model.community.wellbeing.copy()
 
 
 class PageModel(mesa.Model):
@@ -215,3 +220,18 @@ def history(model: CoProductionModel) -> pd.DataFrame:
 def helping_edges(model: CoProductionModel) -> np.ndarray:
     """Indices of the directed ties along which help was given this week."""
     return np.flatnonzero(model.ledger.last_given == model.week)
+
+
+def struggling(model: CoProductionModel) -> int:
+    """The service user who feels worst this week."""
+    return int(np.argmin(model.community.wellbeing[: model.params.n_users]))
+
+
+def bridge_builder(model: CoProductionModel, positions: np.ndarray) -> int:
+    """The service user with the most ties across the ring (rewired ties reaching another
+    part of the community): the person who joins groups that would not meet otherwise."""
+    ties, n_users = model.ties, model.params.n_users
+    angle = np.arctan2(positions[:, 1], positions[:, 0])
+    apart = np.abs(np.angle(np.exp(1j * (angle[ties.source] - angle[ties.target]))))
+    reach = np.bincount(ties.source[apart > np.pi / 4], minlength=len(positions))
+    return int(np.argmax(reach[:n_users]))

@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=720)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    with served() as url, sync_playwright() as playwright:
+    with served() as (url, _), sync_playwright() as playwright:
         browser = launch(playwright)
         try:
             for mode in ("single", "side by side"):

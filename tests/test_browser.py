@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pytest
 
 from coprod.simulation.page.browser import (
     CHROMIUM,
+    cpu_seconds,
     launch,
     open_page,
     play_rate,
@@ -37,12 +40,18 @@ HIDDEN = ("Play Interval", "Render Interval", "Use Threads", "Information", "Pag
 
 
 @pytest.fixture(scope="module")
-def url() -> Iterator[str]:
+def server() -> Iterator[tuple[str, subprocess.Popen]]:
     """The page served on a free localhost port; the server is always stopped at the end."""
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's Chromium ({CHROMIUM}) is missing: apt-get install chromium")
-    with served() as address:
-        yield address
+    with served() as both:
+        yield both
+
+
+@pytest.fixture(scope="module")
+def url(server) -> str:
+    """The page's address."""
+    return server[0]
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +106,29 @@ def test_play_pause_step_and_reset(tab) -> None:
     tab.wait_for_function(
         "() => document.querySelector('.coprod-week').innerText.startsWith('Week 0 ')"
     )
+
+
+def test_each_tab_has_its_own_model_and_a_closed_tab_stops_playing(browser, url, server) -> None:
+    first, second = open_page(browser, url), open_page(browser, url)
+    step_seconds(first)
+    assert (week(first), week(second)) == (1, 0)  # each student's tab is its own run
+    second.close()
+    first.get_by_role("button", name="fast", exact=True).click()
+    first.get_by_role("button", name="Play", exact=True).click()
+    first.wait_for_function(
+        "() => !document.querySelector('.coprod-week').innerText.startsWith('Week 1 ')"
+    )
+    before = cpu_seconds(server[1])
+    first.wait_for_timeout(2000)
+    playing = cpu_seconds(server[1]) - before
+    first.close()  # mid-play: the tab's play thread must stop with it
+    time.sleep(2)
+    before = cpu_seconds(server[1])
+    time.sleep(2)
+    closed = cpu_seconds(server[1]) - before
+    print(f"\nserver CPU in 2 s: {playing:.2f} s playing, {closed:.2f} s after the tab closed")
+    assert playing > 0.2  # the measure can tell play from idle
+    assert closed < playing / 4, f"the server kept working after the tab closed ({closed:.2f} s)"
 
 
 def test_step_and_play_are_fast_enough_to_teach_with(tab, record_property) -> None:

@@ -8,6 +8,7 @@ is opened; nothing in the page itself imports this module.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
@@ -55,9 +56,9 @@ _PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationF
 
 
 @contextmanager
-def served(port: int | None = None) -> Iterator[str]:
-    """The page served as ``coprod viz`` serves it, on a free localhost port; its address.
-    The server is always stopped at the end."""
+def served(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The page served as ``coprod viz`` serves it, on a free localhost port: its address
+    and the server's process. The server is always stopped at the end."""
     port = port or free_port()
     server = start(
         port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -65,7 +66,7 @@ def served(port: int | None = None) -> Iterator[str]:
     address = f"http://127.0.0.1:{port}/"
     try:
         _wait_for(address, server)
-        yield address
+        yield address, server
     finally:
         server.terminate()
         try:
@@ -89,6 +90,12 @@ def _wait_for(address: str, server: subprocess.Popen) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the page did not answer within {START_TIMEOUT} s") from None
             time.sleep(0.5)
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time the process has used so far (Linux ``/proc``): its own, whatever the load."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def launch(playwright: Any) -> Any:

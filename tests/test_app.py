@@ -12,6 +12,7 @@ import threading
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from coprod.simulation.errors import CoprodError
@@ -172,18 +173,16 @@ def test_stepping_updates_the_chart_data_and_stops_at_the_horizon() -> None:
     assert page.week == page.horizon == load_scenario("timebank").params.weeks
 
 
-def test_reset_rebuilds_from_live_settings() -> None:
-    """SolaraViz's Reset calls PageModel(settings=<what it was first given>): a live holder
-    with ``.value`` makes it build from the current settings."""
-
-    class Live:
-        value = SMALL
-
-    live = Live()
-    live.value = replace(SMALL, compare_with="codesign", seed=3)
-    model = PageModel(settings=live)
-    assert model.settings == live.value
-    assert [arm.label for arm in model.arms] == ["traditional", "codesign"]
+def test_reset_gives_the_same_run_again() -> None:
+    """Reset builds the page's model again from its settings: the same weeks follow."""
+    settings = replace(SMALL, compare_with="codesign", seed=3)
+    first, again = PageModel(settings), PageModel(settings)
+    for _ in range(4):
+        first.step()
+        again.step()
+    for one, other in zip(first.arms, again.arms, strict=True):
+        pd.testing.assert_frame_equal(history(one.model), history(other.model))
+    assert [arm.label for arm in first.arms] == ["traditional", "codesign"]
 
 
 def test_network_layout_is_sent_once_and_the_week_follows_the_model() -> None:

@@ -5,7 +5,8 @@ from solara components rather than Mesa's SolaraViz: SolaraViz puts developer co
 (play interval, render interval, threads), an information card and a page tab on show,
 lays its pictures out in fixed pixels and shows one model, where a class needs a clean
 page that fills a projector and two runs side by side (mesa issue 573). The browser draws
-the pictures (``page_figures``): the server sends a few kilobytes a week, not PNGs.
+the pictures (``figures``, ``network.vue``): the server sends a few kilobytes a week, not
+PNGs.
 """
 
 from __future__ import annotations

@@ -179,16 +179,15 @@ class Arm:
 
 
 class PageModel(mesa.Model):
-    """One or two coprod runs that step together, for Mesa's SolaraViz.
+    """One or two coprod runs that step together: what one browser tab shows.
 
-    SolaraViz's Reset rebuilds the model from the keyword arguments it was first given; the
-    page passes its live settings (anything with ``.value``) so Reset uses the current ones.
-    The run stops at the scenario's horizon (``weeks``). Play steps the runs in a thread
-    while the page may redraw from another: hold ``lock`` to read a consistent week.
+    Reset builds a new one from the same settings (the same seed gives the same run). The
+    run stops at the scenario's horizon (``weeks``). Play steps the runs in a thread while
+    the page may redraw from another: hold ``lock`` to read a consistent week.
     """
 
-    def __init__(self, settings: Any = None) -> None:
-        settings = getattr(settings, "value", settings) or PageSettings()
+    def __init__(self, settings: PageSettings | None = None) -> None:
+        settings = settings or PageSettings()
         super().__init__(rng=settings.seed)
         self.settings: PageSettings = settings
         self.lock = threading.RLock()

@@ -244,7 +244,9 @@ def test_a_persons_own_network_shows_who_they_know_and_how_it_changed() -> None:
     known = set(ties.target[ties.source == person].tolist())
     maps = [PersonMap(one, person) for one in page.arms]
     static = json.loads(maps[0].static)
-    assert static["ids"] == [person, *sorted(known), -1]  # the person, contacts, time bank
+    users = [c if c < arm.model.params.n_users else -1 for c in sorted(known)]
+    assert static["ids"] == [person, *users, -1]  # the person, contacts, time bank
+    assert -1 in users  # a neighbour opens nothing (neighbours have no services)
     assert [label for _, label in static["rings"]][1:] == [
         "friends and neighbours", "groups, time bank", "services",
     ]  # fmt: skip

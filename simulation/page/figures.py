@@ -182,9 +182,11 @@ class PersonMap:
     def static(self) -> str:
         """The rings, the person in the middle, contacts round them, the bank and services."""
         users = np.r_[[[0.0, 0.0]], self.points, self.bank]
+        # who a click opens next: service users only (-1: a neighbour, the time bank)
+        opens = np.where(self.contacts < self.arm.model.params.n_users, self.contacts, -1)
         return json.dumps({
             "users": users.tolist(),
-            "ids": [self.person, *self.contacts.tolist(), -1],
+            "ids": [self.person, *opens.tolist(), -1],
             "neighbours": "",
             "radius": 4.5,
             "ties": _spokes(np.r_[self.points, self.bank, self.service]),

@@ -84,7 +84,11 @@ CSS = (
 .coprod-ring-label { font-size: 11px; fill: #444; text-anchor: middle; }
 .coprod-ever { stroke-width: 1.2; stroke-dasharray: 3 2; fill: none; }
 .coprod-person-wide { grid-column: span 2; }
-.coprod-pick { max-width: 260px; }
+.coprod-person-tall { grid-row: span 2; }
+.coprod-person .coprod-fill { flex: 1 1 auto; min-height: 140px; }
+.coprod-one { flex: 1 1 0; min-width: 0; height: 100%; }
+.coprod-pick { max-width: 190px; }
+.coprod-person h3 { white-space: nowrap; }
 .coprod-caption { font-size: 15px; color: #333; line-height: 1.35; margin: 2px 0 8px 0; }
 .coprod-legend { font-size: 15px; line-height: 1.45; color: #222; }
 .coprod-bar { display: inline-block; width: 44px; height: 11px; vertical-align: middle; }
@@ -143,9 +147,9 @@ def NetworkCell(
 
 
 PERSON_KEY = (
-    '<span style="color:{help}">&#9472;&#9472;</span> help this week, either way &nbsp;'
-    '<span style="color:{help}">- - -</span> helped since week 0 &nbsp;'
-    f'<span style="color:{TIMEBANK_COLOUR}">&#9679;</span> time bank (member)'
+    '<span style="color:{help}">&#9472;&#9472;</span> help this week &nbsp;'
+    '<span style="color:{help}">- - -</span> since week 0 &nbsp;'
+    f'<span style="color:{TIMEBANK_COLOUR}">&#9679;</span> time bank member'
 )
 PICKS: dict[str, Callable[[Arm], int]] = {
     "a person who is struggling": lambda arm: struggling(arm.model),
@@ -167,10 +171,11 @@ def PersonCell(model: PageModel, person: solara.Reactive[int], now: int) -> None
         lambda: [PersonMap(arm, person.value) for arm in arms] if person.value >= 0 else [],
         [model, person.value],
     )
-    wide = ["coprod-person-wide"] if len(arms) > 1 else []  # A and B next to each other
-    with solara.Column(gap="0px", classes=["coprod-cell", "coprod-person", *wide]):
+    # side by side: A and B next to each other; one run: two rows tall once a person is open
+    shape = "coprod-person-wide" if len(arms) > 1 else "coprod-person-tall" if maps else ""
+    with solara.Column(gap="0px", classes=["coprod-cell", "coprod-person", shape]):
         with solara.Row(style={"align-items": "baseline"}):
-            solara.HTML("h3", f"Person {person.value}'s own network" if maps else "One person")
+            solara.HTML("h3", f"Person {person.value}" if maps else "One person's network")
             solara.Select("Pick", ["(click a dot)", *PICKS], "(click a dot)", pick,
                           classes=["coprod-pick"])  # fmt: skip
         if not maps:
@@ -187,7 +192,7 @@ def PersonCell(model: PageModel, person: solara.Reactive[int], now: int) -> None
             with model.lock:
                 weeks = [(m.week(), m.summary()) for m in maps]
             for index, (arm, one, (state, words)) in enumerate(zip(arms, maps, weeks, strict=True)):
-                with solara.Column(gap="0px", style={"flex": "1 1 0", "min-width": "0"}):
+                with solara.Column(gap="0px", classes=["coprod-one"]):
                     with solara.Div(classes=["coprod-fill"]):
                         NetworkSvg(
                             places=one.static, now=state, help_colours=[RUN_COLOURS[index]],
@@ -247,9 +252,15 @@ def Pictures(model: PageModel, week: solara.Reactive[int], person: solara.Reacti
             NetworkCell(
                 f"How B differs from A, week {now}", layouts[0], gap, GAP_KEY, "-gap", [], person
             ).key("gap")
-        for spec in CHARTS:
+        # One run with a person open: their map takes the third column, two rows tall, and
+        # the charts flow round it (wellbeing, agency and cost stay on a projector's screen).
+        tall = len(arms) == 1 and person.value >= 0
+        for index, spec in enumerate(CHARTS):
+            if tall and index == 1:
+                PersonCell(model, person, now).key("person")
             ChartCell(spec, model, frames, now).key(spec.key)
-        PersonCell(model, person, now).key("person")
+        if not tall:
+            PersonCell(model, person, now).key("person")
 
 
 @solara.component

@@ -230,10 +230,10 @@ class PersonMap:
         model, p = self.arm.model, self.person
         now, start = (wemwbs(w[p]) for w in (model.community.wellbeing, self.arm.start))
         helped = int(self._helped(model.ledger.last_given != NEVER).sum())
-        bank = "a time-bank member" if model.community.member[p] else "not in a time bank"
+        bank = "in the time bank" if model.community.member[p] else "no time bank"
         return (
             f"wellbeing {now:.0f} ({now - start:+.1f} since week 0); knows "
-            f"{len(self.contacts)} people, {helped} have helped or been helped; {bank}"
+            f"{len(self.contacts)}, {helped} helping or helped; {bank}"
         )
 
 

@@ -4,18 +4,37 @@ pictures, the server command, and that batch code never pulls in solara."""
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from coprod.simulation.page.figures import LineChart, NetworkPicture
+from coprod.simulation.errors import CoprodError
+from coprod.simulation.page.figures import (
+    CHARTS,
+    GAP_MAP,
+    GAP_RANGE,
+    WELLBEING_MAP,
+    WELLBEING_RANGE,
+    NetworkLayout,
+    PersonMap,
+    chart_option,
+    gap_week,
+    hex_colours,
+    network_week,
+    wellbeing_gap,
+)
 from coprod.simulation.page.model import (
     LEVERS,
     PageModel,
     PageSettings,
+    bridge_builder,
     helping_edges,
     history,
     lever_matters,
@@ -23,8 +42,18 @@ from coprod.simulation.page.model import (
     runs_for,
     scenario_params,
     slider_range,
+    struggling,
 )
-from coprod.simulation.page.server import APP, command, free_port, port_is_free
+from coprod.simulation.page.server import (
+    APP,
+    addresses,
+    announce,
+    check,
+    command,
+    environment,
+    free_port,
+    port_is_free,
+)
 from coprod.simulation.params import Params, describe
 from coprod.simulation.rules import POWER_RULES
 from coprod.simulation.scenario import list_scenarios, load_scenario
@@ -144,71 +173,246 @@ def test_stepping_updates_the_chart_data_and_stops_at_the_horizon() -> None:
     assert page.week == page.horizon == load_scenario("timebank").params.weeks
 
 
-def test_reset_rebuilds_from_live_settings() -> None:
-    """SolaraViz's Reset calls PageModel(settings=<what it was first given>): a live holder
-    with ``.value`` makes it build from the current settings."""
-
-    class Live:
-        value = SMALL
-
-    live = Live()
-    live.value = replace(SMALL, compare_with="codesign", seed=3)
-    model = PageModel(settings=live)
-    assert model.settings == live.value
-    assert [arm.label for arm in model.arms] == ["traditional", "codesign"]
+def test_reset_gives_the_same_run_again() -> None:
+    """Reset builds the page's model again from its settings: the same weeks follow."""
+    settings = replace(SMALL, compare_with="codesign", seed=3)
+    first, again = PageModel(settings), PageModel(settings)
+    for _ in range(4):
+        first.step()
+        again.step()
+    for one, other in zip(first.arms, again.arms, strict=True):
+        pd.testing.assert_frame_equal(history(one.model), history(other.model))
+    assert [arm.label for arm in first.arms] == ["traditional", "codesign"]
 
 
-def test_pictures_follow_the_model() -> None:
+def test_network_layout_is_sent_once_and_the_week_follows_the_model() -> None:
     page = PageModel(SMALL.with_scenario("timebank"))
     arm = page.arms[0]
-    picture = NetworkPicture(arm.model, arm.positions, arm.label)
-    picture.update()
-    page.step()
-    figure = picture.update()
-    assert picture.heading.get_text() == "timebank: week 1"
-    assert len(picture.helping.get_segments()) == len(helping_edges(arm.model)) > 0
+    layout = NetworkLayout(arm)
+    static = json.loads(layout.static)
     n_users = arm.model.params.n_users
-    np.testing.assert_array_equal(
-        picture.users.get_array(), arm.model.community.wellbeing[:n_users]
+    assert len(static["users"]) == n_users
+    assert static["ties"].count("M") == len(layout.pairs) < len(arm.model.ties.target)
+    assert len(static["staff"]) == len(arm.model.professionals.burnout)
+    before = network_week(layout, arm.model)
+    page.step()
+    after = network_week(layout, arm.model)
+    assert after["week"] == 1 and len(after["fill"]) == n_users
+    assert after["fill"] == hex_colours(
+        WELLBEING_MAP, arm.model.community.wellbeing[:n_users], *WELLBEING_RANGE
     )
-    assert figure is picture.figure
-    chart = LineChart("x", "y", 104, [("a", "#000000", "-")], ylim=(0, None))
-    chart.update([(np.array([0, 1]), np.array([2.0, 4.0]))])
-    line, dot = chart.lines[0]
-    assert list(line.get_ydata()) == [2.0, 4.0] and list(dot.get_xdata()) == [1]
-    assert chart.ax.get_ylim()[0] == 0 and chart.ax.get_ylim()[1] >= 4.0
+    assert after["fill"] != before["fill"]
+    pairs = {
+        tuple(sorted((arm.model.ties.source[i], arm.model.ties.target[i])))
+        for i in helping_edges(arm.model)
+    }
+    assert 0 < after["help"].count("M") == len(pairs)
+    assert layout.static is layout.static  # computed once per run
 
 
-def test_page_renders_its_pictures() -> None:
-    """The page's main area renders in-process: two panels and four charts, five images."""
+def test_colours_are_fixed_to_their_scale() -> None:
+    low, high = WELLBEING_RANGE
+    red, middle, green = hex_colours(
+        WELLBEING_MAP, np.array([low - 1, (low + high) / 2, high + 1]), low, high
+    )
+    assert red == hex_colours(WELLBEING_MAP, np.array([low]), low, high)[0]
+    assert green == hex_colours(WELLBEING_MAP, np.array([high]), low, high)[0]
+    assert len({red, middle, green}) == 3
+
+
+def test_gap_map_starts_blank_and_shows_each_persons_difference() -> None:
+    page = PageModel(replace(SMALL, compare_with="timebank"))
+    a, b = (arm.model for arm in page.arms)
+    assert np.all(wellbeing_gap(a, b) == 0)  # the same people at week 0
+    same = hex_colours(GAP_MAP, np.array([0.0]), *GAP_RANGE)[0]
+    assert set(gap_week(a, b)["fill"]) == {same}
+    for _ in range(8):
+        page.step()
+    gap = wellbeing_gap(a, b)
+    assert np.any(gap != 0) and len(gap) == a.params.n_users
+    np.testing.assert_allclose(
+        gap, 56 * (b.community.wellbeing[: len(gap)] - a.community.wellbeing[: len(gap)])
+    )
+    assert len(set(gap_week(a, b)["fill"])) > 1
+
+
+def test_a_persons_own_network_shows_who_they_know_and_how_it_changed() -> None:
+    page = PageModel(replace(SMALL, compare_with="timebank"))
+    arm = page.arms[0]
+    person = bridge_builder(arm.model, arm.positions)
+    ties = arm.model.ties
+    known = set(ties.target[ties.source == person].tolist())
+    maps = [PersonMap(one, person) for one in page.arms]
+    static = json.loads(maps[0].static)
+    users = [c if c < arm.model.params.n_users else -1 for c in sorted(known)]
+    assert static["ids"] == [person, *users, -1]  # the person, contacts, time bank
+    assert -1 in users  # a neighbour opens nothing (neighbours have no services)
+    assert [label for _, label in static["rings"]][1:] == [
+        "friends and neighbours", "groups, time bank", "services",
+    ]  # fmt: skip
+    start = maps[0].week()
+    assert start["ever"] == "" and len(start["fill"]) == len(known) + 2
+    for _ in range(10):
+        page.step()
+    helped = {
+        int(other)
+        for tie in np.flatnonzero(arm.model.ledger.last_given >= 0)
+        for other in (ties.source[tie], ties.target[tie])
+        if person in (ties.source[tie], ties.target[tie]) and other != person
+    }
+    later = maps[0].week()
+    spokes = later["help"].count("M") + later["ever"].count("M")
+    service = int(arm.model.users.professional_hours[person] > 0)
+    assert spokes == len(helped) + service + int(
+        arm.model.community.bank_last[person] == arm.model.week
+    )
+    assert f"knows {len(known)}, {len(helped)} helping or helped" in maps[0].summary()
+    assert maps[0].static == maps[1].static  # the same person, the same people, in A and B
+
+
+def test_picks_find_the_person_they_name() -> None:
+    arm = PageModel(SMALL).arms[0]
+    wellbeing = arm.model.community.wellbeing[: arm.model.params.n_users]
+    assert wellbeing[struggling(arm.model)] == wellbeing.min()
+    assert 0 <= bridge_builder(arm.model, arm.positions) < arm.model.params.n_users
+    from coprod.simulation.page.app import PICKS  # what the page's "Pick" box offers
+
+    assert PICKS["a person who is struggling"](arm) == struggling(arm.model)
+    assert PICKS["a bridge builder"](arm) == bridge_builder(arm.model, arm.positions)
+
+
+def test_chart_options_draw_every_run_and_line_week_by_week() -> None:
+    page = PageModel(replace(SMALL, compare_with="timebank"))
+    for _ in range(5):
+        page.step()
+    frames = [history(arm.model) for arm in page.arms]
+    cost = next(spec for spec in CHARTS if spec.key == "cost_week")
+    option = chart_option(cost, page.horizon, frames)
+    assert [s["name"] for s in option["series"]] == ["A", "B"]
+    first = option["series"][0]["data"]
+    assert [week for week, _ in first] == list(range(6))
+    raw = frames[0]["cost_week"].to_numpy() * cost.scale
+    assert first[-1][1] == pytest.approx(raw[-4:].mean(), abs=1e-3)  # a 4-week average
+    assert option["xAxis"]["max"] == page.horizon and option["yAxis"]["min"] == 0
+    agency = chart_option(CHARTS[1], page.horizon, frames[:1])
+    assert [s["name"] for s in agency["series"]] == ["agency", "dependence"]
+    assert agency["legend"]["show"] and not chart_option(cost, 104, frames[:1])["legend"]["show"]
+    assert option["xAxis"]["axisLabel"]["fontSize"] >= 16  # 12 pt: legible on a projector
+
+
+def test_page_draws_in_the_browser_not_on_the_server() -> None:
+    """The main area renders in-process: one network and four charts, no PNG; side by side
+    adds the second network and the gap map; Step moves every picture on."""
+    import ipyvue
+    import ipyvuetify
     import ipywidgets
     import solara
 
-    from coprod.simulation.page.app import Page, page
+    from coprod.simulation.page.app import Pictures, page
+    from coprod.simulation.page.controls import PlayBar, named
 
-    assert page is not None  # `solara run simulation/page/app.py` finds the Mesa-style `page`
-    _, rc = solara.render(Page(), handle_error=False)
-    images = rc.find(ipywidgets.Image).widgets
-    assert len(images) == 5 and all(len(image.value) > 1000 for image in images)
+    assert page is not None  # `solara run simulation/page/app.py` finds `page`
+    for settings, networks in ((SMALL, 1), (replace(SMALL, compare_with="timebank"), 3)):
+        model, week = solara.reactive(PageModel(settings)), solara.reactive(0)
+        main = solara.Column(
+            children=[
+                PlayBar(model, week, lambda: None),
+                Pictures(model.value, week, solara.reactive(-1)),
+            ]
+        )
+        _, rc = solara.render(main, handle_error=False)
+        svgs = [w for w in rc.find(ipyvue.VueTemplate).widgets if w.has_trait("places")]
+        charts = rc.find(solara.components.echarts.EchartsWidget).widgets
+        assert len(svgs) == networks and len(charts) == len(CHARTS)
+        assert not rc.find(ipywidgets.Image).widgets
+        step = rc.find(ipyvuetify.Btn, attributes=named("Step")).widget
+        step.fire_event("click", {})
+        assert week.value == model.value.week == 1
+        assert all(svg.now["week"] == 1 for svg in svgs)
+        assert all(chart.attributes["data-week"] == "1" for chart in charts)
+        play = rc.find(ipyvuetify.Btn, attributes=named("Play")).widget
+        assert play.children[-1] == "Play" and named("Play") == {
+            "aria-label": "Play",
+            "title": "Play",
+        }
 
 
-def test_server_command_serves_the_page_offline_on_localhost() -> None:
+def test_a_step_while_the_page_reads_is_never_half_done() -> None:
+    """Play steps in a thread while the page redraws from another: reads under the model's
+    lock always see whole weeks."""
+    page = PageModel(SMALL)
+    stepping = threading.Thread(target=lambda: [page.step() for _ in range(40)])
+    stepping.start()
+    while stepping.is_alive():
+        with page.lock:
+            frame = history(page.arms[0].model)
+            assert frame["week"].iloc[-1] == page.week == len(frame) - 1
+    stepping.join()
+
+
+def test_server_command_serves_the_page_offline() -> None:
     cmd = command(8123)
     assert cmd[:4] == [sys.executable, "-m", "solara", "run"]
     assert str(APP) in cmd and APP.is_file()
     assert "--production" in cmd and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--port") + 1] == "8123" and "--no-open" in cmd
-    assert "--open" in command(8123, open_browser=True)
+    shared = command(8123, host="0.0.0.0", open_browser=True)
+    assert "--open" in shared and shared[shared.index("--host") + 1] == "0.0.0.0"
     port = free_port()
-    assert port_is_free(port)
+    assert port_is_free(port) and check(port, "127.0.0.1") == port
+
+
+@pytest.mark.parametrize(
+    ("port", "host", "words"),
+    [
+        (0, "127.0.0.1", "port 0 is out of range"),
+        (70000, "127.0.0.1", "from 1 to 65535"),
+        (8123, "no-such-host.invalid", "not an address"),
+    ],
+)
+def test_bad_port_or_host_is_a_clear_error(port: int, host: str, words: str) -> None:
+    with pytest.raises(CoprodError, match=words):
+        check(port, host)
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CoprodError, match=f"port {port} cannot be used"):
+            check(port, "127.0.0.1")
+
+
+def test_sharing_with_the_class_says_where_and_what_it_exposes() -> None:
+    alone = announce(8765, "127.0.0.1")
+    assert "http://127.0.0.1:8765" in alone and "this computer only" in alone
+    shared = announce(8765, "0.0.0.0")
+    assert "no password" in shared and "Shared with the network" in shared
+    assert all(f"http://{a}:8765" in shared for a in addresses("0.0.0.0"))
+    assert "127.0.0.1" not in addresses("0.0.0.0")
+    assert announce(8765, "192.0.2.7").count("http://192.0.2.7:8765") == 2
+
+
+def test_the_cookie_warning_is_filtered_in_the_servers_environment() -> None:
+    """Solara's 14-line SameSite warning on every page load: the server's environment drops
+    it (and only it)."""
+    code = (
+        "import warnings; warnings.warn('Cookies with samesite=none require https, but "
+        "the scheme is http', UserWarning); warnings.warn('another warning', UserWarning)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment(), capture_output=True, text=True
+    )
+    assert "another warning" in result.stderr and "samesite" not in result.stderr
 
 
 def test_model_and_server_modules_do_not_import_solara() -> None:
     """Batch workers import simulation; `coprod viz` imports the server module: neither may
     load solara (only the page's own process does)."""
     code = (
-        "import sys, simulation, coprod.simulation.page.model, coprod.simulation.page.server; "
-        "print('solara' in sys.modules)"
+        "import sys, coprod.simulation, coprod.simulation.page.model, "
+        "coprod.simulation.page.server; print('solara' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr

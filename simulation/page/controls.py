@@ -7,6 +7,8 @@ hold the page's settings instead and restart the run at week 0 on every change.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -15,6 +17,7 @@ import solara
 
 from coprod.simulation.page.model import (
     USERS_RANGE,
+    PageModel,
     PageSettings,
     lever_matters,
     scenario_params,
@@ -32,6 +35,9 @@ POWER_WORDS = {
     "co_design": "Shared decisions, plus a community forum every quarter that spots people "
     "who are struggling before they reach a crisis.",
 }
+#: Play speeds in plain words: the least time from one week to the next, in seconds. Two
+#: years take 104 s slow, 26 s normal, 10 s fast (if the computer keeps up).
+SPEEDS = {"slow": 1.0, "normal": 0.25, "fast": 0.1}
 RECIPROCITY_WORDS = {
     "none": "Neighbours help out of goodwill only, and goodwill fades.",
     "direct": "People help those who help them back.",
@@ -42,6 +48,58 @@ RECIPROCITY_WORDS = {
 def caption(text: str) -> None:
     """A short plain-language note under a control or chart (HTML: ``<i>`` for names)."""
     solara.HTML(tag="div", unsafe_innerHTML=text, classes=["coprod-caption"])
+
+
+def named(label: str) -> dict[str, str]:
+    """Button attributes naming it for screen readers and on hover (its text may be a sign)."""
+    return {"aria-label": label, "title": label}
+
+
+@solara.component
+def PlayBar(
+    model: solara.Reactive[PageModel], week: solara.Reactive[int], reset: Callable[[], None]
+) -> None:
+    """Reset, Play/Pause, Step, the speed and the week counter, in the page's top bar.
+
+    Play runs the weeks in a thread of this tab's own (solara's ``use_thread``); it stops at
+    the horizon, on Pause, and when the tab closes (the thread is told to stop when the page
+    is taken down). Each week is drawn before the next starts, so Play never runs ahead of
+    the pictures."""
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive("normal")
+    current = model.value
+
+    def one_week() -> None:
+        current.step()
+        week.value = current.week
+
+    def play(stop: threading.Event) -> None:
+        while playing.value and current.running and not stop.is_set():
+            started = time.monotonic()
+            one_week()
+            stop.wait(max(0.0, SPEEDS[speed.value] - (time.monotonic() - started)))
+        if not stop.is_set():
+            playing.value = False
+
+    solara.use_thread(play, dependencies=[playing.value, current], intrusive_cancel=False)
+    label = "Pause" if playing.value else "Play"
+    with solara.Row(gap="8px", style={"align-items": "center", "background": "transparent"}):
+        solara.Button(
+            "Reset", icon_name="mdi-restart", on_click=lambda: (playing.set(False), reset()),
+            attributes=named("Reset"),
+        )  # fmt: skip
+        solara.Button(
+            label, icon_name="mdi-pause" if playing.value else "mdi-play",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=not current.running, attributes=named(label), classes=["coprod-play"],
+        )  # fmt: skip
+        solara.Button(
+            "Step", icon_name="mdi-skip-next", on_click=one_week,
+            disabled=playing.value or not current.running, attributes=named("Step"),
+        )  # fmt: skip
+        solara.ToggleButtonsSingle(speed.value, list(SPEEDS), on_value=speed.set, dense=True)
+        status = "" if current.running else " (the end: press Reset)"
+        solara.Text(f"Week {week.value} of {current.horizon}{status}", classes=["coprod-week"])
 
 
 @solara.component

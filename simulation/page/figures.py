@@ -1,132 +1,332 @@
-"""The teaching page's pictures, drawn with matplotlib's object API (no pyplot, no CDN).
+"""What the page's pictures show, as plain data the browser draws (no solara here).
 
-One picture of the community network per run and one line chart per question. Each is built
-once per run and updated every week: only the data of its artists changes, so a reused
-figure keeps matplotlib's text-size cache (about a third of a chart's drawing time) and the
-network's ties are laid out once. Vectorised collections keep a network of 480 people near
-0.1 s, where Mesa's per-agent portrayal path, with its layout recomputed on every Reset,
-would not (DESIGN.md). Colours are fixed, not rescaled each week: a colour means the same
-thing all run long.
+A PNG redrawn on the server every week cost the page about a second a step (issue 14: two
+network pictures alone took 0.53 s). Instead the browser draws: a network is an SVG whose
+layout and ties are sent once per run (``NetworkLayout``) and whose colours and this week's
+help are sent each week (``network_week``, a few kilobytes); the charts are ECharts options,
+a few hundred numbers a week, drawn from solara's bundled copy of ECharts (offline). Colours
+are fixed, not rescaled each week: a colour means the same thing all run long.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib import colormaps
-from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
 
-from coprod.simulation.model import CoProductionModel
-from coprod.simulation.page.model import helping_edges
+from coprod.simulation.metrics import wemwbs
+from coprod.simulation.model import NEVER, CoProductionModel
+from coprod.simulation.page.model import Arm, helping_edges
 
 WELLBEING_MAP, WELLBEING_RANGE = "RdYlGn", (0.3, 0.8)  # covers every shipped scenario's spread
+#: The gap map: B's wellbeing minus A's for each person, in WEMWBS points; 3 is a change people
+#: notice, so the colour saturates at twice that.
+GAP_MAP, GAP_RANGE = "PRGn", (-6.0, 6.0)
 BURNOUT_MAP = "YlOrRd"
-TIE_COLOUR, HELP_COLOUR, NEIGHBOUR_COLOUR = "#c8c8c8", "#1f6fd1", "#7a7a7a"
-#: One colour per run, shared by the charts' lines and the page's labels.
-RUN_COLOURS = ("#1f77b4", "#e66101")
-EMPTY_POST = (1.0, 1.0, 1.0, 1.0)
-DPI = 100
+EMPTY_POST = "#ffffff"
+#: One colour per run, shared by the charts' lines, the networks' help and the page's labels.
+RUN_COLOURS = ("#1f6fd1", "#e66101")
+SCALE = 100  # layout units (radius 1) to SVG units: one decimal place is then sharp enough
+STAFF_COLUMN = 11  # SVG units between professionals' squares
+FONT = 16  # px: 12 pt, legible on a projector
+TITLE_FONT = 18
 
 
-class NetworkPicture:
-    """The community of one run: ties, help given along them this week, service users
-    coloured by wellbeing, neighbours, and professionals (who are not on the network) as
-    squares in columns of ten, filled by burnout; an empty post is an outline only."""
+def hex_colours(name: str, values: np.ndarray, low: float, high: float) -> list[str]:
+    """``values`` through colour map ``name`` over [low, high], as CSS hex colours."""
+    rgba = colormaps[name](np.clip((np.asarray(values) - low) / (high - low), 0.0, 1.0))
+    codes = np.round(np.atleast_2d(rgba)[:, :3] * 255).astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in codes]
 
-    def __init__(self, model: CoProductionModel, positions: np.ndarray, title: str) -> None:
-        self.model, self.title = model, title
-        self.figure = Figure(figsize=(4.8, 3.3), dpi=DPI)  # fixed axes: no layout engine
-        net = self.figure.add_axes((0.0, 0.0, 0.74, 0.92))
-        staff = self.figure.add_axes((0.76, 0.03, 0.22, 0.84))
-        n_users, ties = model.params.n_users, model.ties
-        self.segments = positions[np.c_[ties.source, ties.target]]
-        net.add_collection(LineCollection(self.segments, colors=TIE_COLOUR, linewidths=0.3))
-        self.helping = LineCollection([], colors=HELP_COLOUR, linewidths=0.9)
-        net.add_collection(self.helping)
-        size = float(np.clip(9000 / len(positions), 4, 36))
-        net.scatter(*positions[n_users:].T, s=size * 0.8, marker="^", c=NEIGHBOUR_COLOUR, lw=0)
-        self.users = net.scatter(
-            *positions[:n_users].T,
-            s=size,
-            c=np.zeros(n_users),
-            cmap=WELLBEING_MAP,
-            norm=Normalize(*WELLBEING_RANGE),
-            edgecolors="#333333",
-            linewidths=0.2,
+
+def svg_path(segments: np.ndarray) -> str:
+    """An SVG path drawing each (2, 2) segment as one move-and-line."""
+    return "".join(f"M{a:.1f} {b:.1f}L{c:.1f} {d:.1f}" for a, b, c, d in segments.reshape(-1, 4))
+
+
+def triangles(centres: np.ndarray, size: float) -> str:
+    """An SVG path of one small upward triangle around each centre."""
+    return "".join(
+        f"M{x:.1f} {y - size:.1f}l{size:.1f} {1.7 * size:.1f}h{-2 * size:.1f}z" for x, y in centres
+    )
+
+
+class NetworkLayout:
+    """Where one run's people and ties are drawn: computed once per run, sent once.
+
+    The ties are directed in the model (help flows one way); each pair of people is drawn
+    once. Professionals are not on the network: they stand in columns of ten beside it."""
+
+    def __init__(self, arm: Arm) -> None:
+        model = arm.model
+        self.n_users = model.params.n_users
+        self.points = np.round(arm.positions * SCALE, 1)
+        ties = model.ties
+        self.pairs = np.unique(np.sort(np.c_[ties.source, ties.target], axis=1), axis=0)
+        self.pair_of_tie = np.searchsorted(
+            self.pairs[:, 0] * len(self.points) + self.pairs[:, 1],
+            np.minimum(ties.source, ties.target) * len(self.points)
+            + np.maximum(ties.source, ties.target),
         )
-        net.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), aspect="equal")
-        net.set_axis_off()
         count = len(model.professionals.burnout)
-        self.staff = staff.scatter(
-            np.arange(count) // 10,
-            -(np.arange(count) % 10),
-            s=46,
-            marker="s",
-            edgecolors="#333333",
-            linewidths=0.6,
-        )
-        staff.set(xlim=(-0.7, max(int(np.ceil(count / 10)), 2) - 0.3), ylim=(-10, 1))
-        staff.set_aspect("equal")
-        staff.set_axis_off()
-        staff.set_title("professionals", fontsize=8)
-        self.heading = self.figure.text(0.02, 0.95, "", fontsize=10)
-
-    def update(self) -> Figure:
-        """The figure as the run stands this week."""
-        model = self.model
-        self.helping.set_segments(self.segments[helping_edges(model)])
-        self.users.set_array(model.community.wellbeing[: model.params.n_users])
-        pros = model.professionals
-        colours = colormaps[BURNOUT_MAP](np.clip(pros.burnout, 0.0, 1.0))
-        colours[~pros.in_post(model.week)] = EMPTY_POST
-        self.staff.set_facecolors(colours)
-        self.heading.set_text(f"{self.title}: week {model.week}")
-        return self.figure
-
-
-class LineChart:
-    """A small line chart whose x axis spans the whole horizon, so the lines grow to the
-    right as weeks pass; a dot marks this week. ``lines``: (label, colour, style) each."""
-
-    def __init__(
-        self,
-        title: str,
-        unit: str,
-        horizon: int,
-        lines: Sequence[tuple[str, str, str]],
-        ylim: tuple[float | None, float | None] = (None, None),
-    ) -> None:
-        self.figure = Figure(figsize=(4.8, 2.5), dpi=DPI)
-        self.figure.subplots_adjust(left=0.12, right=0.98, bottom=0.17, top=0.89)
-        self.ax = ax = self.figure.subplots()
-        self.ylim = ylim
-        self.lines = [
-            (
-                ax.plot([], [], color=colour, linestyle=style, linewidth=1.6, label=label)[0],
-                ax.plot([], [], "o", color=colour, markersize=4)[0],
-            )
-            for label, colour, style in lines
+        self.staff = [
+            [SCALE * 1.12 + STAFF_COLUMN * (i // 10), -SCALE + STAFF_COLUMN * (i % 10)]
+            for i in range(count)
         ]
-        ax.set_xlim(0, horizon)
-        ax.set_xlabel("week", fontsize=8)
-        ax.set_ylabel(unit, fontsize=8)
-        ax.set_title(title, fontsize=10, loc="left")
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-        if len(lines) > 1:
-            ax.legend(fontsize=7, loc="best", frameon=False)
+        width = SCALE * 2.2 + STAFF_COLUMN * max(int(np.ceil(count / 10)), 1)
+        self.view_box = f"{-1.05 * SCALE:g} {-1.05 * SCALE:g} {width:g} {2.1 * SCALE:g}"
 
-    def update(self, data: Sequence[tuple[np.ndarray, np.ndarray]]) -> Figure:
-        """The figure with each line's (weeks, values); unfixed y limits follow the data."""
-        for (line, dot), (weeks, values) in zip(self.lines, data, strict=True):
-            line.set_data(weeks, values)
-            dot.set_data(weeks[-1:], values[-1:])
-        every = np.concatenate([values for _, values in data])
-        low, high = self.ylim
-        low = float(every.min()) * 0.95 if low is None else low
-        high = max(float(every.max()) * 1.1, low + 1e-9) if high is None else high
-        self.ax.set_ylim(low, high)
-        return self.figure
+    @cached_property
+    def static(self) -> str:
+        """What never changes during the run: positions, ties, neighbours (grey triangles,
+        one path), the professionals' places, and a dot size that shrinks as people crowd."""
+        radius = float(np.clip(70 / np.sqrt(len(self.points)), 1.2, 5.0))
+        return json.dumps(
+            {
+                "users": self.points[: self.n_users].tolist(),
+                "neighbours": triangles(self.points[self.n_users :], radius * 1.3),
+                "radius": round(radius, 2),
+                "ties": svg_path(self.points[self.pairs]),
+                "staff": self.staff,
+                "view_box": self.view_box,
+            }
+        )
+
+    def help_path(self, model: CoProductionModel) -> str:
+        """The ties along which help was given this week, each pair once."""
+        pairs = np.unique(self.pair_of_tie[helping_edges(model)])
+        return svg_path(self.points[self.pairs[pairs]])
+
+
+def network_week(layout: NetworkLayout, model: CoProductionModel) -> dict[str, Any]:
+    """One week of a run's network: users by wellbeing, the help given, staff by burnout."""
+    pros = model.professionals
+    staff = hex_colours(BURNOUT_MAP, pros.burnout, 0.0, 1.0)
+    empty = ~pros.in_post(model.week)
+    return {
+        "fill": hex_colours(
+            WELLBEING_MAP, model.community.wellbeing[: layout.n_users], *WELLBEING_RANGE
+        ),
+        "help": layout.help_path(model),
+        "staff_fill": [
+            EMPTY_POST if out else colour for colour, out in zip(staff, empty, strict=True)
+        ],
+        "week": model.week,
+    }
+
+
+def wellbeing_gap(a: CoProductionModel, b: CoProductionModel) -> np.ndarray:
+    """Each service user's wellbeing in run ``b`` minus run ``a``, in WEMWBS points: the same
+    people, so the spread between people that hides a difference on each map cancels."""
+    n = a.params.n_users
+    return wemwbs(b.community.wellbeing[:n]) - wemwbs(a.community.wellbeing[:n])
+
+
+def gap_week(a: CoProductionModel, b: CoProductionModel) -> dict[str, Any]:
+    """The difference map: users coloured by the gap alone (no help lines, no staff), so
+    nothing competes with the one thing it shows."""
+    return {
+        "fill": hex_colours(GAP_MAP, wellbeing_gap(a, b), *GAP_RANGE),
+        "help": "",
+        "staff_fill": [],
+        "week": a.week,
+    }
+
+
+#: The rings of a personal network map (GENIE: the people, groups and services a person
+#: draws on, closest inside), as (radius in SVG units, label).
+RINGS = (
+    (28.0, "household, carer (not modelled yet)"),
+    (55.0, "friends and neighbours"),
+    (78.0, "groups, time bank"),
+    (98.0, "services"),
+)
+TIMEBANK_COLOUR = "#6a3d9a"
+
+
+def _on_ring(count: int, radius: float, turn: float = 0.0) -> np.ndarray:
+    """``count`` points spread evenly round a ring, the first at angle ``turn`` (radians)."""
+    theta = turn + 2 * np.pi * np.arange(count) / max(count, 1)
+    return np.round(np.c_[radius * np.cos(theta), radius * np.sin(theta)], 1)
+
+
+def _spokes(points: np.ndarray) -> str:
+    """A path from the centre to each point."""
+    return svg_path(np.stack([np.zeros_like(points), points], axis=1))
+
+
+class PersonMap:
+    """One person's own network as concentric rings (a GENIE map): friends and neighbours
+    they know on the network, the time bank if they are a member, and their professional.
+    The layout is fixed for the person; each week's drawing shows who they know by
+    wellbeing, the help given either way this week (solid) and the ties that have carried
+    help since week 0 (dashed), so a class sees a network grow or wither round one person."""
+
+    def __init__(self, arm: Arm, person: int) -> None:
+        model, self.person, self.arm = arm.model, person, arm
+        ties = model.ties
+        self.out = np.flatnonzero(ties.source == person)  # directed ties, both ways
+        self.back = np.flatnonzero(ties.target == person)
+        self.contacts = np.unique(ties.target[self.out])
+        self.points = _on_ring(len(self.contacts), RINGS[1][0], np.pi / 2)
+        self.bank = _on_ring(1, RINGS[2][0], -np.pi / 4)
+        self.service = _on_ring(1, RINGS[3][0], np.pi + np.pi / 5)
+
+    @cached_property
+    def static(self) -> str:
+        """The rings, the person in the middle, contacts round them, the bank and services."""
+        users = np.r_[[[0.0, 0.0]], self.points, self.bank]
+        # who a click opens next: service users only (-1: a neighbour, the time bank)
+        opens = np.where(self.contacts < self.arm.model.params.n_users, self.contacts, -1)
+        return json.dumps({
+            "users": users.tolist(),
+            "ids": [self.person, *opens.tolist(), -1],
+            "neighbours": "",
+            "radius": 4.5,
+            "ties": _spokes(np.r_[self.points, self.bank, self.service]),
+            "staff": (self.service - 4.5).tolist(),
+            "rings": [[r, label] for r, label in RINGS],
+            "view_box": "-110 -110 220 220",
+        })  # fmt: skip
+
+    def week(self) -> dict[str, Any]:
+        """This week's colours and help round the person."""
+        model, comm = self.arm.model, self.arm.model.community
+        given = model.ledger.last_given
+        ids = np.r_[self.person, self.contacts]
+        fill = hex_colours(WELLBEING_MAP, comm.wellbeing[ids], *WELLBEING_RANGE)
+        fill = [c if comm.is_user[i] else "#8a8a8a" for c, i in zip(fill, ids, strict=True)]
+        member = bool(comm.member[self.person])
+        fill.append(TIMEBANK_COLOUR if member else "#ffffff")
+        now = self._helped(given == model.week)
+        ever = self._helped(given != NEVER)
+        bank_now = member and comm.bank_last[self.person] == model.week
+        pro = model.users.professional[self.person]
+        seen = model.users.professional_hours[self.person] > 0  # since week 0
+        return {
+            "fill": fill,
+            "help": _spokes(np.r_[self.points[now], self.bank[: int(bank_now)]]),
+            "ever": _spokes(np.r_[self.points[ever & ~now], self.service[: int(seen)]]),
+            "staff_fill": hex_colours(BURNOUT_MAP, model.professionals.burnout[[pro]], 0.0, 1.0),
+            "week": model.week,
+        }  # fmt: skip
+
+    def _helped(self, along: np.ndarray) -> np.ndarray:
+        """Which contacts gave help to, or got help from, the person along ``along`` ties."""
+        ties = self.arm.model.ties
+        people = np.r_[
+            ties.target[self.out[along[self.out]]], ties.source[self.back[along[self.back]]]
+        ]
+        return np.isin(self.contacts, people)
+
+    def summary(self) -> str:
+        """The person's story in numbers: wellbeing now against week 0, who helps."""
+        model, p = self.arm.model, self.person
+        now, start = (wemwbs(w[p]) for w in (model.community.wellbeing, self.arm.start))
+        helped = int(self._helped(model.ledger.last_given != NEVER).sum())
+        bank = "in the time bank" if model.community.member[p] else "no time bank"
+        return (
+            f"wellbeing {now:.0f} ({now - start:+.1f} since week 0); knows "
+            f"{len(self.contacts)}, {helped} helping or helped; {bank}"
+        )
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart shows: ``lines`` are (column, name, line style), drawn for every run in
+    the run's colour; ``words`` is its caption; ``scale`` multiplies the values; ``smooth``
+    averages over that many weeks up to each week."""
+
+    title: str
+    unit: str
+    lines: tuple[tuple[str, str, str], ...]
+    words: str
+    scale: float = 1.0
+    smooth: int = 1
+    ylim: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def key(self) -> str:
+        """The chart's CSS class suffix: its first column."""
+        return self.lines[0][0]
+
+
+def chart_option(spec: ChartSpec, horizon: int, frames: Sequence[pd.DataFrame]) -> dict[str, Any]:
+    """The ECharts option of ``spec`` for each run's weekly records (side by side: runs A and
+    B, in the runs' colours). The x axis spans the horizon, so the lines grow to the right as
+    the weeks pass; the unit goes in the title, where a projector does not cut it off."""
+    series = []
+    for index, (frame, colour) in enumerate(zip(frames, RUN_COLOURS, strict=False)):
+        weeks = frame["week"].to_numpy()
+        for column, name, style in spec.lines:
+            values = frame[column].rolling(spec.smooth, min_periods=1).mean() * spec.scale
+            run = "AB"[index] if len(frames) > 1 else ""
+            series.append(
+                {
+                    "type": "line",
+                    "name": f"{run} {name}".strip() or spec.title,
+                    "data": np.c_[weeks, np.round(values.to_numpy(), 3)].tolist(),
+                    "color": colour,
+                    "lineStyle": {"type": style, "width": 3},
+                    "showSymbol": False,
+                }
+            )
+    low, high = spec.ylim
+    text = {"fontSize": FONT, "color": "#222"}
+    return {
+        "animation": False,
+        "title": {"text": f"{spec.title}, {spec.unit}", "textStyle": {"fontSize": TITLE_FONT}},
+        "legend": {"show": len(series) > 1, "top": 28, "left": 0, "textStyle": text},
+        "grid": {"left": 4, "right": 16, "top": 64 if len(series) > 1 else 36, "bottom": 22,
+                 "containLabel": True},
+        "xAxis": {"type": "value", "min": 0, "max": horizon, "name": "week",
+                  "nameLocation": "middle", "nameGap": 24, "nameTextStyle": text,
+                  "axisLabel": text},
+        "yAxis": {"type": "value", "min": low, "max": high, "scale": low is None,
+                  "axisLabel": text},
+        "series": series,
+    }  # fmt: skip
+
+
+CHARTS = (
+    ChartSpec(
+        "Wellbeing",
+        "WEMWBS points",
+        (("wemwbs_mean", "", "solid"),),
+        "How well service users feel on average, on the Warwick-Edinburgh scale "
+        "(14 = worst, 70 = best). Up is good; 3 points is a change people notice.",
+        ylim=(35, 60),
+    ),
+    ChartSpec(
+        "Agency and dependence",
+        "share (0-1)",
+        (("agency_mean", "agency", "solid"), ("dependence", "dependence", "dashed")),
+        "Agency (solid): how able people feel to run their own lives. Dependence (dashed): "
+        "of the help asked of professionals, the share people could have managed themselves.",
+        ylim=(0, 1),
+    ),
+    ChartSpec(
+        "Weekly cost",
+        "£ thousand",
+        (("cost_week", "", "solid"),),
+        "What care cost a week (staff, A&E, hospital, GP, time bank), averaged over 4 weeks "
+        "so one emergency admission does not hide the trend.",
+        scale=1e-3,
+        smooth=4,
+        ylim=(0, None),
+    ),
+    ChartSpec(
+        "Community hours",
+        "hours a week",
+        (("community_hours", "all help", "solid"), ("timebank_hours", "time bank", "dotted")),
+        "Hours of help people gave each other this week (the blue lines on the network); "
+        "dotted: the part exchanged through a time bank.",
+        ylim=(0, None),
+    ),
+)

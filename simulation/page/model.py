@@ -9,7 +9,8 @@ that Mesa's own Step, Play and Reset drive both together.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -165,25 +166,31 @@ def _ring_layout(_digest: str, source: bytes, target: bytes, n: int, seed: int) 
 
 @dataclass(eq=False)  # compared by identity: the page redraws an arm, not an equal one
 class Arm:
-    """One run on the page: its label, the coprod model, and where its people are drawn."""
+    """One run on the page: its label, the coprod model, where its people are drawn, and
+    their wellbeing at week 0 (each person's map shows how it changed since)."""
 
     label: str
     model: CoProductionModel
     positions: np.ndarray
+    start: np.ndarray = field(init=False)  # everyone's wellbeing at week 0
+
+    def __post_init__(self) -> None:
+        self.start = self.model.community.wellbeing.copy()
 
 
 class PageModel(mesa.Model):
-    """One or two coprod runs that step together, for Mesa's SolaraViz.
+    """One or two coprod runs that step together: what one browser tab shows.
 
-    SolaraViz's Reset rebuilds the model from the keyword arguments it was first given; the
-    page passes its live settings (anything with ``.value``) so Reset uses the current ones.
-    The run stops at the scenario's horizon (``weeks``).
+    Reset builds a new one from the same settings (the same seed gives the same run). The
+    run stops at the scenario's horizon (``weeks``). Play steps the runs in a thread while
+    the page may redraw from another: hold ``lock`` to read a consistent week.
     """
 
-    def __init__(self, settings: Any = None) -> None:
-        settings = getattr(settings, "value", settings) or PageSettings()
+    def __init__(self, settings: PageSettings | None = None) -> None:
+        settings = settings or PageSettings()
         super().__init__(rng=settings.seed)
         self.settings: PageSettings = settings
+        self.lock = threading.RLock()
         self.arms: list[Arm] = []
         for label, params in runs_for(settings):
             model = CoProductionModel(params, settings.seed)
@@ -198,9 +205,10 @@ class PageModel(mesa.Model):
 
     def step(self) -> None:
         """One week of every run."""
-        for arm in self.arms:
-            arm.model.step()
-        self.running = self.week < self.horizon
+        with self.lock:
+            for arm in self.arms:
+                arm.model.step()
+            self.running = self.week < self.horizon
 
 
 def history(model: CoProductionModel) -> pd.DataFrame:
@@ -211,3 +219,18 @@ def history(model: CoProductionModel) -> pd.DataFrame:
 def helping_edges(model: CoProductionModel) -> np.ndarray:
     """Indices of the directed ties along which help was given this week."""
     return np.flatnonzero(model.ledger.last_given == model.week)
+
+
+def struggling(model: CoProductionModel) -> int:
+    """The service user who feels worst this week."""
+    return int(np.argmin(model.community.wellbeing[: model.params.n_users]))
+
+
+def bridge_builder(model: CoProductionModel, positions: np.ndarray) -> int:
+    """The service user with the most ties across the ring (rewired ties reaching another
+    part of the community): the person who joins groups that would not meet otherwise."""
+    ties, n_users = model.ties, model.params.n_users
+    angle = np.arctan2(positions[:, 1], positions[:, 0])
+    apart = np.abs(np.angle(np.exp(1j * (angle[ties.source] - angle[ties.target]))))
+    reach = np.bincount(ties.source[apart > np.pi / 4], minlength=len(positions))
+    return int(np.argmax(reach[:n_users]))

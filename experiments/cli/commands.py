@@ -218,13 +218,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_viz(args: argparse.Namespace) -> int:
-    """Serve the teaching page; ``--host`` and ``--open`` are passed only when given."""
-    from coprod.simulation.page.server import serve
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Write (or print) the validation document from a fresh run."""
+    from coprod.experiments.methods.validation import main as validation
 
-    options: dict[str, Any] = {}
-    if args.host is not None:
-        options["host"] = args.host
-    if args.open:
-        options["open_browser"] = True
-    return serve(args.port, **options)
+    return validation([str(args.document)] if args.document else [])
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Serve the teaching page (this computer only, unless ``--host`` says otherwise)."""
+    from coprod.simulation.page.server import HOST, serve
+
+    return serve(args.port, host=args.host or HOST, open_browser=args.open)

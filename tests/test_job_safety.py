@@ -270,3 +270,50 @@ def test_failures_are_said_on_the_terminal_and_in_the_report(
         report = (out / "report.md").read_text()
         assert f"Warning: {failed} runs failed (timebank-r000, timebank-r001)" in report
         assert "every run of the other scenarios failed" in report
+
+
+def test_a_huge_grid_is_refused_at_once_before_any_point_is_drawn(tmp_path):
+    from coprod.experiments.designs.experiment import ExperimentError, load_experiment
+
+    path = tmp_path / "huge.toml"
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "timebank.toml"
+    path.write_text(
+        f'base = ["{scenario}"]\nbaseline = "traditional"\n[vary]\n'
+        "power_sharing = { min = 0.0, max = 1.0, steps = 1000 }\n"
+        "timebank_uptake = { min = 0.0, max = 1.0, steps = 1000 }\n"
+    )
+    started = time.perf_counter()
+    with pytest.raises(ExperimentError, match=r"20,000,000 runs \(1,000,000 points"):
+        load_experiment(path)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--set", "n_users=1000000", "--set", "n_neighbours=1000000", "--set",
+          "network_degree=100"], "GiB of memory"),
+        (["--replicates", "60000", "--set", "n_users=20", "--set", "n_neighbours=10"],
+         "120,000 runs"),
+    ],
+)  # fmt: skip
+def test_a_job_too_large_is_refused_with_its_figures_before_anything_is_written(
+    extra, words, tmp_path, capsys
+):
+    from coprod.experiments import cli
+
+    out = tmp_path / "job"
+    assert cli.main(["compare", "timebank", "--out", str(out), "--replicates", "1", *extra]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_yes_lets_a_large_job_through_the_size_check(tmp_path):
+    from coprod.experiments.jobs.size import JobTooLargeError, check_size
+
+    specs, _ = tiny_job(replicates=1)
+    many = specs * 60_000  # 120,000 tiny runs: large, not impossible
+    with pytest.raises(JobTooLargeError, match="120,000 runs"):
+        check_size(many, 2, tmp_path, yes=False, estimate_seconds=lambda: 0.0)
+    check_size(many, 2, tmp_path, yes=True, estimate_seconds=lambda: 0.0)

@@ -89,6 +89,7 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         "progress": not args.quiet,
         "dry_run": args.dry_run,
         "allow_version_change": args.allow_version_change,
+        "yes": args.yes,
     }
 
 

@@ -293,6 +293,12 @@ def add_job_options(command: argparse.ArgumentParser, csv: bool = False) -> None
         "numpy, mesa or the model (both are recorded in the manifest)",
     )
     command.add_argument(
+        "--yes",
+        action="store_true",
+        help="start a very large job (over 100,000 runs, a day's estimated time or half the "
+        "free disk) that is otherwise refused with its figures",
+    )
+    command.add_argument(
         "--dry-run",
         action="store_true",
         help="print the number of runs and an estimate of the time from a short probe run; "

@@ -87,6 +87,15 @@ def design_points(
     return [dict(zip(vary, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+def design_size(vary: Mapping[str, Dimension], design: str, samples: int | None) -> int:
+    """How many points :func:`design_points` would draw, without drawing them."""
+    if design != "grid":
+        return samples or 0
+    return math.prod(
+        dim.steps or 0 if isinstance(dim, Range) else len(dim) for dim in vary.values()
+    )
+
+
 def _column(dim: Dimension, unit: np.ndarray) -> list[Any]:
     """One parameter's values at the sampled unit coordinates."""
     if isinstance(dim, Range):

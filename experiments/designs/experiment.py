@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from coprod.experiments.designs import experiment_keys as keys
-from coprod.experiments.designs.design import Dimension, design_points
+from coprod.experiments.designs.design import Dimension, design_points, design_size
+from coprod.experiments.jobs.size import MAX_RUNS
 from coprod.experiments.jobs.worker import RunSpec
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import LEVERS, Params, describe
@@ -158,6 +159,13 @@ def load_experiment(path: str | Path) -> Experiment:
             f"{path}: the same scenario is named twice (in `base`, or in `base` and `baseline`)."
         )
     baseline = loaded[0].name if raw.get("baseline") is not None else None
+    runs = design_size(vary, design, samples) * len(loaded) * replicates
+    if runs > MAX_RUNS:
+        raise ExperimentError(
+            f"{path}: this design makes {runs:,} runs ({design_size(vary, design, samples):,} "
+            f"points x {len(loaded)} scenarios x {replicates} replicates); at most {MAX_RUNS:,} "
+            "fit one job (its plan is held whole). Use fewer points or split the sweep."
+        )
     return assemble(
         path,
         loaded,

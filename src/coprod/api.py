@@ -42,7 +42,9 @@ from coprod.experiments.jobs.launch import (
     resolve_scenarios,
     warn_world_differences,
 )
+from coprod.experiments.jobs.pool import cores
 from coprod.experiments.jobs.results import Results, load
+from coprod.experiments.jobs.size import check_size
 
 if TYPE_CHECKING:
     from coprod.experiments.jobs.runner import JobOutcome
@@ -81,6 +83,7 @@ class JobOptions(TypedDict, total=False):
     progress: bool
     dry_run: bool
     allow_version_change: bool
+    yes: bool
 
 
 class RunsFailedWarning(UserWarning):
@@ -268,6 +271,16 @@ def _job(
         return estimate(specs, options.get("workers"))
     out, resume = options.pop("out", None), options.pop("resume", False)
     folder = job_folder(out, prefix, resume)
+    workers = options.get("workers") or cores()
+    check_size(
+        specs,
+        workers,
+        folder,
+        yes=options.pop("yes", False),
+        estimate_seconds=lambda: estimate(specs, workers).seconds,
+        local=(options.get("engine") or ("dask" if options.get("scheduler") else "local"))
+        == "local",
+    )
     outcome: JobOutcome = execute(specs, folder, entry, resume=resume, **options)
     require_some(outcome)
     if all_runs:

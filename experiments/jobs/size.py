@@ -1,0 +1,160 @@
+"""A job's size before any work: runs, memory per run, disk and time, against stated limits.
+
+A sweep grid of 1,000 x 1,000 points used to spend minutes writing a manifest of hundreds of
+megabytes and then start a 22-hour job without a word, and the largest population the schema
+allows ended in a raw ``MemoryError``. Every job is now sized first, from its plan and a few
+measured constants (no run is made unless the cheap bound says the job may be long): what the
+machine cannot hold is refused with the figures; what it can hold but is very large is refused
+unless the user says ``yes``.
+
+Memory per run was measured on this model (peak resident set of one run, 50,000 to 200,000
+agents, network degree 6 and 24): about 1.3 KiB per agent plus 0.26 KiB per agent and unit of
+degree; the constants below carry a margin. Disk counts the uncompressed stream parts a job
+writes while it runs (Parquet at the end is smaller).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coprod.simulation.errors import CoprodError
+
+if TYPE_CHECKING:
+    from coprod.experiments.jobs.worker import RunSpec
+
+KIB = 1024
+PER_AGENT = 1.6 * KIB  # bytes a run holds per agent (measured 1.3 KiB)
+PER_TIE_END = 0.32 * KIB  # bytes per agent and unit of network degree (measured 0.26 KiB)
+PER_WORKER = 250 * KIB * KIB  # a worker process with the model imported
+SNAPSHOT_ROW = 24 * 8  # bytes of one agent's row in a snapshot (about 24 columns)
+METRIC_ROW = 80 * 8  # bytes of one recorded week of a run (about 80 metrics)
+MEMORY_SHARE = 0.8  # of the memory available now, the most a job may plan to use
+PESSIMISTIC_SECONDS = 20e-6  # a run's cost per agent-week, slower than any measured here
+MAX_RUNS = 2_000_000  # a job's plan is held whole (in memory and in its manifest)
+LARGE_RUNS = 100_000  # beyond this, a job needs yes=True (--yes)
+LARGE_SECONDS = 24 * 3600  # likewise beyond this estimated wall time
+LARGE_DISK_SHARE = 0.5  # likewise beyond this share of the free disk
+
+
+class JobTooLargeError(CoprodError):
+    """A job that this machine cannot run, or that is too large to start without a yes."""
+
+
+@dataclass(frozen=True)
+class JobSize:
+    """What a job would take: runs, the largest run's memory, workers' memory and disk."""
+
+    runs: int
+    run_memory: float
+    workers: int
+    disk: float
+    agent_weeks: float
+
+    @property
+    def memory(self) -> float:
+        """Bytes the job holds at once: every worker with its largest run."""
+        return self.workers * (PER_WORKER + self.run_memory)
+
+
+def size_of(specs: Sequence[RunSpec], workers: int) -> JobSize:
+    """The size of a job of ``specs`` on ``workers`` workers (no run is made)."""
+    run_memory = disk = agent_weeks = 0.0
+    for spec in specs:
+        p = spec.params
+        agents = p["n_users"] + p["n_neighbours"] + p["n_professionals"]
+        weeks = p["warmup_weeks"] + p["weeks"]
+        snapshots = p["weeks"] // p["snapshot_every"] + 1 if p["snapshot_every"] else 0
+        kept = agents * snapshots * SNAPSHOT_ROW if spec.record_agents else 0
+        held = agents * (PER_AGENT + PER_TIE_END * p["network_degree"]) + kept
+        run_memory = max(run_memory, held)
+        disk += kept + (p["weeks"] + 1) / max(spec.record_every, 1) * METRIC_ROW
+        agent_weeks += agents * weeks
+    return JobSize(len(specs), run_memory, min(workers, max(len(specs), 1)), disk, agent_weeks)
+
+
+def check_size(
+    specs: Sequence[RunSpec],
+    workers: int,
+    out: Path,
+    yes: bool,
+    estimate_seconds: Callable[[], float],
+    local: bool = True,
+) -> None:
+    """Refuse a job the machine cannot hold (always) or a very large one (unless ``yes``),
+    with its figures. ``estimate_seconds`` times a probe run; it is called only when the cheap
+    bound says the job may take longer than :data:`LARGE_SECONDS`. Memory is this machine's
+    only for a ``local`` job (a Dask cluster's workers have their own)."""
+    size = size_of(specs, workers)
+    if size.runs > MAX_RUNS:
+        raise JobTooLargeError(
+            f"this job has {size.runs:,} runs; at most {MAX_RUNS:,} fit one job (its plan is "
+            "held whole). Use fewer design points or replicates, or split the job."
+        )
+    available = MEMORY_SHARE * available_memory() if local else float("inf")
+    if size.run_memory + PER_WORKER > available:
+        raise JobTooLargeError(
+            f"one run of this job needs about {_bytes(size.run_memory)} of memory and this "
+            f"machine has {_bytes(available / MEMORY_SHARE)} available: use a smaller population "
+            "or a sparser network (network_degree), or a machine with more memory."
+        )
+    if size.memory > available:
+        fit = max(int(available // (PER_WORKER + size.run_memory)), 1)
+        raise JobTooLargeError(
+            f"{size.workers} workers with runs of about {_bytes(size.run_memory)} each need "
+            f"{_bytes(size.memory)} of memory and this machine has "
+            f"{_bytes(available / MEMORY_SHARE)} available: use --workers {fit} or fewer."
+        )
+    free = shutil.disk_usage(_existing(out)).free
+    if size.disk > free:
+        raise JobTooLargeError(
+            f"this job writes about {_bytes(size.disk)} and {_existing(out)} has "
+            f"{_bytes(free)} free: record less (snapshots, [record] every) or choose --out "
+            "on a larger disk."
+        )
+    if yes:
+        return
+    reasons = []
+    if size.runs > LARGE_RUNS:
+        reasons.append(f"{size.runs:,} runs")
+    if size.disk > LARGE_DISK_SHARE * free:
+        reasons.append(f"about {_bytes(size.disk)} of disk, over half of what is free")
+    if size.agent_weeks * PESSIMISTIC_SECONDS / size.workers > LARGE_SECONDS:
+        seconds = estimate_seconds()
+        if seconds > LARGE_SECONDS:
+            reasons.append(f"about {seconds / 3600:,.0f} hours on {size.workers} worker(s)")
+    if reasons:
+        raise JobTooLargeError(
+            f"this is a very large job: {'; '.join(reasons)}. Check it with --dry-run, then "
+            "add --yes to start it anyway."
+        )
+
+
+def available_memory() -> float:
+    """Bytes of memory available now (Linux's MemAvailable; else all physical memory)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return float(line.split()[1]) * KIB
+    except OSError:
+        pass
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def _existing(path: Path) -> Path:
+    """The nearest folder of ``path`` that exists (where its disk is)."""
+    path = Path(path).resolve()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _bytes(value: float) -> str:
+    for unit, scale in (("GiB", KIB**3), ("MiB", KIB**2)):
+        if value >= scale:
+            return f"{value / scale:,.1f} {unit}"
+    return f"{value / KIB:,.0f} KiB"

@@ -317,3 +317,47 @@ def test_yes_lets_a_large_job_through_the_size_check(tmp_path):
     with pytest.raises(JobTooLargeError, match="120,000 runs"):
         check_size(many, 2, tmp_path, yes=False, estimate_seconds=lambda: 0.0)
     check_size(many, 2, tmp_path, yes=True, estimate_seconds=lambda: 0.0)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_job_like_ctrl_c_and_leaves_no_process_behind(tmp_path):
+    out = tmp_path / "job"
+    job = job_process(out)
+    wait_for_workers(job, 3)
+    job.send_signal(signal.SIGTERM)
+    _, err = job.communicate(timeout=60)
+    assert job.returncode == 143, err
+    assert "stopped by SIGTERM" in err and "--resume" in err and "Traceback" not in err
+    assert gone(job.pid), f"left running: {group_members(job.pid)}"
+    assert json.loads((out / "manifest.json").read_text())["state"] == "running"
+
+
+def test_a_full_disk_is_one_paragraph_with_the_resume_command(monkeypatch, tmp_path, capsys):
+    """ENOSPC while a run's data is written: exit 2, the path, the advice, how to go on."""
+    import errno
+
+    from coprod.experiments import cli
+    from coprod.experiments.jobs import storage
+
+    def full(file):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "job" / "parts"))
+
+    monkeypatch.setattr(storage, "_sync", full)
+    argv = ["compare", "timebank", "--replicates", "1", "--steps", "4", "--workers", "1"]
+    small = ["--set", "n_users=30", "--set", "n_neighbours=10", "--set", "n_professionals=2"]
+    assert cli.main([*argv, "--quiet", "--out", str(tmp_path / "job"), *small]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "No space left on device" in err and "the disk is full" in err
+    assert "--resume" in err and "Traceback" not in err
+
+
+def test_an_out_under_a_file_is_named(tmp_path, capsys):
+    from coprod.experiments import cli
+
+    (tmp_path / "results").write_text("a file where a folder is needed")
+    argv = ["compare", "timebank", "--replicates", "1", "--steps", "4", "--workers", "1"]
+    out = tmp_path / "results" / "job"
+    assert cli.main([*argv, "--quiet", "--out", str(out), "--set", "n_users=30"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "a file stands where a folder is needed" in err and "Traceback" not in err
+    assert "--resume" not in err  # nothing ran, so there is nothing to resume

@@ -84,9 +84,20 @@ def io_message(error: OSError, argv: list[str]) -> str:
         errno.EEXIST: "a file stands where a folder is needed: move it or choose --out DIR",
     }.get(error.errno, "the operating system refused")
     text = f"{error.strerror or error}{where}: {advice}."
-    if "--out" in argv or any(a.startswith("--out=") for a in argv):
+    out = _out_of(argv)
+    if out is not None and (out / "manifest.json").is_file():
         text += " Finished runs are kept: run the same command with --resume to go on."
     return text
+
+
+def _out_of(argv: list[str]) -> Path | None:
+    """The ``--out`` folder of a command line, if it names one."""
+    for index, word in enumerate(argv):
+        if word.startswith("--out="):
+            return Path(word.removeprefix("--out="))
+        if word == "--out" and index + 1 < len(argv):
+            return Path(argv[index + 1])
+    return None
 
 
 def _show_run_failures() -> None:

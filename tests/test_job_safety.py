@@ -42,6 +42,17 @@ def hold_lock(folder: Path) -> subprocess.Popen:
     return holder
 
 
+def interrupted_job(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[list, dict, Path]:
+    """The tiny job stopped by Ctrl-C after three runs: its specs, job and folder."""
+    specs, job = tiny_job()
+    out = tmp_path / "results"
+    interrupt_fourth_run(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(specs, out, job=job, progress=False, window=1)
+    monkeypatch.undo()
+    return specs, job, out
+
+
 def test_a_second_job_on_a_locked_folder_is_refused_naming_the_holder(tmp_path):
     out = tmp_path / "results"
     specs, job = tiny_job()
@@ -67,12 +78,7 @@ def test_the_lock_is_released_when_the_job_ends(tmp_path):
 
 
 def test_resume_by_other_code_is_refused_unless_allowed(monkeypatch, reference, tmp_path):
-    specs, job = tiny_job()
-    out = tmp_path / "results"
-    interrupt_fourth_run(monkeypatch)
-    with pytest.raises(KeyboardInterrupt):
-        run_job(specs, out, job=job, progress=False, window=1)
-    monkeypatch.undo()
+    specs, job, out = interrupted_job(monkeypatch, tmp_path)
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["versions"]["numpy"] = "1.0.0"
@@ -102,12 +108,7 @@ def test_an_older_results_format_is_named_as_such(reference, tmp_path):
 def test_finished_runs_whose_part_file_is_gone_are_made_again_first(
     monkeypatch, reference, tmp_path, capsys
 ):
-    specs, job = tiny_job()
-    out = tmp_path / "results"
-    interrupt_fourth_run(monkeypatch)
-    with pytest.raises(KeyboardInterrupt):
-        run_job(specs, out, job=job, progress=False, window=1)
-    monkeypatch.undo()
+    specs, job, out = interrupted_job(monkeypatch, tmp_path)
     next((out / "parts").glob("agents-*")).unlink()
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
     assert outcome.executed == len(specs)  # the three lost runs first, then the rest
@@ -172,12 +173,7 @@ def test_a_parent_killed_outright_leaves_no_process_behind(tmp_path):
 def test_a_lost_manifest_is_rebuilt_from_the_log_of_the_same_job(
     damage, monkeypatch, reference, tmp_path, capsys
 ):
-    specs, job = tiny_job()
-    out = tmp_path / "results"
-    interrupt_fourth_run(monkeypatch)
-    with pytest.raises(KeyboardInterrupt):
-        run_job(specs, out, job=job, progress=False, window=1)
-    monkeypatch.undo()
+    specs, job, out = interrupted_job(monkeypatch, tmp_path)
     manifest = out / "manifest.json"
     manifest.unlink() if damage == "deleted" else manifest.write_text('{"state": "runn')
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
@@ -187,12 +183,7 @@ def test_a_lost_manifest_is_rebuilt_from_the_log_of_the_same_job(
 
 
 def test_a_lost_manifest_is_not_rebuilt_for_another_job(monkeypatch, tmp_path):
-    specs, job = tiny_job()
-    out = tmp_path / "results"
-    interrupt_fourth_run(monkeypatch)
-    with pytest.raises(KeyboardInterrupt):
-        run_job(specs, out, job=job, progress=False, window=1)
-    monkeypatch.undo()
+    *_, out = interrupted_job(monkeypatch, tmp_path)
     (out / "manifest.json").unlink()
     other_specs, other_job = tiny_job(n_users=31)
     with pytest.raises(CorruptResultsError, match=r"no manifest\.json"):

@@ -351,3 +351,9 @@ def test_line_progress_prints_each_minute_or_each_tenth(monkeypatch):
     assert [line.split()[1] for line in lines] == ["51/1000", "151/1000", "156/1000"]
     bar.close()  # nothing new to say
     assert len(out.getvalue().splitlines()) == 3
+
+
+def test_a_steps_out_of_range_is_blamed_on_steps_not_on_set(capsys):
+    assert cli.main(["run", "timebank", "--steps", "5000"]) == 2
+    err = capsys.readouterr().err
+    assert "--steps 5000 is out of range" in err and "--set" not in err

@@ -111,8 +111,15 @@ def apply_changes(
 ) -> Scenario:
     """The scenario on the ``base`` file's values if one is given (its own keys still win),
     then with ``overrides`` and ``steps`` (the horizon) applied and validated."""
+    from coprod.simulation.params import describe
     from coprod.simulation.scenario import load_base, with_base, with_overrides
 
+    horizon = describe("weeks")
+    if steps is not None and not horizon["min"] <= steps <= horizon["max"]:
+        raise CoprodError(
+            f"--steps {steps} is out of range: the horizon after the warm-up is a whole number "
+            f"of weeks from {horizon['min']} to {horizon['max']:,}."
+        )
     changes = [*assignments(overrides), *([f"weeks={steps}"] if steps else [])]
     if base:
         scenario = with_base(scenario, load_base(base))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -13,7 +14,7 @@ from conftest import REPLICATES, tiny_job
 
 import coprod
 from coprod.experiments.jobs.results import IncompleteResultsError
-from coprod.experiments.jobs.storage import TABLES
+from coprod.experiments.jobs.storage import TABLES, CorruptResultsError
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
 from coprod.simulation.params import PARAMETER_NAMES
@@ -84,3 +85,12 @@ def test_load_refuses_an_unfinished_job_and_says_to_resume(reference, tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "state": "running"}))
     with pytest.raises(IncompleteResultsError, match="--resume"):
         coprod.load(tmp_path)
+
+
+def test_a_table_replaced_by_another_is_named(reference, tmp_path):
+    """A timeseries.parquet that is really the runs table used to load without a word."""
+    out = tmp_path / "results"
+    shutil.copytree(reference, out)
+    shutil.copy(out / "runs.parquet", out / "timeseries.parquet")
+    with pytest.raises(CorruptResultsError, match=r"timeseries\.parquet is not a timeseries table"):
+        coprod.load(out)

@@ -119,14 +119,30 @@ def load(path: str | Path) -> Results:
     return Results(folder.path, manifest, **tables)
 
 
+IDENTIFYING = {
+    "runs": ("run_id", "scenario", "replicate", "seed"),
+    "timeseries": ("run_id", "scenario", "replicate", "week", "cost_week"),
+    "agents": ("run_id", "scenario", "replicate", "week", "agent_id", "agent_type"),
+    "survey": ("run_id", "scenario", "replicate", "agent_id", "participant"),
+}
+"""Columns each table must have: a file that lacks them is another table or no table at all."""
+
+
 def _read(path: Path, scenarios: list[str]) -> pd.DataFrame:
-    """One Parquet table with the documented dtypes."""
+    """One Parquet table with the documented dtypes, after checking that it is that table."""
     try:
-        frame = pq.read_table(path).to_pandas()
+        table = pq.read_table(path)
     except (OSError, pa.ArrowException) as error:
         raise CorruptResultsError(
             f"{path} cannot be read ({error}): rerun the job into a new --out"
         ) from error
+    missing = [c for c in IDENTIFYING[path.stem] if c not in table.column_names]
+    if missing:
+        raise CorruptResultsError(
+            f"{path} is not a {path.stem} table: it lacks the column(s) {', '.join(missing)}. "
+            "Was it replaced by another file? Rerun the job into a new --out."
+        )
+    frame = table.to_pandas()
     for column in ("run_id", "seed"):
         if column in frame:
             frame[column] = frame[column].astype("string")

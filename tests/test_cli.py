@@ -302,14 +302,17 @@ def test_an_empty_scenario_file_is_an_error_naming_it(tmp_path, capsys):
     assert str(empty) in err and "empty" in err and "Traceback" not in err
 
 
-def test_viz_passes_host_and_open_only_when_given(monkeypatch):
+def test_viz_passes_port_host_and_open_to_the_server(monkeypatch):
     from coprod.simulation.page import server
 
     calls = []
     monkeypatch.setattr(server, "serve", lambda port, **options: calls.append((port, options)))
     cli.main(["viz"])
     cli.main(["viz", "--port", "9000", "--host", "0.0.0.0", "--open"])
-    assert calls == [(None, {}), (9000, {"host": "0.0.0.0", "open_browser": True})]
+    assert calls == [
+        (None, {"host": server.HOST, "open_browser": False}),
+        (9000, {"host": "0.0.0.0", "open_browser": True}),
+    ]
 
 
 def test_csv_writes_the_report_tables(tmp_path, capsys):

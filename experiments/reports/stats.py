@@ -35,8 +35,18 @@ KEYS = ["scenario", "replicate"]
 SIGNIFICANCE = 0.05
 # The range of a level, by the unit its metric is documented in: every unit of METRICS is here
 # (a test checks), so a new unit needs a decision; a column with no documented unit gets none.
-COUNTS_AND_COSTS = ("hours/week", "events/week", "contacts/week", "people", "people/week", "GBP",
-                    "GBP/week", "GBP/user/week")  # fmt: skip
+COUNTS_AND_COSTS = (
+    "hours/week",
+    "events/week",
+    "contacts/week",
+    "people",
+    "people/week",
+    "GBP",
+    "GBP/week",
+    "GBP/user/week",
+    "posts",
+    "share/year",
+)  # fmt: skip  (a yearly turnover rate may pass 1)
 UNIT_RANGES: dict[str, tuple[float, float]] = {
     "0-1": (0.0, 1.0),
     "share": (0.0, 1.0),

@@ -205,7 +205,7 @@ class PersonMap:
         member = bool(comm.member[self.person])
         fill.append(TIMEBANK_COLOUR if member else "#ffffff")
         now = self._helped(given == model.week)
-        ever = self._helped(given != NEVER)
+        ever = self._helped(given >= 0)  # since week 0: the warm-up's help is not shown
         bank_now = member and comm.bank_last[self.person] == model.week
         pro = model.users.professional[self.person]
         seen = model.users.professional_hours[self.person] > 0  # since week 0

@@ -41,3 +41,16 @@ def test_the_shipped_scenarios_and_the_cli_are_inside(wheel):
         assert f"coprod/{module}" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "coprod = coprod.experiments.cli:main" in wheel.read(entry).decode()
+
+
+def test_every_module_of_the_source_folders_is_in_the_wheel(wheel):
+    """A new subpackage missing from pyproject's package list installs without its files (an
+    editable install hides it): every module of the folders must be in the wheel."""
+    names = set(wheel.namelist())
+    folders = {"simulation": "coprod/simulation", "experiments": "coprod/experiments"}
+    folders["src/coprod"] = "coprod"
+    for source, installed in folders.items():
+        for module in (ROOT / source).rglob("*.py"):
+            if "examples" in module.parts:
+                continue
+            assert f"{installed}/{module.relative_to(ROOT / source).as_posix()}" in names

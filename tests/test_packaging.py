@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,11 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
-    """The wheel built from this checkout (no dependencies fetched)."""
+    """The wheel built from a clean copy of this checkout (no dependencies fetched): pip
+    builds in the source tree, and a stale ``build/`` there would hide a missing package."""
     out = tmp_path_factory.mktemp("wheel")
+    source = out / "source"
+    leave_out = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "results", "docs")
+    shutil.copytree(ROOT, source, ignore=leave_out)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps"]
     built = subprocess.run(
-        [*command, "-q", "-w", str(out), str(ROOT)], capture_output=True, text=True
+        [*command, "-q", "-w", str(out), str(source)], capture_output=True, text=True
     )
     assert built.returncode == 0, built.stderr
     (path,) = out.glob("coprod-*.whl")

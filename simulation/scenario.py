@@ -221,9 +221,9 @@ def _timeline_problems(value: Any) -> list[str]:
             "`timeline` must be a list of [[timeline]] tables, each a `week = ...` and the "
             "levers that change that week (e.g. `capacity_factor = 0.8`)."
         ]
-    problems = shape_problems(value, None)
+    problems = shape_problems(value, None, LEVERS)
     for index, entry in enumerate(value):
-        levers = {k: v for k, v in entry.items() if k != WEEK and k in lever_names()}
+        levers = {k: v for k, v in entry.items() if k != WEEK and k in lever_names(LEVERS)}
         try:
             Params.model_validate(levers, strict=True)
         except ValidationError as exc:

@@ -10,17 +10,17 @@ lists a timeline replaces its parent's timeline as a whole.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 #: The key of an entry that is not a lever.
 WEEK = "week"
 
 
-def lever_names() -> tuple[str, ...]:
-    """The levers a timeline may change: every policy lever but the timeline itself."""
-    from coprod.simulation.params import LEVERS
-
-    return tuple(name for name in LEVERS if name != "timeline")
+def lever_names(levers: Iterable[str]) -> tuple[str, ...]:
+    """The levers a timeline may change: every policy lever (the schema's ``levers`` group,
+    given by the caller, so this module needs no schema) but the timeline itself."""
+    return tuple(name for name in levers if name != "timeline")
 
 
 def label(index: int, entry: dict[str, Any]) -> str:
@@ -29,11 +29,14 @@ def label(index: int, entry: dict[str, Any]) -> str:
     return f"[[timeline]] entry {index + 1}" + (f" (week {week})" if _is_week(week) else "")
 
 
-def shape_problems(entries: list[dict[str, Any]], weeks: int | None) -> list[str]:
+def shape_problems(
+    entries: list[dict[str, Any]], weeks: int | None, policy: Iterable[str]
+) -> list[str]:
     """Problems of the entries' shape: a whole-number week within 1..``weeks`` (when known),
-    at least one key, every key a policy lever, no week twice. Values are checked apart."""
+    at least one key, every key one of the ``policy`` levers, no week twice. Values are
+    checked apart."""
     problems: list[str] = []
-    levers = lever_names()
+    levers = lever_names(policy)
     seen: set[int] = set()
     for index, entry in enumerate(entries):
         name, week = label(index, entry), entry.get(WEEK)

@@ -37,12 +37,33 @@ def default_executor(workers: int | None = None) -> HealingPool:
         context.set_forkserver_preload(
             ["__main__", "coprod.experiments.jobs.worker", "coprod.simulation.model"]
         )
+        _start_quiet_forkserver()
     parent = os.getpid()
     return HealingPool(
         lambda: ProcessPoolExecutor(
             count, mp_context=context, initializer=_start_worker, initargs=(parent,)
         )
     )
+
+
+def _start_quiet_forkserver() -> None:
+    """Start the forkserver with its standard error on /dev/null (its workers inherit it).
+
+    An interrupt that lands while the pool is asking the server for a worker makes the server
+    print a traceback (``EOFError`` in ``recvfds``) on the user's terminal, after coprod's own
+    one-line message. A run's errors never go there: they are caught in the worker and logged
+    in ``status.jsonl``. A server already running (a second job in this process) is kept.
+    """
+    from multiprocessing import forkserver
+
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)
+        forkserver.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
 
 
 def cores() -> int:

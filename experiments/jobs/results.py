@@ -122,10 +122,13 @@ def load(path: str | Path) -> Results:
 IDENTIFYING = {
     "runs": ("run_id", "scenario", "replicate", "seed"),
     "timeseries": ("run_id", "scenario", "replicate", "week", "cost_week"),
-    "agents": ("run_id", "scenario", "replicate", "week", "agent_id", "agent_type"),
-    "survey": ("run_id", "scenario", "replicate", "agent_id", "participant"),
+    "agents": ("run_id", "scenario", "replicate"),
+    "survey": ("run_id", "scenario", "replicate"),
 }
 """Columns each table must have: a file that lacks them is another table or no table at all."""
+WHEN_FILLED = {"agents": ("week", "agent_id", "agent_type"), "survey": ("agent_id", "participant")}
+"""Columns a table has once it has rows (a job that records no snapshots or survey writes the
+key columns alone)."""
 
 
 def _read(path: Path, scenarios: list[str]) -> pd.DataFrame:
@@ -136,7 +139,8 @@ def _read(path: Path, scenarios: list[str]) -> pd.DataFrame:
         raise CorruptResultsError(
             f"{path} cannot be read ({error}): rerun the job into a new --out"
         ) from error
-    missing = [c for c in IDENTIFYING[path.stem] if c not in table.column_names]
+    required = IDENTIFYING[path.stem] + (WHEN_FILLED.get(path.stem, ()) if table.num_rows else ())
+    missing = [c for c in required if c not in table.column_names]
     if missing:
         raise CorruptResultsError(
             f"{path} is not a {path.stem} table: it lacks the column(s) {', '.join(missing)}. "

@@ -67,7 +67,7 @@ class Params(
         """Each timeline entry: a week within the horizon and valid values of policy levers."""
         from coprod.simulation.timeline import WEEK, label, shape_problems
 
-        problems = shape_problems(self.timeline, self.weeks)
+        problems = shape_problems(self.timeline, self.weeks, LEVERS)
         if not problems:
             for index, entry in enumerate(self.timeline):
                 changes = {k: v for k, v in entry.items() if k != WEEK}

@@ -251,6 +251,7 @@ def calibrate(
         return estimate(calibration.planned_specs(chosen, ranges), options.get("workers"))
     out, resume = options.pop("out", None), options.pop("resume", False)
     folder = job_folder(out, "calibrate", resume)
+    _check_size(calibration.planned_specs(chosen, ranges), folder, options)
     return calibration.calibrate(chosen, ranges, folder, resume=resume, **options)
 
 
@@ -271,16 +272,7 @@ def _job(
         return estimate(specs, options.get("workers"))
     out, resume = options.pop("out", None), options.pop("resume", False)
     folder = job_folder(out, prefix, resume)
-    workers = options.get("workers") or cores()
-    check_size(
-        specs,
-        workers,
-        folder,
-        yes=options.pop("yes", False),
-        estimate_seconds=lambda: estimate(specs, workers).seconds,
-        local=(options.get("engine") or ("dask" if options.get("scheduler") else "local"))
-        == "local",
-    )
+    _check_size(specs, folder, options)
     outcome: JobOutcome = execute(specs, folder, entry, resume=resume, **options)
     require_some(outcome)
     if all_runs:
@@ -288,6 +280,21 @@ def _job(
     elif message := failure_message(outcome):
         warnings.warn(message, RunsFailedWarning, stacklevel=3)
     return load(folder)
+
+
+def _check_size(specs: list[RunSpec], folder: Path, options: dict[str, Any]) -> None:
+    """The job's size against the limits (``jobs.size``), before anything is written; takes
+    the ``yes`` option out of ``options``."""
+    workers = options.get("workers") or cores()
+    engine = options.get("engine") or ("dask" if options.get("scheduler") else "local")
+    check_size(
+        specs,
+        workers,
+        folder,
+        yes=options.pop("yes", False),
+        estimate_seconds=lambda: estimate(specs, workers).seconds,
+        local=engine == "local",
+    )
 
 
 def _options(command: str, job: Mapping[str, Any]) -> dict[str, Any]:

@@ -315,6 +315,9 @@ def test_sigterm_stops_the_job_like_ctrl_c_and_leaves_no_process_behind(tmp_path
     out = tmp_path / "job"
     job = job_process(out)
     wait_for_workers(job, 3)
+    deadline = time.monotonic() + 60  # the pool starts before the job writes its folder
+    while not (out / "manifest.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
     job.send_signal(signal.SIGTERM)
     _, err = job.communicate(timeout=60)
     assert job.returncode == 143, err

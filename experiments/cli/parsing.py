@@ -179,7 +179,7 @@ def parser() -> argparse.ArgumentParser:
         sub,
         commands.cmd_viz,
         "open the teaching page in a browser",
-        "Serve the teaching page (Mesa SolaraViz) until Ctrl-C; it works offline.",
+        "Serve the teaching page until Ctrl-C; it works offline.",
         "coprod viz --open",
     )
     viz.add_argument(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coprod.experiments.jobs.pool import cores
+from coprod.experiments.jobs.size import agents
 from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ def estimate(specs: list[RunSpec], workers: int | None = None) -> Estimate:
     seconds = sum(
         (spec.params["warmup_weeks"] + spec.params["weeks"])
         * week
-        * max(1.0, _agents(spec.params) / probed)
+        * max(1.0, agents(spec.params) / probed)
         for spec in specs
     )
     count = min(len(specs), workers or cores())
@@ -262,7 +263,7 @@ def _probe(spec: RunSpec) -> tuple[float, int]:
     from coprod.experiments.jobs.worker import execute
 
     params = spec.params
-    shrink = min(1.0, PROBE_AGENTS / _agents(params))
+    shrink = min(1.0, PROBE_AGENTS / agents(params))
     small = {
         key: max(1 if key == "n_professionals" else 2, round(params[key] * shrink))
         for key in ("n_users", "n_neighbours", "n_professionals")
@@ -271,11 +272,7 @@ def _probe(spec: RunSpec) -> tuple[float, int]:
     started = time.perf_counter()
     execute(probe)
     elapsed = time.perf_counter() - started
-    return elapsed / (params["warmup_weeks"] + PROBE_WEEKS), _agents(small)
-
-
-def _agents(params: Mapping[str, Any]) -> int:
-    return params["n_users"] + params["n_neighbours"] + params["n_professionals"]
+    return elapsed / (params["warmup_weeks"] + PROBE_WEEKS), agents(small)
 
 
 def _duration(seconds: float) -> str:

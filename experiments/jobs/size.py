@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coprod.simulation.errors import CoprodError
 
@@ -66,15 +66,20 @@ def size_of(specs: Sequence[RunSpec], workers: int) -> JobSize:
     run_memory = disk = agent_weeks = 0.0
     for spec in specs:
         p = spec.params
-        agents = p["n_users"] + p["n_neighbours"] + p["n_professionals"]
+        people = agents(p)
         weeks = p["warmup_weeks"] + p["weeks"]
         snapshots = p["weeks"] // p["snapshot_every"] + 1 if p["snapshot_every"] else 0
-        kept = agents * snapshots * SNAPSHOT_ROW if spec.record_agents else 0
-        held = agents * (PER_AGENT + PER_TIE_END * p["network_degree"]) + kept
+        kept = people * snapshots * SNAPSHOT_ROW if spec.record_agents else 0
+        held = people * (PER_AGENT + PER_TIE_END * p["network_degree"]) + kept
         run_memory = max(run_memory, held)
         disk += kept + (p["weeks"] + 1) / max(spec.record_every, 1) * METRIC_ROW
-        agent_weeks += agents * weeks
+        agent_weeks += people * weeks
     return JobSize(len(specs), run_memory, min(workers, max(len(specs), 1)), disk, agent_weeks)
+
+
+def agents(params: Mapping[str, Any]) -> int:
+    """The agents of a run: service users, neighbours and professionals."""
+    return params["n_users"] + params["n_neighbours"] + params["n_professionals"]
 
 
 def check_size(

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from coprod.simulation.params import Params
+from coprod.simulation.warmup import fast_weeks
 
 SHAPE_FLOOR = 1e-3
 """Smallest Beta shape drawn from: a mean near 0 or 1 puts (nearly) all mass at that end
@@ -78,6 +79,7 @@ class Users:
     own_agency: np.ndarray  # the level agency drifts back to without encounters
     capability: np.ndarray
     trust: np.ndarray
+    own_trust: np.ndarray  # the trust in services a person brings to each spell of care
     plan: np.ndarray
     assets: np.ndarray
     professional: np.ndarray  # the post of the person's care (the last one, out of care)
@@ -87,6 +89,7 @@ class Users:
     need_history: np.ndarray  # (4, n): need over the last four weeks, for forum flags
     met_share: np.ndarray  # share of last week's need that was met
     cover: np.ndarray  # community help received last week, in need units
+    care_since: np.ndarray  # week the present spell of care began, or NEVER
     assessment_due: np.ndarray  # week an assessment in progress ends, or NEVER
     review_due: np.ndarray  # week of a user's next care review, or NEVER
     # running totals since week 0
@@ -169,6 +172,7 @@ def build_users(params: Params, rng: np.random.Generator, ages: np.ndarray) -> U
         own_agency=agency,
         capability=capability,
         trust=trust,
+        own_trust=trust.copy(),
         plan=zeros.copy(),
         assets=beta(rng, params.assets_mean, params.assets_concentration, n),
         professional=caseload,
@@ -178,6 +182,7 @@ def build_users(params: Params, rng: np.random.Generator, ages: np.ndarray) -> U
         need_history=np.tile(baseline, (4, 1)),
         met_share=np.ones(n),
         cover=zeros.copy(),
+        care_since=np.full(n, NEVER, dtype=np.int64),
         assessment_due=np.full(n, NEVER, dtype=np.int64),
         review_due=np.full(n, NEVER, dtype=np.int64),
         crises=zeros.copy(),
@@ -187,27 +192,41 @@ def build_users(params: Params, rng: np.random.Generator, ages: np.ndarray) -> U
 
 
 def at_rest_in_care(users: Users, params: Params, in_care: np.ndarray) -> None:
-    """Those in care at the start begin with agency at its status-quo balance
-    (:func:`rest_agency_factor`) and know their post's holder."""
-    factor = rest_agency_factor(params, users.trust[in_care])
-    users.agency[in_care] = users.own_agency[in_care] * factor
+    """Those in care at the start begin with agency where the status quo has brought it in
+    their time in care so far, and know their post's holder.
+
+    A spell of care starts at the person's own agency, which then relaxes toward its balance
+    at the rate of :func:`agency_rates`; so after t weeks agency is
+    ``balance + (own - balance) * exp(-rate * t)``, the balance :func:`rest_agency_factor`
+    share of the own level, t counted so that it holds at week 0, after the warm-up.
+    Starting everyone at the balance left agency rising by 0.018 over two years as newcomers
+    to care, at their own level, replaced them.
+    """
+    balance, rate = agency_rates(params, users.trust[in_care])
+    # the warm-up's sped-up half does (speedup - 1) x its weeks of relaxation more
+    ahead = (params.warmup_speedup - 1.0) * fast_weeks(params)
+    weeks = np.maximum(-params.warmup_weeks - users.care_since[in_care] - ahead, 0.0)
+    share = balance + (1.0 - balance) * np.exp(-rate * weeks)
+    users.agency[in_care] = users.own_agency[in_care] * share
     users.seen_holder[in_care] = users.professional[in_care]
     users.need_history[:] = users.need
 
 
-def rest_agency_factor(params: Params, trust: np.ndarray) -> np.ndarray:
-    """Where agency comes to rest under the status quo, as a share of the person's own level.
+def agency_rates(params: Params, trust: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(balance as a share of the own level, weekly rate of approach) of agency under the
+    status quo at the given trust.
 
     Under ``expert`` a served week costs ``agency_loss_rate * trust`` of agency and every week
     recovers ``agency_recovery`` of the gap to the person's own level; a person asks (and is,
-    mostly, served) with probability ``help_seeking_floor + (1 - floor) * trust``. The balance
-    of the two is ``r / (r + l * trust * asks)``. Starting there, at the person's starting
-    trust, spares the warm-up most of agency's 113-week relaxation (MODEL.md section 10.1).
+    mostly, served) with probability ``help_seeking_floor + (1 - floor) * trust``. Agency
+    closes its gap to the balance at ``r + l * trust * asks`` a week, and the balance is
+    ``r / (r + l * trust * asks)`` of the own level.
     """
     asks = params.help_seeking_floor + (1.0 - params.help_seeking_floor) * trust
-    loss = params.agency_loss_rate * trust * asks
     recovery = params.agency_recovery
-    return np.divide(recovery, recovery + loss, out=np.ones_like(trust), where=recovery + loss > 0)
+    rate = recovery + params.agency_loss_rate * trust * asks
+    balance = np.divide(recovery, rate, out=np.ones_like(rate), where=rate > 0)
+    return balance, rate
 
 
 def build_community(

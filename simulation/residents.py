@@ -37,7 +37,7 @@ from coprod.simulation.population import (
 WEEKS_PER_YEAR = 52.0
 SETTLE_WEEKS = 260
 """Weeks of the care-status pre-run before the warm-up (:func:`settle_care_status`)."""
-CARE_UPLIFT = 0.08
+CARE_UPLIFT = 0.095
 """How far above their baseline the pre-run holds the need of users in care: the stand-in
 for unmet need escalating and crises relieving it (measured at the defaults: need in care
 0.33 against a baseline of 0.27; 0.08 rather than 0.06 left users in care and community
@@ -189,8 +189,11 @@ def review_care(
     """Referrals, assessments that end, and care reviews; return (entrants, leavers).
 
     An entrant is given the post with the smallest caseload and meets its holder as a
-    stranger (continuity of care); a leaver's care state stays as it was, unused, until
-    they return.
+    stranger (continuity of care); a spell of care starts from the person's own agency and
+    trust and a new plan, whatever an earlier spell left (so what people bring to care does
+    not drift with the history of the population: out of care both stood still, and
+    re-entrants carrying them made trust in care creep up for six years). A leaver's care
+    state stays as it was, unused.
     """
     in_care = comm.is_user
     eligible = users.need >= params.care_eligibility
@@ -207,6 +210,11 @@ def review_care(
     caseload = np.bincount(users.professional[comm.is_user], minlength=params.n_professionals)
     users.professional[entrants] = posts_for(caseload, len(entrants))
     users.seen_holder[entrants] = -1
+    users.agency[entrants] = users.own_agency[entrants]
+    users.trust[entrants] = users.own_trust[entrants]
+    users.plan[entrants] = 0.0
+    users.care_since[entrants] = week
+    users.care_since[leavers] = NEVER
     users.review_due[entrants] = week + params.care_review_weeks
     comm.is_user[entrants] = True
     in_care_hours = users.assets * params.user_give_hours

@@ -2,7 +2,11 @@
 
 Each agent is a view onto the population arrays (``population.py``) that the weekly phases
 update all at once, so an agent always shows its current state without copying it. Users and
-neighbours sit on cells of the community network; professionals work across it.
+neighbours sit on cells of the community network; professionals work across it. A resident is
+a ``ServiceUser`` while in care and a ``Neighbour`` otherwise: :func:`follow_care_status`
+moves the agent between the kinds (``model.agents_by_type``) as it enters or leaves care,
+keeping the same agent object, Mesa id and cell; a resident who dies is removed and a new
+agent takes the cell.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from coprod.simulation.model import CoProductionModel
@@ -28,6 +33,17 @@ class Person(mesa.discrete_space.CellAgent):
     def __init__(self, model: CoProductionModel, index: int) -> None:
         super().__init__(model)
         self.index = index  # position in the community arrays (and node of the network)
+
+    age = view("users", "age", "Age in years")
+    need = view("users", "need", "Current need, 0-1 (everyone has one; in care above eligibility)")
+    agent_id = view("community", "agent_id", "One id for life (the results' agent_id)")
+    household = view("community", "household", "Household id")
+    partner = view("community", "partner", "Slot of the partner in the household, or -1")
+
+    @property
+    def in_care(self) -> bool:
+        """In care this week: the agent is then a ``ServiceUser``."""
+        return bool(self.model.community.is_user[self.index])
 
     @property
     def wellbeing(self) -> float:
@@ -64,7 +80,6 @@ class ServiceUser(Person):
     encounters that don't erode it ("doing to").
     """
 
-    need = view("users", "need", "Current need, 0-1")
     baseline_need = view("users", "baseline_need", "Need they drift back to, 0-1")
     agency = view("users", "agency", "Confidence and skill to manage one's own life, 0-1")
     capability = view("users", "capability", "Share of need they could manage with full agency")
@@ -101,5 +116,26 @@ class Professional(mesa.Agent):
 
     @property
     def caseload(self) -> int:
-        """Number of users assigned to this post."""
-        return int((self.model.users.professional == self.index).sum())
+        """Number of users in care on this post."""
+        model = self.model
+        return int(((model.users.professional == self.index) & model.community.is_user).sum())
+
+
+def follow_care_status(model: CoProductionModel, people: list[Person], slots: np.ndarray) -> None:
+    """Move the agents of ``slots`` to the kind their care status says (``ServiceUser`` in
+    care, ``Neighbour`` out of it), keeping each agent's object, Mesa id and cell.
+
+    Mesa files an agent under its class when it registers, so the agent leaves its kind's
+    set, changes class and joins the other's; registering gives a new Mesa id, and the old
+    one is put back. Only the few people whose status changed this week pass through here.
+    """
+    in_care = model.community.is_user
+    for slot in slots:
+        agent = people[slot]
+        kind = ServiceUser if in_care[slot] else Neighbour
+        if type(agent) is not kind:
+            unique_id = agent.unique_id
+            model.deregister_agent(agent)
+            agent.__class__ = kind
+            model.register_agent(agent)
+            agent.unique_id = unique_id

@@ -40,7 +40,8 @@ class CareWeek:
 def drift_need(
     users: Users, params: Params, exogenous: np.random.Generator, behaviour: np.random.Generator
 ) -> NeedEvents:
-    """Phase 1: need drifts to baseline with noise and acute episodes; crises relieve it.
+    """Phase 1: need drifts to baseline with noise and acute episodes; crises relieve it; GP
+    contacts follow need and age. This is every resident's, in care or not.
 
     The exogenous stream draws the same number of values every week whatever happens, so
     noise, episodes and crisis draws stay aligned across the arms of a comparison.
@@ -56,16 +57,18 @@ def drift_need(
     )
     crises = crisis_draw < risk
     users.need = np.where(crises, np.maximum(need - params.crisis_relief, 0.0), need)
-    gp = behaviour.poisson(params.gp_rate * users.need)
+    by_age = np.exp(params.gp_age_slope * (users.age - 50.0))
+    gp = behaviour.poisson(params.gp_rate * users.need * by_age)
     return NeedEvents(
         crises=crises, admissions=crises & (admission_draw < params.admission_share), gp_contacts=gp
     )
 
 
 def seek_help(
-    users: Users, params: Params, behaviour: np.random.Generator
+    users: Users, params: Params, behaviour: np.random.Generator, in_care: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 2: clinical hours requested, and which requests are dependence (MODEL.md 10.7).
+    """Phase 2: clinical hours requested by users in care, and which requests are dependence
+    (MODEL.md 10.7).
 
     A user manages ``agency * capability`` of their need, counts last week's community help,
     and asks for the rest when it reaches ``acuity_threshold`` (lower need is lived with) and
@@ -78,9 +81,13 @@ def seek_help(
     unmanaged = users.need * (1.0 - users.agency * users.capability)
     remaining = np.maximum(unmanaged - users.cover, 0.0)
     asks = (
-        behaviour.random(len(remaining))
-        < params.help_seeking_floor + (1 - params.help_seeking_floor) * users.trust
-    ) & (remaining >= params.acuity_threshold)
+        (
+            behaviour.random(len(remaining))
+            < params.help_seeking_floor + (1 - params.help_seeking_floor) * users.trust
+        )
+        & (remaining >= params.acuity_threshold)
+        & in_care
+    )
     requested = np.where(asks, remaining * params.hours_per_need, 0.0)
     beyond = users.need * (1.0 - users.capability) - users.cover
     return requested, asks & (beyond < params.acuity_threshold)
@@ -221,16 +228,18 @@ def apply_encounters(
     return served & (behaviour.random(len(s)) < referral_chance)
 
 
-def update_need(users: Users, params: Params, clinical: np.ndarray) -> None:
-    """Met need holds steady, unmet need escalates (waiting makes things worse), and
-    community help lowers low-level need."""
+def update_need(users: Users, params: Params, clinical: np.ndarray, in_care: np.ndarray) -> None:
+    """Met need holds steady, unmet need of users in care escalates (waiting makes things
+    worse), and community help lowers low-level need. Out of care, need is lived with: it
+    follows its drift alone (the need that rises is what brings a person to assessment)."""
     need = users.need
     met = np.minimum(
         need * users.agency * users.capability + users.cover + clinical / params.hours_per_need,
         need,
     )
     users.met_share = np.divide(met, need, out=np.ones_like(need), where=need > 0)
-    change = params.unmet_escalation * (need - met) - params.community_relief * users.cover
+    escalation = params.unmet_escalation * (need - met) * in_care
+    change = escalation - params.community_relief * users.cover
     users.need = np.clip(need + change, 0.0, 1.0)
     users.need_history = np.roll(users.need_history, -1, axis=0)
     users.need_history[-1] = users.need

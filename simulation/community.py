@@ -39,10 +39,10 @@ class ExchangeWeek:
     active_givers: int
 
 
-def welcome_hours(users: Users, params: Params, n_neighbours: int) -> np.ndarray:
+def welcome_hours(users: Users, params: Params, in_care: np.ndarray) -> np.ndarray:
     """Hours of help each person would welcome this week (MODEL.md: low-level need)."""
     wanted = users.need * params.community_need_share * params.hours_per_need
-    return np.concatenate([wanted, np.full(n_neighbours, params.neighbour_demand)])
+    return np.where(in_care, wanted, params.neighbour_demand)
 
 
 def informal_help(
@@ -113,17 +113,12 @@ def exchange(
     week: int,
 ) -> ExchangeWeek:
     """Phase 4: one week of community help under the reciprocity rule."""
-    n_users = len(users.need)
-    wanted = welcome_hours(users, params, len(comm.is_user) - n_users)
-    capacity = (
-        comm.give_hours
-        * comm.motivation
-        * np.where(comm.is_user, np.r_[users.agency, np.ones(len(comm.is_user) - n_users)], 1.0)
-    )
+    wanted = welcome_hours(users, params, comm.is_user)
+    capacity = comm.give_hours * comm.motivation * np.where(comm.is_user, users.agency, 1.0)
     informal_giver = ~comm.is_user | rule.users_give
     if rule.bank:
         informal_giver &= ~comm.member
-    pointed = np.r_[users.referred_until >= week, np.zeros(len(comm.is_user) - n_users, bool)]
+    pointed = (users.referred_until >= week) & comm.is_user
     flow = informal_help(
         ties, ledger, rule, params, week, capacity * informal_giver, wanted, pointed
     )
@@ -139,9 +134,13 @@ def exchange(
     comm.given, comm.received = given, received
     comm.hours_given += given
     comm.hours_received += received
-    users.cover = np.minimum(
-        params.community_efficacy * received[:n_users] / params.hours_per_need,
-        users.need * params.community_need_share,
+    users.cover = np.where(
+        comm.is_user,
+        np.minimum(
+            params.community_efficacy * received / params.hours_per_need,
+            users.need * params.community_need_share,
+        ),
+        0.0,
     )
     return ExchangeWeek(
         community_hours=float(given.sum()),
@@ -179,10 +178,8 @@ def after_exchange(
     )
     full = np.minimum(comm.given / params.contribution_hours, 1.0)
     comm.contribution += params.running_mean_weight * (full - comm.contribution)
-    n_users = len(users.need)
-    users.agency = np.minimum(
-        users.agency + params.giving_agency_gain * full[:n_users] * (1.0 - users.agency), 1.0
-    )
+    gain = params.giving_agency_gain * full * comm.is_user
+    users.agency = np.minimum(users.agency + gain * (1.0 - users.agency), 1.0)
     recognition = rule.recognition(params, reciprocated, comm.member, ledger.bank_fill)
     comm.motivation += params.motivation_rate * (recognition - comm.motivation)
 
@@ -194,11 +191,11 @@ def churn_members(
     recruit one of their ties, the more readily the higher their agency), and members drift
     away at ``membership_lapse`` a week. Referrals from encounters join elsewhere."""
     leaving = comm.member & (behaviour.random(len(comm.member)) < params.membership_lapse)
-    n_users = len(users.need)
-    degree = ties.degree[:n_users]
-    tries = comm.member[:n_users] & (degree > 0)
-    chance = behaviour.random(n_users) < params.recruit_rate * users.agency
-    pick = ties.start[:n_users] + np.floor(behaviour.random(n_users) * degree).astype(np.int64)
+    n = len(users.need)
+    degree = ties.degree
+    tries = comm.member & comm.is_user & (degree > 0)
+    chance = behaviour.random(n) < params.recruit_rate * users.agency
+    pick = ties.start[:n] + np.floor(behaviour.random(n) * degree).astype(np.int64)
     recruiters = np.flatnonzero(tries & chance)
     comm.member[ties.target[pick[recruiters]]] = True
     comm.member &= ~leaving

@@ -19,24 +19,23 @@ from coprod.simulation.population import Community, Professionals, Users
 def hold_forum(
     users: Users, comm: Community, ties: Ties, params: Params, behaviour: np.random.Generator
 ) -> np.ndarray:
-    """Flag people near the forum's members; return the members (person indices)."""
-    n_users = len(users.need)
-    standing = np.r_[users.agency, comm.motivation[n_users:]]
+    """Flag users near the forum's members; return the members (person indices)."""
+    in_care = comm.is_user
+    standing = np.where(in_care, users.agency, comm.motivation)
     order = np.lexsort((behaviour.random(len(standing)), -standing))  # ties broken by rng
     members = order[: min(params.forum_size, len(order))]
     seen = np.zeros(len(standing), dtype=bool)
     for_members = np.isin(ties.source, members)
     seen[ties.target[for_members]] = True
     rise = users.need - users.need_history[0]
-    at_risk = (rise > params.flag_rise) | (
-        comm.connectedness[:n_users] < params.isolation_threshold
-    )
-    users.flagged = seen[:n_users] & at_risk
+    at_risk = (rise > params.flag_rise) | (comm.connectedness < params.isolation_threshold)
+    users.flagged = seen & at_risk & in_care
     return members
 
 
 def consult(
     users: Users,
+    in_care: np.ndarray,
     pros: Professionals,
     params: Params,
     sharing: np.ndarray,
@@ -47,7 +46,7 @@ def consult(
     from next week's capacity."""
     chance = params.involvement * params.consult_rate
     staffed = pros.in_post(week)[users.professional]
-    consulted = (behaviour.random(len(users.need)) < chance) & staffed
+    consulted = (behaviour.random(len(users.need)) < chance) & staffed & in_care
     tokenism = consulted & (sharing < params.s_neutral)
     users.trust = np.where(tokenism, users.trust * (1.0 - params.tokenism_trust_loss), users.trust)
     hours = consulted * params.consult_hours

@@ -39,21 +39,28 @@ def gini(values: np.ndarray) -> float:
 def state_metrics(
     users: Users, comm: Community, pros: Professionals, week: int
 ) -> dict[str, float]:
-    """Metrics of the population's state (not of the week's flows)."""
-    wellbeing = comm.wellbeing[: len(users.need)]
+    """Metrics of the population's state (not of the week's flows). User metrics are over
+    the users in care this week; ``wellbeing_residents_mean`` and the residents' counts over
+    everyone."""
+    in_care = comm.is_user
+    wellbeing = comm.wellbeing[in_care] if in_care.any() else np.zeros(1)
     in_post = pros.in_post(week)
     return {
+        "residents": float(len(in_care)),
+        "users_in_care": float(np.count_nonzero(in_care)),
+        "mean_age": float(users.age.mean()),
+        "wellbeing_residents_mean": float(comm.wellbeing.mean()),
         "wellbeing_mean": float(wellbeing.mean()),
         "wellbeing_p10": float(np.percentile(wellbeing, 10)),
         "wellbeing_gini": gini(wellbeing),
         "wemwbs_mean": float(wemwbs(wellbeing.mean())),
-        "agency_mean": float(users.agency.mean()),
+        "agency_mean": float(users.agency[in_care].mean()) if in_care.any() else 0.0,
         "timebank_members": float(np.count_nonzero(comm.member)),
         "burnout_mean": float(pros.burnout[in_post].mean()) if in_post.any() else 0.0,
         "vacancies": float(np.count_nonzero(~in_post)),
         "turnover_annualised": turnover_annualised(pros),
-        "trust_mean": float(users.trust.mean()),
-        "connectedness_mean": float(comm.connectedness[: len(users.need)].mean()),
+        "trust_mean": float(users.trust[in_care].mean()) if in_care.any() else 0.0,
+        "connectedness_mean": float(comm.connectedness[in_care].mean()) if in_care.any() else 0.0,
     }
 
 
@@ -86,20 +93,17 @@ class SurveyTracker:
             self.late_doctor += doctor
 
     def take(self, users: Users, comm: Community, bank: bool) -> None:
-        """Ask the questions at the survey week; one row per user and neighbour."""
-        n_users = len(users.need)
-        n = len(comm.is_user)
-        pad = np.zeros(n - n_users, dtype=bool)
+        """Ask the questions at the survey week; one row per resident (by slot)."""
         participant = comm.member.copy() if bank else (comm.hours_given + comm.hours_received) > 0
         answers = {
             "better_quality_of_life": (comm.wellbeing - self.wellbeing0) >= 3 * WEMWBS_POINT,
-            "feel_healthier": np.r_[users.need < self.need0, pad],
-            "less_social_care": np.r_[self.late_care < self.early_care, pad],
-            "fewer_doctor_visits": np.r_[self.late_doctor < self.early_doctor, pad],
+            "feel_healthier": users.need < self.need0,
+            "less_social_care": self.late_care < self.early_care,
+            "fewer_doctor_visits": self.late_doctor < self.early_doctor,
         }
         self.result = pd.DataFrame(
             {
-                "agent_id": np.arange(n, dtype=np.int64),
+                "agent_id": comm.agent_id.copy(),
                 "agent_type": np.where(comm.is_user, "user", "neighbour"),
                 "participant": participant,
                 **answers,

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from coprod.simulation.agents import Neighbour, Professional, ServiceUser
+from coprod.simulation.agents import Neighbour, Person, Professional, follow_care_status
 from coprod.simulation.care import (
     apply_encounters,
     drift_need,
@@ -34,10 +34,20 @@ from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, 
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
     assign_lived_experience,
+    at_rest_in_care,
     build_community,
+    build_households,
     build_professionals,
     build_users,
     set_willingness,
+)
+from coprod.simulation.residents import (
+    age_one_week,
+    dying,
+    renew,
+    review_care,
+    settle_care_status,
+    stationary_ages,
 )
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
 from coprod.simulation.seeds import split
@@ -93,14 +103,11 @@ class CoProductionModel(mesa.Model):
         self.params = params
         self.exogenous = streams.exogenous
         population = streams.population
+        n_people = params.n_users + params.n_neighbours
         self.ties = build_ties(
-            params.n_users + params.n_neighbours,
-            params.network_degree,
-            params.network_rewiring,
-            population,
+            n_people, params.network_degree, params.network_rewiring, population
         )
-        self.users = build_users(params, population)
-        self.community = build_community(params, self.users, population)
+        self._build_residents(params, population, n_people)
         self.professionals = build_professionals(params, population)
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self._agents_placed = False
@@ -108,6 +115,26 @@ class CoProductionModel(mesa.Model):
         status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
         self._warm_up(status_quo)
         self._start_policy(status_quo, params)
+
+    def _build_residents(
+        self, params: Params, population: np.random.Generator, n_people: int
+    ) -> None:
+        """Residents of the stationary age structure in households; those in care at rest
+        start in care (``population.at_rest_in_care``; MODEL.md section 10.2).
+
+        Newcomers draw from a stream of their own, split off the population stream here, so
+        deaths in one arm do not shift any other draw."""
+        ages = stationary_ages(params, population.random(n_people))
+        self.users = build_users(params, population, ages)
+        nobody = np.zeros(n_people, dtype=bool)
+        self.community = build_community(params, self.users, nobody, population)
+        settle_care_status(self.users, self.community, params, population)
+        at_rest_in_care(self.users, params, self.community.is_user)
+        self.community.household, self.community.partner = build_households(
+            params, ages, population
+        )
+        self.newcomers = population.spawn(1)[0]
+        self.next_agent_id = n_people + params.n_professionals
 
     def _warm_up(self, status_quo: Params) -> None:
         """Run the status quo, the same in every scenario, until it is at rest at week 0: the
@@ -130,6 +157,13 @@ class CoProductionModel(mesa.Model):
         return community_space(graph_of(self.ties), self.random)
 
     @property
+    def people(self) -> list[Person]:
+        """The residents' agents by slot (``people[i]`` is whoever lives in slot ``i`` now),
+        created when first asked for (see :meth:`_place_agents`)."""
+        self._place_agents()
+        return self._people
+
+    @property
     def agents(self) -> AgentSet:
         """Every agent, created when first asked for (see :meth:`_place_agents`)."""
         self._place_agents()
@@ -148,21 +182,51 @@ class CoProductionModel(mesa.Model):
         return super().agent_types
 
     def _place_agents(self) -> None:
-        """Users and neighbours on their network cells; professionals off the network.
+        """Residents on their network cells, each of the kind their care status says;
+        professionals off the network.
 
         Done once, when an analyst, the page or ``mesa.batch_run`` first asks for agents: each
         agent is a view onto the arrays the weekly phases update, so nothing is lost by
         creating them late, and a batch run of a million people saves their 7 s and memory.
+        From then on the agents follow deaths and changes of care status week by week.
         """
         if self._agents_placed:
             return
         self._agents_placed = True
-        n_users = self.params.n_users
-        for index in range(n_users + self.params.n_neighbours):
-            kind = ServiceUser if index < n_users else Neighbour
-            kind(self, index).cell = self.network[index]
+        self._people = []
+        for index in range(len(self.community.is_user)):
+            person = Neighbour(self, index)
+            person.cell = self.network[index]
+            self._people.append(person)
+        follow_care_status(self, self._people, np.flatnonzero(self.community.is_user))
         for index in range(self.params.n_professionals):
             Professional(self, index)
+
+    def _residents_week(self, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Phase 0 (MODEL.md 10.2): ageing, deaths and newcomers, assessments and reviews;
+        the Mesa agents follow. Returns the slots of deaths, entries and exits."""
+        users, comm = self.users, self.community
+        age_one_week(users, p)
+        dead = dying(users, p, self.exogenous)
+        if len(dead):
+            renew(users, comm, p, dead, self.newcomers, self.next_agent_id)
+            self.next_agent_id += len(dead)
+            gone = np.zeros(len(comm.is_user), dtype=bool)
+            gone[dead] = True
+            self.ledger.last_given[gone[self.ties.target] | gone[self.ties.source]] = NEVER
+        entries, exits = review_care(users, comm, p, self.week)
+        if self._agents_placed:
+            self._follow_residents(dead, np.r_[entries, exits])
+        return dead, entries, exits
+
+    def _follow_residents(self, dead: np.ndarray, changed: np.ndarray) -> None:
+        """Once agents exist, they follow the arrays: a newcomer's agent replaces the dead
+        person's, and people who entered or left care change kind."""
+        for slot in dead:
+            self._people[slot].remove()
+            self._people[slot] = Neighbour(self, int(slot))
+            self._people[slot].cell = self.network[slot]
+        follow_care_status(self, self._people, changed)
 
     def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
@@ -216,7 +280,8 @@ class CoProductionModel(mesa.Model):
             self.survey.take(self.users, self.community, self.reciprocity.bank)
 
     def _advance(self, p: Params, power: PowerRule, reciprocity: ReciprocityRule) -> None:
-        """The nine phases of MODEL.md section 4, in order; flows go to ``self.flows``."""
+        """The nine phases of MODEL.md section 4, in order, after the residents' phase 0;
+        flows go to ``self.flows``."""
         users, comm, pros, week = (
             self.users,
             self.community,
@@ -224,9 +289,12 @@ class CoProductionModel(mesa.Model):
             self.week,
         )
         behaviour = self.rng
+        # 0. ageing, deaths and newcomers; assessments, entries into and exits from care
+        dead, entries, exits = self._residents_week(p)
+        in_care = comm.is_user
         # 1-2. need, crises, GP contacts; help-seeking
         events = drift_need(users, p, self.exogenous, behaviour)
-        requested, dependent = seek_help(users, p, behaviour)
+        requested, dependent = seek_help(users, p, behaviour, in_care)
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
         in_post = pros.in_post(week)
@@ -242,10 +310,10 @@ class CoProductionModel(mesa.Model):
         referred = apply_encounters(users, pros, p, care, behaviour)
         lose_continuity(users, pros, p, care.clinical > 0)
         if reciprocity.bank:
-            comm.member[: p.n_users] |= referred
+            comm.member |= referred
         else:
             users.referred_until[referred] = week + p.reciprocity_window
-        update_need(users, p, care.clinical)
+        update_need(users, p, care.clinical, in_care)
         # 4. community exchange under the reciprocity rule
         swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
         after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
@@ -263,7 +331,7 @@ class CoProductionModel(mesa.Model):
         if forum_week:
             hold_forum(users, comm, self.ties, p, behaviour)
         if power.consults or forum_week:
-            consult_hours = consult(users, pros, p, care.sharing, week, behaviour)
+            consult_hours = consult(users, in_care, pros, p, care.sharing, week, behaviour)
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
@@ -299,6 +367,9 @@ class CoProductionModel(mesa.Model):
             "locum_hours": locum_hours,
             "cost_week": sum(costs.values()),
             **costs,
+            "deaths": float(len(dead)),
+            "care_entries": float(len(entries)),
+            "care_exits": float(len(exits)),
         }
 
     def _collect(self) -> None:
@@ -312,7 +383,8 @@ class CoProductionModel(mesa.Model):
             **self.flows,
             **state_metrics(self.users, self.community, self.professionals, self.week),
             "cost_cumulative": self.cost_cumulative,
-            "cost_per_user_week": self.flows["cost_week"] / p.n_users,
+            "cost_per_user_week": self.flows["cost_week"]
+            / max(np.count_nonzero(self.community.is_user), 1),
         }
         self.latest = row
         self.datacollector.collect(self)
@@ -321,38 +393,46 @@ class CoProductionModel(mesa.Model):
             self.snapshots.append(self.snapshot())
 
     def snapshot(self) -> pd.DataFrame:
-        """One row per person: type, state and running totals since week 0."""
+        """One row per resident and professional: type, state and running totals since
+        week 0 (a newcomer's since they came). ``agent_id`` is the id for life; a resident's
+        ``agent_type`` is ``user`` while in care."""
         users, comm, pros = self.users, self.community, self.professionals
-        n_users, n_people, m = len(users.need), len(comm.is_user), len(pros.hours)
-        nan_n, nan_m = np.full(n_people - n_users, np.nan), np.full(m, np.nan)
-
-        def people(user_values: np.ndarray) -> np.ndarray:
-            return np.r_[user_values, nan_n, nan_m]
+        n_people, m = len(comm.is_user), len(pros.hours)
+        nan_n, nan_m = np.full(n_people, np.nan), np.full(m, np.nan)
 
         def everyone(person_values: np.ndarray) -> np.ndarray:
-            return np.r_[person_values, nan_m]
+            return np.r_[np.asarray(person_values, dtype=float), nan_m]
 
         columns = {
-            "need": people(users.need),
-            "baseline_need": people(users.baseline_need),
+            "need": everyone(users.need),
+            "baseline_need": everyone(users.baseline_need),
             "wellbeing": everyone(comm.wellbeing),
-            "agency": people(users.agency),
-            "capability": people(users.capability),
-            "trust": people(users.trust),
+            "agency": everyone(users.agency),
+            "capability": everyone(users.capability),
+            "trust": everyone(users.trust),
             "credits": everyone(comm.credits),
-            "member": everyone(comm.member.astype(float)),
-            "burnout": np.r_[np.full(n_people, np.nan), pros.burnout],
-            "crises": people(users.crises),
-            "gp_contacts": people(users.gp_contacts),
-            "professional_hours": np.r_[users.professional_hours, nan_n, pros.hours_delivered],
+            "member": everyone(comm.member),
+            "burnout": np.r_[nan_n, pros.burnout],
+            "crises": everyone(users.crises),
+            "gp_contacts": everyone(users.gp_contacts),
+            "professional_hours": np.r_[users.professional_hours, pros.hours_delivered],
             "hours_given": everyone(comm.hours_given),
             "hours_received": everyone(comm.hours_received),
+            "age": everyone(users.age),
+            "in_care": everyone(comm.is_user),
+            "household": everyone(comm.household),
         }
         kinds = np.r_[np.where(comm.is_user, "user", "neighbour"), np.full(m, "professional")]
         frame = pd.DataFrame(
-            {"week": self.week, "agent_id": np.arange(n_people + m), "agent_type": kinds, **columns}
+            {"week": self.week, "agent_id": self.agent_ids(), "agent_type": kinds, **columns}
         )
         return frame[["week", "agent_id", "agent_type", *AGENT_COLUMNS]]
+
+    def agent_ids(self) -> np.ndarray:
+        """Ids for life of the residents (slot order), then the professionals' posts, which
+        keep the ids ``n_people .. n_people + m - 1`` they had in version 1."""
+        n_people = len(self.community.is_user)
+        return np.r_[self.community.agent_id, n_people + np.arange(len(self.professionals.hours))]
 
     def timeseries(self) -> pd.DataFrame:
         """The weekly metrics so far: week 0..now, one column per metric."""

@@ -12,11 +12,14 @@ import pandas as pd
 
 # Weekly model metrics (MODEL.md section 5): name -> (unit, meaning).
 METRICS: dict[str, tuple[str, str]] = {
-    "wellbeing_mean": ("0-1", "Mean wellbeing of service users"),
-    "wellbeing_p10": ("0-1", "10th percentile of users' wellbeing (the worst-off tenth)"),
-    "wellbeing_gini": ("0-1", "Gini coefficient of users' wellbeing"),
+    "wellbeing_mean": ("0-1", "Mean wellbeing of service users in care this week"),
+    "wellbeing_p10": (
+        "0-1",
+        "10th percentile of the wellbeing of users in care (the worst-off tenth)",
+    ),
+    "wellbeing_gini": ("0-1", "Gini coefficient of the wellbeing of users in care"),
     "wemwbs_mean": ("WEMWBS points", "Mean wellbeing on the WEMWBS scale: 14 + 56 x wellbeing"),
-    "agency_mean": ("0-1", "Mean agency (patient activation) of users"),
+    "agency_mean": ("0-1", "Mean agency (patient activation) of users in care"),
     "dependence": (
         "share",
         "Of the requests for professional contact made this week, the share for low-acuity "
@@ -60,11 +63,19 @@ METRICS: dict[str, tuple[str, str]] = {
         "hours/week",
         "Contact hours delivered by locum or agency staff on vacant posts",
     ),
-    "trust_mean": ("0-1", "Mean trust of users in professionals"),
+    "trust_mean": ("0-1", "Mean trust in professionals of users in care"),
     "connectedness_mean": (
         "share",
-        "Mean share of users' ties with an exchange in the reciprocity window",
+        "Mean share of the ties of users in care with an exchange in the reciprocity window",
     ),
+    # residents (MODEL.md 10.2, 10.10)
+    "residents": ("people", "Residents on the community network (constant: deaths are replaced)"),
+    "users_in_care": ("people", "Residents in care this week (service users)"),
+    "care_entries": ("people/week", "Residents who entered care this week, after an assessment"),
+    "care_exits": ("people/week", "Users who left care at a review this week"),
+    "deaths": ("people/week", "Residents who died this week (each replaced by a newcomer)"),
+    "mean_age": ("years", "Mean age of the residents"),
+    "wellbeing_residents_mean": ("0-1", "Mean wellbeing of all residents, in care or not"),
 }
 
 # A few words naming each metric on a figure's axis or in a report table, the unit beside
@@ -96,16 +107,23 @@ LABELS: dict[str, str] = {
     "professional_turnover": "Professionals leaving",
     "trust_mean": "Users' trust in professionals",
     "connectedness_mean": "Connectedness",
+    "residents": "Residents",
+    "users_in_care": "Users in care",
+    "care_entries": "Entries into care",
+    "care_exits": "Exits from care",
+    "deaths": "Deaths",
+    "mean_age": "Mean age of residents",
+    "wellbeing_residents_mean": "Wellbeing of all residents",
 }
 
 # Agent snapshot columns beyond the keys (MODEL.md section 5): name -> (unit, meaning).
 AGENT_COLUMNS: dict[str, tuple[str, str]] = {
-    "need": ("0-1", "Current need (users)"),
-    "baseline_need": ("0-1", "Need the person drifts back to (users)"),
-    "wellbeing": ("0-1", "Wellbeing (users and neighbours)"),
-    "agency": ("0-1", "Agency (users)"),
-    "capability": ("0-1", "Share of need manageable with full agency (users, fixed)"),
-    "trust": ("0-1", "Trust in professionals (users)"),
+    "need": ("0-1", "Current need (residents)"),
+    "baseline_need": ("0-1", "Need the person drifts back to (residents; rises with age)"),
+    "wellbeing": ("0-1", "Wellbeing (residents, in care or not)"),
+    "agency": ("0-1", "Agency (residents; it moves in encounters, so in care)"),
+    "capability": ("0-1", "Share of need manageable with full agency (residents, fixed)"),
+    "trust": ("0-1", "Trust in professionals (residents)"),
     "credits": ("hours", "Time-bank credits"),
     "member": ("bool", "Time-bank member"),
     "burnout": ("0-1", "Burnout (professionals)"),
@@ -117,6 +135,9 @@ AGENT_COLUMNS: dict[str, tuple[str, str]] = {
     ),
     "hours_given": ("hours", "Community hours given since week 0"),
     "hours_received": ("hours", "Community hours received since week 0"),
+    "age": ("years", "Age (residents)"),
+    "in_care": ("bool", "In care at the snapshot week (care status; agent_type says it too)"),
+    "household": ("id", "Household (residents); partners share one"),
 }
 
 # The survey at ``survey_week`` (52 by default; MODEL.md section 5): did each outcome improve?

@@ -2,10 +2,12 @@
 
 Mesa agents (``agents.py``) are the model's face: each reads its state from these arrays, so
 the weekly phases can work on a whole population at once (the step loop is the hot path).
-Persons ``0..n_users-1`` are service users and the rest neighbours; both live on the community
-network and share the community arrays (``Community``); users' care state is in ``Users``.
-Every draw here comes from the population stream, so the arms of a comparison start with the
-same people (MODEL.md section 9).
+Every person is a resident of the community network (a slot ``0..n_people-1``): ``Community``
+holds what everyone has (wellbeing, giving, identity and household) and ``Users`` their age,
+need and care state, for everyone too; ``Community.is_user`` marks who is in care this week
+(``residents.py`` moves people in and out of care and replaces the dead). Every draw here
+comes from the population stream (or, for newcomers, a stream of their own), so the arms of a
+comparison start with the same people (MODEL.md section 9).
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import numpy as np
 from scipy import stats
 
 from coprod.simulation.params import Params
+from coprod.simulation.warmup import fast_weeks
 
 SHAPE_FLOOR = 1e-3
 """Smallest Beta shape drawn from: a mean near 0 or 1 puts (nearly) all mass at that end
 already, and a shape of 1e-300 makes scipy's quantile function overflow."""
 FILLED = -(10**9)  # ``vacant_until`` of a filled post: before any week, warm-up included
+NEVER = -(10**6)  # "no exchange yet", "no assessment pending", "no review due"
+MAX_MEAN_NEED = 0.9  # mean baseline need never rises above this at great age
+ADULT = 18.0  # years: residents from this age may be partners
 
 
 def beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
@@ -45,25 +51,47 @@ def gamma(rng: np.random.Generator, mean: float, shape: float, n: int) -> np.nda
     return stats.gamma.ppf(rng.random(n), shape, scale=mean / shape)
 
 
+def typical_need(params: Params, age: np.ndarray) -> np.ndarray:
+    """Mean baseline need at ``age``: it rises exponentially with age (frailty)."""
+    rise = np.exp(params.age_need_slope * (np.asarray(age, dtype=float) - 50.0))
+    return np.minimum(params.baseline_need_mean * rise, MAX_MEAN_NEED)
+
+
+def baseline_need_at(params: Params, age: np.ndarray, quantile: np.ndarray) -> np.ndarray:
+    """Baseline need of people at their fixed frailty ``quantile`` of the Beta need of their
+    age: ageing moves a person up with their age group, keeping their place in it."""
+    mean = typical_need(params, age)
+    concentration = params.baseline_need_concentration
+    a = np.maximum(mean * concentration, SHAPE_FLOOR)
+    return stats.beta.ppf(quantile, a, np.maximum((1.0 - mean) * concentration, SHAPE_FLOOR))
+
+
 @dataclass
 class Users:
-    """Care state of service users (MODEL.md section 2)."""
+    """Age, need and care state of every resident (MODEL.md sections 2 and 10.2); the care
+    state of someone out of care is kept, unused, until they return."""
 
+    age: np.ndarray  # years
+    need_quantile: np.ndarray  # fixed frailty: place in the need distribution of one's age
     need: np.ndarray
     baseline_need: np.ndarray
     agency: np.ndarray
     own_agency: np.ndarray  # the level agency drifts back to without encounters
     capability: np.ndarray
     trust: np.ndarray
+    own_trust: np.ndarray  # the trust in services a person brings to each spell of care
     plan: np.ndarray
     assets: np.ndarray
-    professional: np.ndarray  # index of the assigned professional's post
+    professional: np.ndarray  # the post of the person's care (the last one, out of care)
     seen_holder: np.ndarray  # holder of that post at the user's last encounter (continuity)
     flagged: np.ndarray  # flagged by a forum, until contacted or the next forum
     referred_until: np.ndarray  # week until which community givers are pointed to them
     need_history: np.ndarray  # (4, n): need over the last four weeks, for forum flags
     met_share: np.ndarray  # share of last week's need that was met
     cover: np.ndarray  # community help received last week, in need units
+    care_since: np.ndarray  # week the present spell of care began, or NEVER
+    assessment_due: np.ndarray  # week an assessment in progress ends, or NEVER
+    review_due: np.ndarray  # week of a user's next care review, or NEVER
     # running totals since week 0
     crises: np.ndarray
     gp_contacts: np.ndarray
@@ -74,7 +102,11 @@ class Users:
 class Community:
     """State every person on the network has: users and neighbours alike."""
 
-    is_user: np.ndarray
+    is_user: np.ndarray  # in care this week
+    agent_id: np.ndarray  # one id for life; a newcomer in the slot gets a new one
+    household: np.ndarray  # household id; a newcomer moves into the dead resident's house
+    partner: np.ndarray  # slot of the person's partner (same household), or -1
+    spare_hours: np.ndarray  # hours a week they could give out of care, at full motivation
     wellbeing: np.ndarray
     motivation: np.ndarray
     give_hours: np.ndarray  # hours a week the person could give at full motivation
@@ -119,22 +151,28 @@ class Professionals:
         self.holder[posts] = self.holder.max() + 1 + np.arange(np.count_nonzero(posts))
 
 
-def build_users(params: Params, rng: np.random.Generator) -> Users:
-    """Draw the service users: heterogeneous need, capability, agency, trust and assets."""
-    n = params.n_users
-    baseline = beta(rng, params.baseline_need_mean, params.baseline_need_concentration, n)
+def build_users(params: Params, rng: np.random.Generator, ages: np.ndarray) -> Users:
+    """Draw residents of the given ages: need by age and frailty, capability, agency, trust
+    and assets. Agency starts at the person's own level; ``at_rest_in_care`` moves it for
+    those in care at the start."""
+    n = len(ages)
+    quantile = rng.random(n)
+    baseline = baseline_need_at(params, ages, quantile)
     agency = beta(rng, params.initial_agency_mean, params.initial_agency_concentration, n)
     caseload = (rng.permutation(n) % params.n_professionals).astype(np.int64)  # balanced
     capability = beta(rng, params.capability_mean, params.capability_concentration, n)
     trust = beta(rng, params.initial_trust_mean, params.initial_trust_concentration, n)
     zeros = np.zeros(n)
     return Users(
+        age=np.asarray(ages, dtype=float).copy(),
+        need_quantile=quantile,
         need=baseline.copy(),
         baseline_need=baseline,
-        agency=agency * rest_agency_factor(params, trust),
+        agency=agency.copy(),
         own_agency=agency,
         capability=capability,
         trust=trust,
+        own_trust=trust.copy(),
         plan=zeros.copy(),
         assets=beta(rng, params.assets_mean, params.assets_concentration, n),
         professional=caseload,
@@ -144,42 +182,73 @@ def build_users(params: Params, rng: np.random.Generator) -> Users:
         need_history=np.tile(baseline, (4, 1)),
         met_share=np.ones(n),
         cover=zeros.copy(),
+        care_since=np.full(n, NEVER, dtype=np.int64),
+        assessment_due=np.full(n, NEVER, dtype=np.int64),
+        review_due=np.full(n, NEVER, dtype=np.int64),
         crises=zeros.copy(),
         gp_contacts=zeros.copy(),
         professional_hours=zeros.copy(),
     )
 
 
-def rest_agency_factor(params: Params, trust: np.ndarray) -> np.ndarray:
-    """Where agency comes to rest under the status quo, as a share of the person's own level.
+def at_rest_in_care(users: Users, params: Params, in_care: np.ndarray) -> None:
+    """Those in care at the start begin with agency where the status quo has brought it in
+    their time in care so far, and know their post's holder.
+
+    A spell of care starts at the person's own agency, which then relaxes toward its balance
+    at the rate of :func:`agency_rates`; so after t weeks agency is
+    ``balance + (own - balance) * exp(-rate * t)``, the balance :func:`rest_agency_factor`
+    share of the own level, t counted so that it holds at week 0, after the warm-up.
+    Starting everyone at the balance left agency rising by 0.018 over two years as newcomers
+    to care, at their own level, replaced them.
+    """
+    balance, rate = agency_rates(params, users.trust[in_care])
+    # the warm-up's sped-up half does (speedup - 1) x its weeks of relaxation more
+    ahead = (params.warmup_speedup - 1.0) * fast_weeks(params)
+    weeks = np.maximum(-params.warmup_weeks - users.care_since[in_care] - ahead, 0.0)
+    share = balance + (1.0 - balance) * np.exp(-rate * weeks)
+    users.agency[in_care] = users.own_agency[in_care] * share
+    users.seen_holder[in_care] = users.professional[in_care]
+    users.need_history[:] = users.need
+
+
+def agency_rates(params: Params, trust: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(balance as a share of the own level, weekly rate of approach) of agency under the
+    status quo at the given trust.
 
     Under ``expert`` a served week costs ``agency_loss_rate * trust`` of agency and every week
     recovers ``agency_recovery`` of the gap to the person's own level; a person asks (and is,
-    mostly, served) with probability ``help_seeking_floor + (1 - floor) * trust``. The balance
-    of the two is ``r / (r + l * trust * asks)``. Starting there, at the person's starting
-    trust, spares the warm-up most of agency's 113-week relaxation (MODEL.md section 10.1).
+    mostly, served) with probability ``help_seeking_floor + (1 - floor) * trust``. Agency
+    closes its gap to the balance at ``r + l * trust * asks`` a week, and the balance is
+    ``r / (r + l * trust * asks)`` of the own level.
     """
     asks = params.help_seeking_floor + (1.0 - params.help_seeking_floor) * trust
-    loss = params.agency_loss_rate * trust * asks
     recovery = params.agency_recovery
-    return np.divide(recovery, recovery + loss, out=np.ones_like(trust), where=recovery + loss > 0)
+    rate = recovery + params.agency_loss_rate * trust * asks
+    balance = np.divide(recovery, rate, out=np.ones_like(rate), where=rate > 0)
+    return balance, rate
 
 
-def build_community(params: Params, users: Users, rng: np.random.Generator) -> Community:
-    """Everyone on the network: users first, then neighbours with Gamma-distributed hours."""
-    n_users, n = params.n_users, params.n_users + params.n_neighbours
-    neighbour_hours = gamma(
-        rng, params.neighbour_hours_mean, params.neighbour_hours_shape, params.n_neighbours
-    )
+def build_community(
+    params: Params, users: Users, in_care: np.ndarray, rng: np.random.Generator
+) -> Community:
+    """Everyone on the network: Gamma-distributed hours to give out of care, a user's assets
+    in care. Identity and household are placeholders (slot = id, alone) that
+    :func:`build_households` and the model set."""
+    n = len(users.need)
+    spare = gamma(rng, params.neighbour_hours_mean, params.neighbour_hours_shape, n)
     zeros = np.zeros(n)
-    is_user = np.arange(n) < n_users
     return Community(
-        is_user=is_user,
+        is_user=in_care.copy(),
+        agent_id=np.arange(n, dtype=np.int64),
+        household=np.arange(n, dtype=np.int64),
+        partner=np.full(n, -1, dtype=np.int64),
+        spare_hours=spare,
         wellbeing=np.clip(
             rng.normal(params.initial_wellbeing_mean, params.initial_wellbeing_sd, n), 0.0, 1.0
         ),
         motivation=beta(rng, params.motivation_mean, params.motivation_concentration, n),
-        give_hours=np.concatenate([users.assets * params.user_give_hours, neighbour_hours]),
+        give_hours=np.where(in_care, users.assets * params.user_give_hours, spare),
         member=np.zeros(n, dtype=bool),
         credits=zeros.copy(),
         free_rider=rng.random(n) < params.free_rider_share,
@@ -188,10 +257,31 @@ def build_community(params: Params, users: Users, rng: np.random.Generator) -> C
         connectedness=zeros.copy(),
         given=zeros.copy(),
         received=zeros.copy(),
-        bank_last=np.full(n, -(10**6), dtype=np.int64),
+        bank_last=np.full(n, NEVER, dtype=np.int64),
         hours_given=zeros.copy(),
         hours_received=zeros.copy(),
     )
+
+
+def build_households(
+    params: Params, ages: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Households of neighbouring slots (tied on the network), of size 1 + Poisson, and the
+    partner of each of a household's first two adults; returns (household, partner)."""
+    n = len(ages)
+    sizes = 1 + stats.poisson.ppf(rng.random(n), params.household_size_mean - 1.0).astype(int)
+    household = np.repeat(np.arange(n), sizes)[:n].astype(np.int64)
+    adult = ages >= ADULT
+    starts = np.r_[0, np.flatnonzero(np.diff(household)) + 1]
+    adults_before = np.cumsum(adult) - adult
+    rank = adults_before - np.repeat(adults_before[starts], np.diff(np.r_[starts, n]))
+    first = np.flatnonzero(adult & (rank == 0))
+    second = np.flatnonzero(adult & (rank == 1))
+    partner = np.full(n, -1, dtype=np.int64)
+    # the first adult of each household with a second: pair them
+    pairs_first = first[np.isin(household[first], household[second])]
+    partner[pairs_first], partner[second] = second, pairs_first
+    return household, partner
 
 
 def build_professionals(params: Params, rng: np.random.Generator) -> Professionals:

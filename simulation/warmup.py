@@ -4,7 +4,7 @@ Under ``traditional`` agency relaxes with a time constant of about 113 weeks, tr
 and burnout and wellbeing follow them over 150-230 weeks (fitted on a 10-year run from the
 initial draws; docs/ODD.md section 5). Running that long before every run would cost several
 times the run itself. So agency starts at its estimated balance
-(``population.rest_agency_factor``), vacancies at theirs (``stationary_vacancies``), and the
+(``population.at_rest_in_care``), vacancies at theirs (``stationary_vacancies``), and the
 first half of the warm-up runs with every relaxation rate of a slow state variable sped up
 ``warmup_speedup`` = K times, the second half at the true rates. A rate used as it is becomes
 1 - (1 - r)^K (one week does what K weeks of that rate alone would do, and never
@@ -29,8 +29,12 @@ COMPOUNDED: tuple[str, ...] = (
     "motivation_rate",
     "wellbeing_rate",
     "tokenism_trust_loss",
-    "continuity_trust_loss",
 )
+#: ``continuity_trust_loss`` is not sped up: the events it acts at (a new holder, a locum)
+#: come K times as often in the sped-up half (vacancies are sped up), so the true loss per
+#: event already closes trust's gap K times as fast. Compounding it as well made the loss
+#: about 20 times faster against gains 5 times faster: trust left the fast half low and rose
+#: by 0.03 over the next two years (version 1 too), lifting wellbeing in the status quo.
 #: Rates the model multiplies by a factor well below 1 before use (trust, pressure, the
 #: unserved share, s, contribution): sped up linearly, K x r, which for a small product is
 #: what K weeks do (compounding the bare rate would undershoot: burnout settled 15% low).

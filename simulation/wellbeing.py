@@ -1,8 +1,8 @@
 """Wellbeing: phase 6 of a week (MODEL.md section 4).
 
 Wellbeing moves toward a target built from met need, connectedness, agency and contribution
-(being valued rather than "useless"). Neighbours have no care needs: their need counts as met,
-and their motivation stands for agency.
+(being valued rather than "useless"). Out of care a resident's need counts as met (lived with,
+asked of nobody), and their motivation stands for agency.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from coprod.simulation.population import Community, Users
 
 def update_wellbeing(comm: Community, users: Users, params: Params) -> None:
     """Move everyone's wellbeing a step toward their target."""
-    n_neighbours = len(comm.is_user) - len(users.need)
-    met = np.r_[users.met_share, np.ones(n_neighbours)]
-    agency = np.r_[users.agency, comm.motivation[len(users.need) :]]
+    in_care = comm.is_user
+    met = np.where(in_care, users.met_share, 1.0)
+    agency = np.where(in_care, users.agency, comm.motivation)
     target = (
         params.wellbeing_base
         + params.weight_met_need * met

@@ -26,9 +26,11 @@ def test_week0_people_are_identical_across_scenarios(name):
     after a warm-up that is the same status quo in every scenario."""
     a = CoProductionModel(small("traditional"), seed=7)
     b = CoProductionModel(small(name), seed=7)
-    for state in ("need", "baseline_need", "agency", "capability", "trust", "professional"):
+    users = ("age", "need", "baseline_need", "agency", "capability", "trust", "professional")
+    for state in users:
         np.testing.assert_array_equal(getattr(a.users, state), getattr(b.users, state))
-    for state in ("wellbeing", "motivation", "connectedness"):
+    residents = ("is_user", "agent_id", "household", "partner")
+    for state in ("wellbeing", "motivation", "connectedness", *residents):
         np.testing.assert_array_equal(getattr(a.community, state), getattr(b.community, state))
     np.testing.assert_array_equal(a.professionals.burnout, b.professionals.burnout)
     np.testing.assert_array_equal(a.ties.target, b.ties.target)
@@ -64,8 +66,7 @@ def test_survey_participants_are_members_under_a_timebank():
         model.step()
     survey = model.survey.result
     np.testing.assert_array_equal(survey["participant"].to_numpy(), model.community.member)
-    neighbours = survey[survey["agent_type"] == "neighbour"]
-    assert not neighbours["feel_healthier"].any()  # neighbours have no need to fall
+    np.testing.assert_array_equal(survey["agent_id"].to_numpy(), model.community.agent_id)
 
 
 def test_no_survey_before_week_52():
@@ -76,13 +77,15 @@ def test_no_survey_before_week_52():
 def test_agents_are_mesa_agents_viewing_the_arrays():
     model = CoProductionModel(small("traditional"), seed=1)
     users = model.agents_by_type[ServiceUser]
-    assert len(users) == SMALL["n_users"]
-    assert len(model.agents_by_type[Neighbour]) == SMALL["n_neighbours"]
+    in_care = model.community.is_user
+    assert len(users) == np.count_nonzero(in_care)
+    assert len(model.agents_by_type[Neighbour]) == np.count_nonzero(~in_care)
     assert len(model.agents_by_type[Professional]) == SMALL["n_professionals"]
-    user = users.select(lambda agent: agent.index == 5).to_list()[0]
-    model.users.agency[5] = 0.123
+    slot = int(np.flatnonzero(in_care)[0])
+    user = users.select(lambda agent: agent.index == slot).to_list()[0]
+    model.users.agency[slot] = 0.123
     assert user.agency == pytest.approx(0.123)
-    assert user.cell.coordinate == 5
+    assert user.cell.coordinate == slot
 
 
 def test_a_batch_run_creates_no_mesa_objects_until_asked():
@@ -93,8 +96,11 @@ def test_a_batch_run_creates_no_mesa_objects_until_asked():
         model.step()
     assert "network" not in vars(model)
     users = model.agents_by_type[ServiceUser]
-    assert len(users) == SMALL["n_users"]
-    assert [agent.need for agent in users] == pytest.approx(model.users.need.tolist())
+    in_care = np.flatnonzero(model.community.is_user)
+    assert sorted(agent.index for agent in users) == in_care.tolist()
+    assert [agent.need for agent in users] == pytest.approx(
+        model.users.need[[agent.index for agent in users]].tolist()
+    )
     assert len(model.network.all_cells) == SMALL["n_users"] + SMALL["n_neighbours"]
 
 

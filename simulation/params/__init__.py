@@ -21,6 +21,7 @@ from coprod.simulation.params.community import CommunityParams
 from coprod.simulation.params.costs import CostParams
 from coprod.simulation.params.levers import LeverParams
 from coprod.simulation.params.population import PopulationParams
+from coprod.simulation.params.residents import ResidentParams
 from coprod.simulation.params.run import RunParams
 from coprod.simulation.params.schema import ASSUMPTION, PROTOTYPE
 from coprod.simulation.params.workforce import WorkforceParams
@@ -43,6 +44,7 @@ class Params(
     CommunityParams,
     CareParams,
     LeverParams,
+    ResidentParams,
     PopulationParams,
     RunParams,
 ):

@@ -66,7 +66,12 @@ class PopulationParams(Part):
         2.0, "-", "Gamma shape of neighbours' hours", ge=0.05, le=100, group="population"
     )
     baseline_need_mean: float = param(
-        0.3, "share", "Mean baseline need (Beta)", gt=0, le=0.95, group="population"
+        0.2,
+        "share",
+        "Mean baseline need of a 50-year-old (Beta; age_need_slope moves it with age)",
+        gt=0,
+        le=0.95,
+        group="population",
     )
     baseline_need_concentration: float = param(
         6.0, "-", "Beta concentration of baseline need", ge=0.1, le=1000, group="population"

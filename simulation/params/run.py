@@ -18,7 +18,7 @@ class RunParams(Part):
         source="MODEL.md section 2",
     )
     warmup_weeks: int = param(
-        52,
+        78,
         "weeks",
         "Status-quo weeks (expert, no reciprocity) before week 0, the first half sped up "
         "(warmup_speedup) so that week 0 is at rest",

@@ -1,0 +1,222 @@
+"""Residents age, die and are replaced, and enter and leave care (MODEL.md section 10.2).
+
+Every person on the community network is a resident with an age and a need. Each week
+everyone ages a week; a resident dies at a Gompertz hazard by age, raised by need above the
+need typical of their age, and a newcomer takes their slot (their house and its ties) with a
+new agent id and running totals from zero: an open cohort of constant size. Newcomers' ages
+come from a Gamma distribution of movers-in and births; initial ages come from the age
+structure that this entry and mortality keep stationary (:func:`stationary_ages`), so the
+age and death processes are at rest from the first week of the warm-up.
+
+A resident whose need reaches ``care_eligibility`` is referred for an assessment; if their
+need is still at or above it ``assessment_weeks`` later they enter care, on the post with the
+smallest caseload. Every ``care_review_weeks`` in care a review lets a user whose need fell
+below the threshold leave. Who dies is drawn from the exogenous stream (one uniform per
+resident per week, whatever happens), and entry and exit follow need without a draw, so the
+arms of a comparison stay aligned (MODEL.md section 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy import stats
+
+from coprod.simulation.params import Params
+from coprod.simulation.population import (
+    NEVER,
+    Community,
+    Users,
+    baseline_need_at,
+    build_community,
+    build_users,
+    typical_need,
+)
+
+WEEKS_PER_YEAR = 52.0
+SETTLE_WEEKS = 260
+"""Weeks of the care-status pre-run before the warm-up (:func:`settle_care_status`)."""
+CARE_UPLIFT = 0.095
+"""How far above their baseline the pre-run holds the need of users in care: the stand-in
+for unmet need escalating and crises relieving it (measured at the defaults: need in care
+0.33 against a baseline of 0.27; 0.08 rather than 0.06 left users in care and community
+hours flat over the next two years in four seeds, 0.06 let them drift by 2% and -4%)."""
+AGE_GRID = np.linspace(0.0, 115.0, 2301)  # years, for the stationary age structure
+
+
+@dataclass
+class ResidentsWeek:
+    """The week's demographic and care-status flows (slots of the people concerned)."""
+
+    deaths: np.ndarray
+    entries: np.ndarray
+    exits: np.ndarray
+
+
+def annual_hazard(params: Params, age: np.ndarray) -> np.ndarray:
+    """Gompertz death hazard a year at ``age`` for the need typical of that age."""
+    return params.mortality_hazard_70 * np.exp(params.mortality_age_slope * (age - 70.0))
+
+
+def stationary_density(params: Params) -> np.ndarray:
+    """Age density on :data:`AGE_GRID` that newcomer entry and mortality keep unchanged.
+
+    With newcomers entering at density g and deaths at hazard h, the stationary density is
+    p(a) = S(a) * integral_0^a g(x) / S(x) dx, S the survival exp(-H(a)).
+    """
+    step = AGE_GRID[1] - AGE_GRID[0]
+    shape = params.age_newcomer_shape
+    entry = stats.gamma.pdf(AGE_GRID, shape, scale=params.age_newcomer_mean / shape)
+    cumulative = np.cumsum(annual_hazard(params, AGE_GRID)) * step
+    inflow = np.cumsum(entry * np.exp(cumulative - cumulative.max())) * step
+    density = inflow * np.exp(-(cumulative - cumulative.max()))
+    return density / (density.sum() * step)
+
+
+def stationary_ages(params: Params, quantile: np.ndarray) -> np.ndarray:
+    """Ages at the given quantiles of the stationary age structure (inverse CDF: exactly one
+    uniform per person, for common random numbers)."""
+    cdf = np.cumsum(stationary_density(params))
+    cdf = cdf / cdf[-1]
+    return np.interp(quantile, cdf, AGE_GRID)
+
+
+def newcomer_ages(params: Params, quantile: np.ndarray) -> np.ndarray:
+    """Ages of newcomers at the given quantiles of their Gamma distribution."""
+    shape = params.age_newcomer_shape
+    return stats.gamma.ppf(quantile, shape, scale=params.age_newcomer_mean / shape)
+
+
+def age_one_week(users: Users, params: Params) -> None:
+    """Everyone is a week older; whoever passed a birthday has their baseline need moved to
+    their new age (only they, so the quantile function runs on a 52nd of the people)."""
+    before = np.floor(users.age)
+    users.age += 1.0 / WEEKS_PER_YEAR
+    birthday = np.flatnonzero(np.floor(users.age) > before)
+    if len(birthday):
+        users.baseline_need[birthday] = baseline_need_at(
+            params, users.age[birthday], users.need_quantile[birthday]
+        )
+
+
+def dying(users: Users, params: Params, exogenous: np.random.Generator) -> np.ndarray:
+    """Who dies this week: a uniform per resident against the weekly hazard, by age and need."""
+    excess = users.need - typical_need(params, users.age)
+    annual = annual_hazard(params, users.age) * params.mortality_need_ratio**excess
+    weekly = -np.expm1(-annual / WEEKS_PER_YEAR)
+    return np.flatnonzero(exogenous.random(len(users.age)) < weekly)
+
+
+def replace(target: object, slots: np.ndarray, fresh: object) -> None:
+    """Write a fresh person's value into ``slots`` of every array of a state dataclass (the
+    last axis is the person), so a field added later is reset without a change here."""
+    for field in fields(target):
+        getattr(target, field.name)[..., slots] = getattr(fresh, field.name)
+
+
+def renew(
+    users: Users,
+    comm: Community,
+    params: Params,
+    slots: np.ndarray,
+    rng: np.random.Generator,
+    first_id: int,
+) -> None:
+    """Newcomers take the slots of the dead: drawn as at the start (from their own stream),
+    out of care, with running totals at zero and new agent ids from ``first_id``; they move
+    into the dead resident's house, and the widowed partner is now alone."""
+    household = comm.household[slots]
+    widowed = comm.partner[slots]
+    ages = newcomer_ages(params, rng.random(len(slots)))
+    fresh = build_users(params, rng, ages)
+    replace(users, slots, fresh)
+    replace(comm, slots, build_community(params, fresh, np.zeros(len(slots), bool), rng))
+    comm.household[slots] = household
+    comm.partner[widowed[widowed >= 0]] = -1
+    comm.agent_id[slots] = first_id + np.arange(len(slots))
+
+
+def posts_for(caseload: np.ndarray, count: int) -> np.ndarray:
+    """Posts for ``count`` entrants, each to the post with the smallest caseload at the time,
+    ties by post index, exactly as one at a time would: water-filling, no loop over people.
+
+    Fill every post up to the highest level L that ``count`` entrants reach; the rest go one
+    each to the posts then at level L, in index order.
+    """
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    ordered = np.sort(caseload)
+    # entrants needed to bring every post below ordered[i] up to it
+    needed = ordered * np.arange(1, len(ordered) + 1) - np.cumsum(ordered)
+    below = np.searchsorted(needed, count, side="right")  # posts filled to a common level
+    level = (count + np.sum(ordered[:below])) // below
+    extra = np.maximum(level - caseload, 0)
+    remainder = count - int(extra.sum())
+    at_level = np.flatnonzero(caseload + extra == level)[:remainder]
+    extra[at_level] += 1
+    first_level = np.repeat(caseload, extra)
+    posts = np.repeat(np.arange(len(caseload)), extra)
+    offset = np.arange(len(posts)) - np.repeat(np.cumsum(extra) - extra, extra)
+    return posts[np.lexsort((posts, first_level + offset))]
+
+
+def settle_care_status(
+    users: Users, comm: Community, params: Params, rng: np.random.Generator
+) -> None:
+    """Bring who is in care to rest before the warm-up, with a cheap stand-in for the weeks.
+
+    Users in care and out of it turn over slowly (an acute episode brings a referral; a
+    review, a way out): their count relaxes over about three years, far beyond the warm-up.
+    So :data:`SETTLE_WEEKS` weeks of need alone run first (drift to a baseline raised by
+    :data:`CARE_UPLIFT` in care, noise, acute episodes) with the true referrals,
+    assessments and reviews, from the population stream. Starting from need at its
+    baseline, users in care rose by a tenth over the first two years.
+    """
+    n = len(users.need)
+    for week in range(-params.warmup_weeks - SETTLE_WEEKS, -params.warmup_weeks):
+        target = users.baseline_need + CARE_UPLIFT * comm.is_user
+        noise = rng.normal(0.0, params.need_noise, n)
+        acute = rng.random(n) < params.acute_prob
+        change = params.need_reversion * (target - users.need) + noise + acute * params.acute_size
+        users.need = np.clip(users.need + change, 0.0, 1.0)
+        review_care(users, comm, params, week)
+
+
+def review_care(
+    users: Users, comm: Community, params: Params, week: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Referrals, assessments that end, and care reviews; return (entrants, leavers).
+
+    An entrant is given the post with the smallest caseload and meets its holder as a
+    stranger (continuity of care); a spell of care starts from the person's own agency and
+    trust and a new plan, whatever an earlier spell left (so what people bring to care does
+    not drift with the history of the population: out of care both stood still, and
+    re-entrants carrying them made trust in care creep up for six years). A leaver's care
+    state stays as it was, unused.
+    """
+    in_care = comm.is_user
+    eligible = users.need >= params.care_eligibility
+    referred = ~in_care & eligible & (users.assessment_due == NEVER)
+    users.assessment_due[referred] = week + params.assessment_weeks
+    decided = users.assessment_due == week
+    entrants = np.flatnonzero(decided & eligible)
+    users.assessment_due[decided] = NEVER
+    reviewed = in_care & (users.review_due == week)
+    leavers = np.flatnonzero(reviewed & ~eligible)
+    users.review_due[reviewed] += params.care_review_weeks
+    users.review_due[leavers] = NEVER
+    comm.is_user[leavers] = False
+    caseload = np.bincount(users.professional[comm.is_user], minlength=params.n_professionals)
+    users.professional[entrants] = posts_for(caseload, len(entrants))
+    users.seen_holder[entrants] = -1
+    users.agency[entrants] = users.own_agency[entrants]
+    users.trust[entrants] = users.own_trust[entrants]
+    users.plan[entrants] = 0.0
+    users.care_since[entrants] = week
+    users.care_since[leavers] = NEVER
+    users.review_due[entrants] = week + params.care_review_weeks
+    comm.is_user[entrants] = True
+    in_care_hours = users.assets * params.user_give_hours
+    comm.give_hours = np.where(comm.is_user, in_care_hours, comm.spare_hours)
+    return entrants, leavers

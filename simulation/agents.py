@@ -2,7 +2,8 @@
 
 Each agent is a view onto the population arrays (``population.py``) that the weekly phases
 update all at once, so an agent always shows its current state without copying it. Users and
-neighbours sit on cells of the community network; professionals work across it.
+neighbours sit on cells of the community network; professionals work across it; a family
+carer is tied to the person they care for.
 """
 
 from __future__ import annotations
@@ -103,3 +104,29 @@ class Professional(mesa.Agent):
     def caseload(self) -> int:
         """Number of users assigned to this post."""
         return int((self.model.users.professional == self.index).sum())
+
+
+class Carer(mesa.Agent):
+    """A family carer (MODEL.md 10.2): a resident giving unpaid care to one person, under
+    strain that can break down; a view onto the carer arrays (``carers.py``), which are
+    indexed by the person cared for."""
+
+    model: CoProductionModel
+
+    def __init__(self, model: CoProductionModel, cared_for: int) -> None:
+        super().__init__(model)
+        self.index = cared_for  # the carer arrays' index
+
+    @property
+    def cared_for(self) -> int:
+        """Slot of the person cared for on the community network."""
+        return self.index
+
+    @property
+    def person(self) -> int:
+        """Slot of the carer themself on the community network."""
+        return int(self.model.carers.carer[self.index])
+
+    hours = view("carers", "hours", "Caring hours this week")
+    strain = view("carers", "strain", "Strain of caring, 0-1")
+    wellbeing = view("carers", "wellbeing", "Wellbeing, 0-1")

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from coprod.simulation.agents import Neighbour, Professional, ServiceUser
+from coprod.simulation.agents import Carer, Neighbour, Professional, ServiceUser
 from coprod.simulation.care import (
     apply_encounters,
     drift_need,
@@ -21,6 +21,17 @@ from coprod.simulation.care import (
     seek_help,
     update_need,
 )
+from coprod.simulation.carers import (
+    build_carers,
+    care_hours,
+    care_met,
+    carer_metrics,
+    caring,
+    choose_carers,
+    give_care,
+    settle,
+    update_carer_wellbeing,
+)
 from coprod.simulation.community import TieLedger, after_exchange, churn_members, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
@@ -28,6 +39,17 @@ from coprod.simulation.mesa_compat import community_space
 from coprod.simulation.metrics import SurveyTracker, state_metrics, survey_summary
 from coprod.simulation.network import build_graph, ties_of
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, RunResult
+from coprod.simulation.packages import (
+    build_packages,
+    count_lost_ties,
+    cut_ties,
+    due,
+    largest_package_met,
+    package_met,
+    package_metrics,
+    place,
+    review,
+)
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
     assign_lived_experience,
@@ -99,6 +121,7 @@ class CoProductionModel(mesa.Model):
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self.network = community_space(self.graph, self.random)
         self._place_agents()
+        self._build_social_care(population)
         self.timeline = changes_by_week(params.timeline)
         status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
         self._warm_up(status_quo)
@@ -126,6 +149,53 @@ class CoProductionModel(mesa.Model):
             kind(self, index).cell = self.network[index]
         for index in range(self.params.n_professionals):
             Professional(self, index)
+
+    # --- social care and carers (engineer S; MODEL.md 10.2-10.3) ----------------------------
+    def _per_person(self, user_values: np.ndarray) -> np.ndarray:
+        """A users' array padded to one entry per person (v1 shape: delete at the merge)."""
+        return np.r_[user_values, np.zeros(self.params.n_neighbours, dtype=user_values.dtype)]
+
+    def _build_social_care(self, population: np.random.Generator) -> None:
+        """Carers, review phases and tie draws (fixed draws from the population stream), and
+        everyone's first assessment, with carers' strain at rest under it."""
+        p, users, comm = self.params, self.users, self.community
+        n = len(comm.is_user)
+        carer = choose_carers(
+            p, self.ties, ~comm.is_user, population.random(n), population.random(n)
+        )
+        self.carers = build_carers(carer)
+        self.packages = build_packages(n, self.ties, population, p)
+        need, in_care = self._per_person(users.need), comm.is_user
+        active = caring(self.carers, in_care, self.packages.placed, -p.warmup_weeks)
+        met = care_met(p, care_hours(self.carers, p, need, active), need)
+        unmanaged = self._per_person(users.need * (1.0 - users.agency * users.capability))
+        review(self.packages, p, in_care, in_care, unmanaged, met)
+        self.packages.last_change[:] = 0.0
+        settle(self.carers, p, need, active, self.packages.hours, comm.wellbeing)
+        for cared_for in np.flatnonzero(carer >= 0):
+            Carer(self, int(cared_for))
+
+    def _social_care(self, p: Params, power: PowerRule, crises: np.ndarray) -> np.ndarray:
+        """Carers care, packages are reviewed or re-assessed (after a crisis or a carer's
+        breakdown) and placements decided; returns the need carers meet, per person."""
+        users, comm, carers, packages = self.users, self.community, self.carers, self.packages
+        n, week = len(comm.is_user), self.week
+        breakdown_draw, decision_draw = self.exogenous.random(n), self.exogenous.random(n)
+        need, in_care = self._per_person(users.need), comm.is_user
+        active = caring(carers, in_care, packages.placed, week)
+        give_care(carers, p, need, active, packages.hours, breakdown_draw, week)
+        met = care_met(p, carers.hours, need)
+        decided = due(packages, p, week, self._per_person(crises) | carers.breakdowns) & in_care
+        unmanaged = self._per_person(users.need * (1.0 - users.agency * users.capability))
+        review(packages, p, decided, in_care, unmanaged, met)
+        home = need - unmanaged + self._per_person(users.cover) + met + largest_package_met(p)
+        unsupported = ~caring(carers, in_care, packages.placed, week)
+        placed = place(packages, p, power, decided, need, unsupported, home, decision_draw)
+        if placed.any():
+            self.ties, self.ledger.last_given = cut_ties(
+                packages, p, placed, self.ledger.last_given
+            )
+        return met
 
     def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
@@ -189,7 +259,15 @@ class CoProductionModel(mesa.Model):
         behaviour = self.rng
         # 1-2. need, crises, GP contacts; help-seeking
         events = drift_need(users, p, self.exogenous, behaviour)
+        # S. social care: carers, package reviews, placements (MODEL.md 10.2-10.3)
+        n_users = len(users.need)
+        carer_met = self._social_care(p, power, events.crises)[:n_users]
+        placed = self.packages.placed[:n_users]
+        community_cover = users.cover
+        users.cover = community_cover + carer_met  # a carer's care lowers what people ask for
         requested, dependent = seek_help(users, p, behaviour)
+        users.cover = community_cover
+        requested, dependent = np.where(placed, 0.0, requested), dependent & ~placed
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
         in_post = pros.in_post(week)
@@ -208,10 +286,17 @@ class CoProductionModel(mesa.Model):
             comm.member[: p.n_users] |= referred
         else:
             users.referred_until[referred] = week + p.reciprocity_window
-        update_need(users, p, care.clinical)
+        # S. package hours, care homes and carers meet need as clinical hours do
+        met_elsewhere = package_met(p, self.packages, self._per_person(users.need))[:n_users]
+        update_need(users, p, care.clinical + (met_elsewhere + carer_met) * p.hours_per_need)
         # 4. community exchange under the reciprocity rule
         swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
         after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
+        if self.packages.inactive.any():  # S. ties a placement cut count as lost
+            bank_ties = comm.member if reciprocity.bank else np.zeros(len(comm.member))
+            comm.connectedness = count_lost_ties(
+                comm.connectedness, self.ties, self.packages.full_ties, bank_ties
+            )
         if reciprocity.bank:
             churn_members(comm, users, self.ties, p, behaviour)
         # 5. professionals
@@ -221,6 +306,8 @@ class CoProductionModel(mesa.Model):
         )
         # 6. wellbeing
         update_wellbeing(comm, users, p)
+        involved = self._per_person(care.sharing * (care.clinical > 0))  # S. carers take part
+        update_carer_wellbeing(self.carers, p, comm.wellbeing, involved)
         # 7. forum and consultation (flags and reserved staff time act from next week)
         forum_week = power.forums and week > 0 and week % p.forum_every == 0
         if forum_week:
@@ -242,6 +329,8 @@ class CoProductionModel(mesa.Model):
             gp_contacts=int(events.gp_contacts.sum()),
             members=int(comm.member.sum()),
             recruits=recruits,
+            package_hours=float(self.packages.hours.sum()),
+            placed=int(np.count_nonzero(self.packages.placed)),
             week=max(week, 0),
         )
         users.crises += events.crises
@@ -262,6 +351,10 @@ class CoProductionModel(mesa.Model):
             "locum_hours": locum_hours,
             "cost_week": sum(costs.values()),
             **costs,
+            **package_metrics(self.packages),
+            **carer_metrics(
+                self.carers, caring(self.carers, comm.is_user, self.packages.placed, week)
+            ),
         }
 
     def _collect(self) -> None:
@@ -310,6 +403,9 @@ class CoProductionModel(mesa.Model):
             "professional_hours": np.r_[users.professional_hours, nan_n, pros.hours_delivered],
             "hours_given": everyone(comm.hours_given),
             "hours_received": everyone(comm.hours_received),
+            "package_hours": everyone(self.packages.hours),
+            "placed": everyone(self.packages.placed.astype(float)),
+            "carer_of": everyone(self.carers.carer_of.astype(float)),
         }
         kinds = np.r_[np.where(comm.is_user, "user", "neighbour"), np.full(m, "professional")]
         frame = pd.DataFrame(

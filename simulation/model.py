@@ -74,6 +74,7 @@ STATUS_QUO_LEVERS = {
     "reciprocity": "none",
     "capacity_factor": 1.0,
     "lived_experience_share": 0.0,
+    "package_hours_factor": 1.0,  # S: the council's usual generosity
 }
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
@@ -158,7 +159,8 @@ class CoProductionModel(mesa.Model):
     def _build_social_care(self, population: np.random.Generator) -> None:
         """Carers, review phases and tie draws (fixed draws from the population stream), and
         everyone's first assessment, with carers' strain at rest under it."""
-        p, users, comm = self.params, self.users, self.community
+        p = self.params.model_copy(update=STATUS_QUO_LEVERS)
+        users, comm = self.users, self.community
         n = len(comm.is_user)
         carer = choose_carers(
             p, self.ties, ~comm.is_user, population.random(n), population.random(n)
@@ -169,7 +171,7 @@ class CoProductionModel(mesa.Model):
         active = caring(self.carers, in_care, self.packages.placed, -p.warmup_weeks)
         met = care_met(p, care_hours(self.carers, p, need, active), need)
         unmanaged = self._per_person(users.need * (1.0 - users.agency * users.capability))
-        review(self.packages, p, in_care, in_care, unmanaged, met)
+        review(self.packages, p, in_care, in_care, need, unmanaged, met)
         self.packages.last_change[:] = 0.0
         settle(self.carers, p, need, active, self.packages.hours, comm.wellbeing)
         for cared_for in np.flatnonzero(carer >= 0):
@@ -187,7 +189,7 @@ class CoProductionModel(mesa.Model):
         met = care_met(p, carers.hours, need)
         decided = due(packages, p, week, self._per_person(crises) | carers.breakdowns) & in_care
         unmanaged = self._per_person(users.need * (1.0 - users.agency * users.capability))
-        review(packages, p, decided, in_care, unmanaged, met)
+        review(packages, p, decided, in_care, need, unmanaged, met)
         home = need - unmanaged + self._per_person(users.cover) + met + largest_package_met(p)
         unsupported = ~caring(carers, in_care, packages.placed, week)
         placed = place(packages, p, power, decided, need, unsupported, home, decision_draw)

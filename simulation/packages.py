@@ -1,13 +1,14 @@
 """Social care packages and residential placements (MODEL.md 10.3).
 
-An assessment gives a person in care a package of weekly home-care hours for the need they
-cannot manage themselves and their carer does not meet (``package_hours_per_need``, at most
-``package_hours_cap``, none below ``package_min_hours``), times the council's generosity
-``package_hours_factor``. Packages change only at the person's review (every
-``review_weeks``, each person on their own phase) or at a re-assessment after a crisis or a
-carer's breakdown, so change is discrete, as in life. Package hours meet need in the need
-update as clinical hours do (care that meets need, not professional contact: they do not
-replace the contact people ask professionals for).
+An assessment gives a person in care whose need reaches ``package_need`` a package of weekly
+home-care hours for the need they cannot manage themselves and their carer does not meet
+(``package_hours_per_need``, at most ``package_hours_cap``, none below
+``package_min_hours``), times the council's generosity ``package_hours_factor``. Packages
+change only at the person's review (every ``review_weeks``, each person on their own phase)
+or at a re-assessment after a crisis or a carer's breakdown, so change is discrete, as in
+life; the warm-up runs at the usual generosity, so a scenario's own acts from each review.
+Package hours meet need in the need update as clinical hours do (care that meets need, not
+professional contact: they do not replace the contact people ask professionals for).
 
 At a review or re-assessment, a person with need above ``placement_need`` whose informal
 support broke down (no carer, or a carer who broke down) may be placed in a care home. Under
@@ -41,7 +42,7 @@ class Packages:
     last_change: np.ndarray  # hours change at the person's last review or re-assessment
     placements: int  # placed this week
     full_ties: Ties  # every tie of the network, active or not
-    tie_draw: np.ndarray  # fixed uniform per directed edge (the same for both directions)
+    tie_draw: np.ndarray  # fixed uniform per tie (both directed edges share it)
     inactive: np.ndarray  # bool per directed edge of ``full_ties``: cut by a placement
 
 
@@ -56,17 +57,23 @@ def build_packages(n_people: int, ties: Ties, rng: np.random.Generator, params: 
         last_change=np.zeros(n_people),
         placements=0,
         full_ties=ties,
-        tie_draw=np.minimum(edge_draw, edge_draw[ties.reverse]),
+        tie_draw=np.where(
+            np.arange(len(edge_draw)) < ties.reverse, edge_draw, edge_draw[ties.reverse]
+        ),
         inactive=np.zeros(len(ties.target), dtype=bool),
     )
 
 
-def assessed_hours(params: Params, unmanaged: np.ndarray, carer_met: np.ndarray) -> np.ndarray:
-    """The package an assessment gives: hours for the need the person cannot manage and their
-    carer does not meet, capped, none below the smallest package, times the lever."""
+def assessed_hours(
+    params: Params, need: np.ndarray, unmanaged: np.ndarray, carer_met: np.ndarray
+) -> np.ndarray:
+    """The package an assessment gives an eligible person (need at least ``package_need``):
+    hours for the need they cannot manage and their carer does not meet, capped, none below
+    the smallest package, times the lever."""
     net = np.maximum(unmanaged - carer_met, 0.0)
     hours = np.minimum(params.package_hours_per_need * net, params.package_hours_cap)
-    return params.package_hours_factor * np.where(hours >= params.package_min_hours, hours, 0.0)
+    given = (need >= params.package_need) & (hours >= params.package_min_hours)
+    return params.package_hours_factor * np.where(given, hours, 0.0)
 
 
 def package_met(params: Params, packages: Packages, need: np.ndarray) -> np.ndarray:
@@ -85,11 +92,13 @@ def review(
     params: Params,
     decided: np.ndarray,
     in_care: np.ndarray,
+    need: np.ndarray,
     unmanaged: np.ndarray,
     carer_met: np.ndarray,
 ) -> None:
     """Packages of the people decided this week are set again; nobody else's changes."""
-    new = np.where(in_care & ~packages.placed, assessed_hours(params, unmanaged, carer_met), 0.0)
+    assessed = assessed_hours(params, need, unmanaged, carer_met)
+    new = np.where(in_care & ~packages.placed, assessed, 0.0)
     packages.last_change = np.where(decided, new - packages.hours, packages.last_change)
     packages.hours = np.where(decided, new, packages.hours)
 

@@ -15,6 +15,8 @@ community hours +0.6% [-0.1%, +1.4%], cost +4% [+2%, +7%] (burnout still rises b
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -30,13 +32,19 @@ ABSOLUTE = {
     "wellbeing_mean": MID_WELLBEING / 2,
     "dependence": MID_DEPENDENCE,
 }
-RELATIVE = {"community_hours": 0.05, "cost_week": 0.10}
+RELATIVE = {"community_hours": 0.05, "cost_week": 0.10, "carer_strain_mean": 0.05}
+#: Social care (engineer S): placed people stay placed until they die, so without deaths
+#: (before the residents' open cohort is merged) residents in placement can only grow and
+#: the packages of those placed leave with them. Strictly expected to fail until then.
+UNTIL_DEATHS = {"package_hours": 0.05, "residents_in_placement": 0.10}
 
 
+@functools.cache
 def changes(weeks: int, replicates: int) -> dict[str, tuple[np.ndarray, float]]:
     """Per metric: the fitted change over the horizon in each replicate, and the mean level."""
     params = load_scenario("traditional").params.model_copy(update={"weeks": weeks})
-    out: dict[str, list[tuple[float, float]]] = {m: [] for m in (*ABSOLUTE, *RELATIVE)}
+    metrics = (*ABSOLUTE, *RELATIVE, *UNTIL_DEATHS)
+    out: dict[str, list[tuple[float, float]]] = {m: [] for m in metrics}
     for seed in replicate_seeds(0, replicates):
         series = simulate(params, parse_seed(seed)).timeseries
         for metric, rows in out.items():
@@ -51,10 +59,12 @@ def interval(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def check(weeks: int, replicates: int) -> None:
+def check(weeks: int, replicates: int, relative: dict[str, float] = RELATIVE) -> None:
     """Every metric's change over ``weeks`` lies within its tolerance, CI included."""
     for metric, (change, level) in changes(weeks, replicates).items():
-        tolerance = ABSOLUTE.get(metric) or RELATIVE[metric] * abs(level)
+        if metric not in ABSOLUTE and metric not in relative:
+            continue
+        tolerance = ABSOLUTE.get(metric) or relative[metric] * abs(level)
         low, high = interval(change)
         assert -tolerance < low and high < tolerance, (
             f"{metric} drifts by {change.mean():+.4f} [{low:+.4f}, {high:+.4f}] over {weeks} "
@@ -64,6 +74,11 @@ def check(weeks: int, replicates: int) -> None:
 
 def test_traditional_has_no_trend_over_the_default_horizon():
     check(104, 10)
+
+
+@pytest.mark.xfail(strict=True, reason="no deaths before the residents merge (engineer R)")
+def test_social_care_has_no_trend_once_deaths_replace_residents():
+    check(104, 10, relative=UNTIL_DEATHS)
 
 
 @pytest.mark.slow

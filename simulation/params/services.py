@@ -27,6 +27,15 @@ class ServicesParams(Part):
         le=3,
         group="levers",
     )
+    package_need: float = param(
+        0.4,
+        "need",
+        "Need at which an assessment finds a person eligible for a home-care package (a Care "
+        "Act-style threshold for council-funded care, above that for care itself)",
+        ge=0,
+        le=1,
+        group="services",
+    )
     package_hours_per_need: float = param(
         40.0,
         "hours/week",

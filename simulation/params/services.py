@@ -133,13 +133,14 @@ class ServicesParams(Part):
         group="carers",
     )
     carer_strain_hours: float = param(
-        50.0,
+        35.0,
         "hours/week",
         "Weekly caring load, net of respite, at which strain comes to rest at 0.5",
         gt=0,
         le=168,
         group="carers",
-        source="(assumption) the Census 2021 top band: 50 hours or more a week",
+        source="(assumption) the full-time caring load of the UK Carer's Allowance rule: at "
+        "least 35 hours a week (DWP, gov.uk/carers-allowance/eligibility)",
     )
     carer_respite: float = param(
         1.0,
@@ -158,9 +159,9 @@ class ServicesParams(Part):
         group="carers",
     )
     carer_breakdown_strain: float = param(
-        0.6,
+        0.5,
         "strain",
-        "Strain above which a carer may break down",
+        "Strain above which a carer may break down (0.5: a load beyond carer_strain_hours)",
         ge=0,
         le=1,
         group="carers",

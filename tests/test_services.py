@@ -81,6 +81,16 @@ def test_package_hours_factor_is_a_validated_lever():
         Params(timeline=[{"week": 10, "package_hours_factor": -1}])
 
 
+def test_a_smallest_package_above_the_largest_is_rejected_naming_both_keys(tmp_path):
+    from coprod.simulation.errors import CoprodError
+    from coprod.simulation.scenario import load_scenario
+
+    path = tmp_path / "mean.toml"
+    path.write_text("package_min_hours = 30\npackage_hours_cap = 20\n", encoding="utf-8")
+    with pytest.raises(CoprodError, match=r"package_min_hours.*package_hours_cap"):
+        load_scenario(str(path))
+
+
 def test_weighing_alternatives_places_only_whom_support_at_home_cannot_hold():
     """The same people facing the same draws: a rule that weighs alternatives places a subset
     of those the professional would place, and only people support at home cannot hold."""

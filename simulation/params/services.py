@@ -6,6 +6,8 @@ placements are in ``params/costs.py`` with the other prices.
 
 from __future__ import annotations
 
+from pydantic import model_validator
+
 from coprod.simulation.params.schema import Part, param
 
 CENSUS_2021 = (
@@ -199,3 +201,13 @@ class ServicesParams(Part):
         le=1,
         group="carers",
     )
+
+    @model_validator(mode="after")
+    def _packages_can_be_given(self) -> ServicesParams:
+        """A smallest package above the largest would silently give nobody a package."""
+        if self.package_min_hours > self.package_hours_cap:
+            raise ValueError(
+                f"`package_min_hours` ({self.package_min_hours}) must not exceed "
+                f"`package_hours_cap` ({self.package_hours_cap}): no package could be given"
+            )
+        return self

@@ -11,6 +11,11 @@ level for community hours and 10% for weekly cost (cost carries the residual dri
 docs/ODD.md section 5). Measured with 10 replicates at the defaults: agency -0.005
 [-0.009, -0.001], wellbeing -0.001 [-0.004, 0.001], dependence -0.006 [-0.015, 0.003],
 community hours +0.6% [-0.1%, +1.4%], cost +4% [+2%, +7%] (burnout still rises by 0.07).
+With packages, placements and carers (engineer S, 10 replicates): agency -0.018 [-0.019,
+-0.016] (trust still rises, 0.74 to 0.83, as demand falls below capacity), wellbeing +0.002,
+dependence +0.011 [+0.004, +0.018], community hours -1.2%, cost +5% [+2%, +8%], carers' strain
+-0.001 [-0.004, +0.001]; package hours -21% and residents in placement +19 people (from 14):
+placed people accumulate until deaths replace them.
 """
 
 from __future__ import annotations

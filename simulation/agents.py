@@ -6,7 +6,7 @@ neighbours sit on cells of the community network; professionals work across it. 
 a ``ServiceUser`` while in care and a ``Neighbour`` otherwise: :func:`follow_care_status`
 moves the agent between the kinds (``model.agents_by_type``) as it enters or leaves care,
 keeping the same agent object, Mesa id and cell; a resident who dies is removed and a new
-agent takes the cell.
+agent takes the cell. A family carer (``Carer``) is tied to the person they care for.
 """
 
 from __future__ import annotations
@@ -139,3 +139,29 @@ def follow_care_status(model: CoProductionModel, people: list[Person], slots: np
             agent.__class__ = kind
             model.register_agent(agent)
             agent.unique_id = unique_id
+
+
+class Carer(mesa.Agent):
+    """A family carer (MODEL.md 10.2): a resident giving unpaid care to one person, under
+    strain that can break down; a view onto the carer arrays (``carers.py``), which are
+    indexed by the person cared for."""
+
+    model: CoProductionModel
+
+    def __init__(self, model: CoProductionModel, cared_for: int) -> None:
+        super().__init__(model)
+        self.index = cared_for  # the carer arrays' index
+
+    @property
+    def cared_for(self) -> int:
+        """Slot of the person cared for on the community network."""
+        return self.index
+
+    @property
+    def person(self) -> int:
+        """Slot of the carer themself on the community network."""
+        return int(self.model.carers.carer[self.index])
+
+    hours = view("carers", "hours", "Caring hours this week")
+    strain = view("carers", "strain", "Strain of caring, 0-1")
+    wellbeing = view("carers", "wellbeing", "Wellbeing, 0-1")

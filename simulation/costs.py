@@ -4,8 +4,9 @@ Employed professionals' time is costed by activity (delivered hours x ``hour_cos
 costs per hour of client contact are) or by establishment (funded capacity of filled posts
 costs the same whatever is delivered: whether savings are cashable is the user's question to
 ask). Locum and agency hours covering vacancies are paid as delivered, at ``hour_cost`` plus
-``locum_premium``, under either basis. Crises, GP contacts, time-bank brokerage and
-recruitment are added; costs may be discounted (Green Book 3.5%).
+``locum_premium``, under either basis. Crises, GP contacts, time-bank brokerage,
+recruitment, home-care package hours and care-home placements (residents x the weekly rate)
+are added; costs may be discounted (Green Book 3.5%).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def weekly_costs(
     gp_contacts: int,
     members: int,
     recruits: int,
+    package_hours: float = 0.0,
+    placed: int = 0,
     week: int,
 ) -> dict[str, float]:
     """The week's cost by component, discounted to week 0."""
@@ -37,6 +40,8 @@ def weekly_costs(
         "cost_gp": gp_contacts * params.gp_cost,
         "cost_brokerage": members * params.brokerage_cost / WEEKS_PER_YEAR,
         "cost_recruitment": recruits * params.recruitment_cost,
+        "cost_packages": package_hours * params.package_hour_cost,
+        "cost_placements": placed * params.placement_week_cost,
     }
     discount = (1.0 + params.discount_rate) ** (-week / WEEKS_PER_YEAR)
     return {name: value * discount for name, value in parts.items()}

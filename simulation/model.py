@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from coprod.simulation.agents import Neighbour, Person, Professional, follow_care_status
+from coprod.simulation.agents import Carer, Neighbour, Person, Professional, follow_care_status
 from coprod.simulation.care import (
     apply_encounters,
     drift_need,
@@ -24,6 +24,17 @@ from coprod.simulation.care import (
     seek_help,
     update_need,
 )
+from coprod.simulation.carers import (
+    build_carers,
+    care_hours,
+    care_met,
+    carer_metrics,
+    caring,
+    choose_carers,
+    give_care,
+    settle,
+    update_carer_wellbeing,
+)
 from coprod.simulation.community import TieLedger, after_exchange, churn_members, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
@@ -31,6 +42,17 @@ from coprod.simulation.mesa_compat import community_space
 from coprod.simulation.metrics import SurveyTracker, state_metrics, survey_summary
 from coprod.simulation.network import build_ties, graph_of
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, RunResult
+from coprod.simulation.packages import (
+    build_packages,
+    count_lost_ties,
+    cut_ties,
+    due,
+    largest_package_met,
+    package_met,
+    package_metrics,
+    place,
+    review,
+)
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
     assign_lived_experience,
@@ -69,6 +91,7 @@ STATUS_QUO_LEVERS = {
     "reciprocity": "none",
     "capacity_factor": 1.0,
     "lived_experience_share": 0.0,
+    "package_hours_factor": 1.0,  # S: the council's usual generosity
 }
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
@@ -104,13 +127,13 @@ class CoProductionModel(mesa.Model):
         self.exogenous = streams.exogenous
         population = streams.population
         n_people = params.n_users + params.n_neighbours
-        self.ties = build_ties(
-            n_people, params.network_degree, params.network_rewiring, population
-        )
+        self.ties = build_ties(n_people, params.network_degree, params.network_rewiring, population)
+        self.all_ties = self.ties  # the whole network: ``ties`` loses those placements cut
         self._build_residents(params, population, n_people)
         self.professionals = build_professionals(params, population)
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self._agents_placed = False
+        self._build_social_care(population)
         self.timeline = changes_by_week(params.timeline)
         status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
         self._warm_up(status_quo)
@@ -154,7 +177,7 @@ class CoProductionModel(mesa.Model):
     def network(self) -> Network:
         """The community network as a Mesa network space, built when first asked for: batch
         runs work on ``ties`` alone and never pay for it (at a million people, 17 s)."""
-        return community_space(graph_of(self.ties), self.random)
+        return community_space(graph_of(self.all_ties), self.random)
 
     @property
     def people(self) -> list[Person]:
@@ -199,6 +222,8 @@ class CoProductionModel(mesa.Model):
             person.cell = self.network[index]
             self._people.append(person)
         follow_care_status(self, self._people, np.flatnonzero(self.community.is_user))
+        for cared_for in np.flatnonzero(self.carers.carer >= 0):
+            Carer(self, int(cared_for))
         for index in range(self.params.n_professionals):
             Professional(self, index)
 
@@ -227,6 +252,48 @@ class CoProductionModel(mesa.Model):
             self._people[slot] = Neighbour(self, int(slot))
             self._people[slot].cell = self.network[slot]
         follow_care_status(self, self._people, changed)
+
+    # --- social care and carers (engineer S; MODEL.md 10.2-10.3) ----------------------------
+    def _build_social_care(self, population: np.random.Generator) -> None:
+        """Carers, review phases and tie draws (fixed draws from the population stream), and
+        everyone's first assessment, with carers' strain at rest under it."""
+        p = self.params.model_copy(update=STATUS_QUO_LEVERS)
+        users, comm = self.users, self.community
+        n = len(comm.is_user)
+        carer = choose_carers(
+            p, self.ties, ~comm.is_user, population.random(n), population.random(n)
+        )
+        self.carers = build_carers(carer)
+        self.packages = build_packages(n, self.ties, population, p)
+        need, in_care = users.need, comm.is_user
+        active = caring(self.carers, in_care, self.packages.placed, -p.warmup_weeks)
+        met = care_met(p, care_hours(self.carers, p, need, active), need)
+        unmanaged = users.need * (1.0 - users.agency * users.capability)
+        review(self.packages, p, in_care, in_care, need, unmanaged, met)
+        self.packages.last_change[:] = 0.0
+        settle(self.carers, p, need, active, self.packages.hours, comm.wellbeing)
+
+    def _social_care(self, p: Params, power: PowerRule, crises: np.ndarray) -> np.ndarray:
+        """Carers care, packages are reviewed or re-assessed (after a crisis or a carer's
+        breakdown) and placements decided; returns the need carers meet, per person."""
+        users, comm, carers, packages = self.users, self.community, self.carers, self.packages
+        n, week = len(comm.is_user), self.week
+        breakdown_draw, decision_draw = self.exogenous.random(n), self.exogenous.random(n)
+        need, in_care = users.need, comm.is_user
+        active = caring(carers, in_care, packages.placed, week)
+        give_care(carers, p, need, active, packages.hours, breakdown_draw, week)
+        met = care_met(p, carers.hours, need)
+        decided = due(packages, p, week, crises | carers.breakdowns) & in_care
+        unmanaged = users.need * (1.0 - users.agency * users.capability)
+        review(packages, p, decided, in_care, need, unmanaged, met)
+        home = need - unmanaged + users.cover + met + largest_package_met(p)
+        unsupported = ~caring(carers, in_care, packages.placed, week)
+        placed = place(packages, p, power, decided, need, unsupported, home, decision_draw)
+        if placed.any():
+            self.ties, self.ledger.last_given = cut_ties(
+                packages, p, placed, self.ledger.last_given
+            )
+        return met
 
     def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
@@ -294,7 +361,14 @@ class CoProductionModel(mesa.Model):
         in_care = comm.is_user
         # 1-2. need, crises, GP contacts; help-seeking
         events = drift_need(users, p, self.exogenous, behaviour)
+        # S. social care: carers, package reviews, placements (MODEL.md 10.2-10.3)
+        carer_met = self._social_care(p, power, events.crises)
+        placed = self.packages.placed
+        community_cover = users.cover
+        users.cover = community_cover + carer_met  # a carer's care lowers what people ask for
         requested, dependent = seek_help(users, p, behaviour, in_care)
+        users.cover = community_cover
+        requested, dependent = np.where(placed, 0.0, requested), dependent & ~placed
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
         in_post = pros.in_post(week)
@@ -313,10 +387,19 @@ class CoProductionModel(mesa.Model):
             comm.member |= referred
         else:
             users.referred_until[referred] = week + p.reciprocity_window
-        update_need(users, p, care.clinical, in_care)
+        # S. package hours, care homes and carers meet need as clinical hours do
+        met_elsewhere = package_met(p, self.packages, users.need)
+        update_need(
+            users, p, care.clinical + (met_elsewhere + carer_met) * p.hours_per_need, in_care
+        )
         # 4. community exchange under the reciprocity rule
         swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
         after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
+        if self.packages.inactive.any():  # S. ties a placement cut count as lost
+            bank_ties = comm.member if reciprocity.bank else np.zeros(len(comm.member))
+            comm.connectedness = count_lost_ties(
+                comm.connectedness, self.ties, self.packages.full_ties, bank_ties
+            )
         if reciprocity.bank:
             churn_members(comm, users, self.ties, p, behaviour)
         # 5. professionals
@@ -326,6 +409,8 @@ class CoProductionModel(mesa.Model):
         )
         # 6. wellbeing
         update_wellbeing(comm, users, p)
+        involved = care.sharing * (care.clinical > 0)  # S. carers take part
+        update_carer_wellbeing(self.carers, p, comm.wellbeing, involved)
         # 7. forum and consultation (flags and reserved staff time act from next week)
         forum_week = power.forums and week > 0 and week % p.forum_every == 0
         if forum_week:
@@ -347,6 +432,8 @@ class CoProductionModel(mesa.Model):
             gp_contacts=int(events.gp_contacts.sum()),
             members=int(comm.member.sum()),
             recruits=recruits,
+            package_hours=float(self.packages.hours.sum()),
+            placed=int(np.count_nonzero(self.packages.placed)),
             week=max(week, 0),
         )
         users.crises += events.crises
@@ -370,6 +457,10 @@ class CoProductionModel(mesa.Model):
             "deaths": float(len(dead)),
             "care_entries": float(len(entries)),
             "care_exits": float(len(exits)),
+            **package_metrics(self.packages),
+            **carer_metrics(
+                self.carers, caring(self.carers, comm.is_user, self.packages.placed, week)
+            ),
         }
 
     def _collect(self) -> None:
@@ -421,6 +512,9 @@ class CoProductionModel(mesa.Model):
             "age": everyone(users.age),
             "in_care": everyone(comm.is_user),
             "household": everyone(comm.household),
+            "package_hours": everyone(self.packages.hours),
+            "placed": everyone(self.packages.placed.astype(float)),
+            "carer_of": everyone(self.carers.carer_of.astype(float)),
         }
         kinds = np.r_[np.where(comm.is_user, "user", "neighbour"), np.full(m, "professional")]
         frame = pd.DataFrame(

@@ -28,12 +28,17 @@ class PowerRule:
     ``consults``: a share ``involvement * consult_rate`` of users is consulted every week.
     ``forums``: the collective level: a forum of bridge builders meets every ``forum_every``
     weeks, flags people at risk, and consults at the forum.
+    ``weighs_alternatives``: a placement decision is made with the person and their carer and
+    weighs support at home (what they manage, community help, the carer, the largest package):
+    it places only when that cannot meet the need; otherwise the professional decides
+    (Carol's story, MODEL.md 10.3).
     """
 
     name: str
     shares: bool
     consults: bool
     forums: bool
+    weighs_alternatives: bool
 
     def sharing(self, params: Params, willingness: np.ndarray, pressure: np.ndarray) -> np.ndarray:
         """Effective sharing ``s`` of each professional this week."""
@@ -45,10 +50,14 @@ class PowerRule:
 POWER_RULES: dict[str, PowerRule] = {
     rule.name: rule
     for rule in (
-        PowerRule("expert", shares=False, consults=False, forums=False),
-        PowerRule("consultation", shares=True, consults=True, forums=False),
-        PowerRule("shared_decisions", shares=True, consults=False, forums=False),
-        PowerRule("co_design", shares=True, consults=False, forums=True),
+        PowerRule("expert", shares=False, consults=False, forums=False, weighs_alternatives=False),
+        PowerRule(
+            "consultation", shares=True, consults=True, forums=False, weighs_alternatives=False
+        ),
+        PowerRule(
+            "shared_decisions", shares=True, consults=False, forums=False, weighs_alternatives=True
+        ),
+        PowerRule("co_design", shares=True, consults=False, forums=True, weighs_alternatives=True),
     )
 }
 

@@ -11,9 +11,16 @@ level for community hours and 10% for weekly cost (cost carries the residual dri
 docs/ODD.md section 5). Measured with 10 replicates at the defaults: agency -0.005
 [-0.009, -0.001], wellbeing -0.001 [-0.004, 0.001], dependence -0.006 [-0.015, 0.003],
 community hours +0.6% [-0.1%, +1.4%], cost +4% [+2%, +7%] (burnout still rises by 0.07).
+With packages, placements and carers (engineer S, 10 replicates): agency -0.018 [-0.019,
+-0.016] (trust still rises, 0.74 to 0.83, as demand falls below capacity), wellbeing +0.002,
+dependence +0.011 [+0.004, +0.018], community hours -1.2%, cost +5% [+2%, +8%], carers' strain
+-0.001 [-0.004, +0.001]; package hours -21% and residents in placement +19 people (from 14):
+placed people accumulate until deaths replace them.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -30,13 +37,19 @@ ABSOLUTE = {
     "wellbeing_mean": MID_WELLBEING / 2,
     "dependence": MID_DEPENDENCE,
 }
-RELATIVE = {"community_hours": 0.05, "cost_week": 0.10}
+RELATIVE = {"community_hours": 0.05, "cost_week": 0.10, "carer_strain_mean": 0.05}
+#: Social care (engineer S): placed people stay placed until they die, so without deaths
+#: (before the residents' open cohort is merged) residents in placement can only grow and
+#: the packages of those placed leave with them. Strictly expected to fail until then.
+UNTIL_DEATHS = {"package_hours": 0.05, "residents_in_placement": 0.10}
 
 
+@functools.cache
 def changes(weeks: int, replicates: int) -> dict[str, tuple[np.ndarray, float]]:
     """Per metric: the fitted change over the horizon in each replicate, and the mean level."""
     params = load_scenario("traditional").params.model_copy(update={"weeks": weeks})
-    out: dict[str, list[tuple[float, float]]] = {m: [] for m in (*ABSOLUTE, *RELATIVE)}
+    metrics = (*ABSOLUTE, *RELATIVE, *UNTIL_DEATHS)
+    out: dict[str, list[tuple[float, float]]] = {m: [] for m in metrics}
     for seed in replicate_seeds(0, replicates):
         series = simulate(params, parse_seed(seed)).timeseries
         for metric, rows in out.items():
@@ -51,10 +64,12 @@ def interval(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def check(weeks: int, replicates: int) -> None:
+def check(weeks: int, replicates: int, relative: dict[str, float] = RELATIVE) -> None:
     """Every metric's change over ``weeks`` lies within its tolerance, CI included."""
     for metric, (change, level) in changes(weeks, replicates).items():
-        tolerance = ABSOLUTE.get(metric) or RELATIVE[metric] * abs(level)
+        if metric not in ABSOLUTE and metric not in relative:
+            continue
+        tolerance = ABSOLUTE.get(metric) or relative[metric] * abs(level)
         low, high = interval(change)
         assert -tolerance < low and high < tolerance, (
             f"{metric} drifts by {change.mean():+.4f} [{low:+.4f}, {high:+.4f}] over {weeks} "
@@ -64,6 +79,11 @@ def check(weeks: int, replicates: int) -> None:
 
 def test_traditional_has_no_trend_over_the_default_horizon():
     check(104, 10)
+
+
+@pytest.mark.xfail(strict=True, reason="no deaths before the residents merge (engineer R)")
+def test_social_care_has_no_trend_once_deaths_replace_residents():
+    check(104, 10, relative=UNTIL_DEATHS)
 
 
 @pytest.mark.slow

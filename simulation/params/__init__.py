@@ -24,6 +24,7 @@ from coprod.simulation.params.population import PopulationParams
 from coprod.simulation.params.residents import ResidentParams
 from coprod.simulation.params.run import RunParams
 from coprod.simulation.params.schema import ASSUMPTION, PROTOTYPE
+from coprod.simulation.params.services import ServicesParams
 from coprod.simulation.params.workforce import WorkforceParams
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
 
 
 class Params(
+    ServicesParams,
     CostParams,
     WorkforceParams,
     CommunityParams,

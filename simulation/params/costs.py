@@ -43,6 +43,27 @@ class CostParams(Part):
         group="costs",
         source="Knapp et al. 2010, PSSRU DP2772 (upper cost)",
     )
+    package_hour_cost: float = param(
+        28.53,
+        "GBP/hour",
+        "An hour of a home-care package bought by the council",
+        ge=0,
+        le=1_000,
+        group="costs",
+        source="Homecare Association (Dec 2023), Minimum Price for Homecare, England, "
+        "April 2024 - March 2025: GBP 28.53 an hour",
+    )
+    placement_week_cost: float = param(
+        1400.0,
+        "GBP/week",
+        "A week of a permanent care-home placement",
+        ge=0,
+        le=100_000,
+        group="costs",
+        source="LaingBuisson Care of Older People 2024-25, as reported by Which? (2025): care "
+        "home fees average nearly GBP 1,400 a week (for-profit homes for older people, all "
+        "payers; council-paid rates are lower)",
+    )
     recruitment_cost: float = param(
         6000.0,
         "GBP",

@@ -1,0 +1,182 @@
+"""Family carers (MODEL.md 10.2): informal care under strain that can break down.
+
+A share ``carer_share`` of people have a carer: one of their network ties who can care (today
+a neighbour), chosen by fixed per-person draws at build time, so the same people have the same
+carers in every scenario (common random numbers). While the person is in care at home the
+carer gives hours rising with the person's need; those hours meet part of the need and lower
+what the person asks of services and the package an assessment gives. The caring load net of
+respite (the package's hours) sets where strain comes to rest; a carer above
+``carer_breakdown_strain`` may break down, stops caring for ``carer_break_weeks`` and brings a
+re-assessment forward (a placement may follow). A carer's wellbeing is their own community
+wellbeing less what strain costs, plus a small gain from taking part in decisions when power
+is shared. Arrays are per person slot (the cared-for person), length ``n_people``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coprod.simulation.network import Ties
+from coprod.simulation.params import Params
+
+NONE = -1  # ``carer`` of a person without one
+
+
+@dataclass
+class Carers:
+    """Carers, indexed by the slot of the person they care for."""
+
+    carer: np.ndarray  # slot of the person's carer, NONE without one
+    strain: np.ndarray  # 0-1
+    wellbeing: np.ndarray  # 0-1
+    hours: np.ndarray  # caring hours this week
+    broken_until: np.ndarray  # week from which a carer who broke down cares again
+    breakdowns: np.ndarray  # bool: broke down this week
+
+    @property
+    def carer_of(self) -> np.ndarray:
+        """Per person slot: the slot of the person they care for, or NONE."""
+        out = np.full(len(self.carer), NONE, dtype=np.int64)
+        has = self.carer >= 0
+        out[self.carer[has]] = np.flatnonzero(has)
+        return out
+
+
+def choose_carers(
+    params: Params, ties: Ties, can_care: np.ndarray, has_draw: np.ndarray, pick_draw: np.ndarray
+) -> np.ndarray:
+    """Each person's carer slot, or NONE: a person with ``has_draw < carer_share`` gets the
+    tie of rank ``floor(pick_draw * k)`` among their ``k`` ties who can care; a carer cares
+    for one person (the lowest slot that picked them)."""
+    n = len(can_care)
+    ok = can_care[ties.target]
+    k = np.bincount(ties.source, ok, minlength=n).astype(np.int64)
+    before = np.r_[0, np.cumsum(ok)][ties.start[:-1]]  # ok edges before each person's first
+    rank = np.cumsum(ok) - 1 - before[ties.source]
+    wanted = np.floor(pick_draw * k).astype(np.int64)
+    chosen = ok & (rank == wanted[ties.source])
+    carer = np.full(n, NONE, dtype=np.int64)
+    carer[ties.source[chosen]] = ties.target[chosen]
+    carer[~(has_draw < params.carer_share) | (k == 0)] = NONE
+    with_carer = np.flatnonzero(carer >= 0)
+    _, first = np.unique(carer[with_carer], return_index=True)
+    keep = np.zeros(n, dtype=bool)
+    keep[with_carer[first]] = True
+    carer[~keep] = NONE
+    return carer
+
+
+def build_carers(carer: np.ndarray) -> Carers:
+    """Carers before anyone has cared: strain and wellbeing are set at rest by
+    :func:`settle` once the first packages are known."""
+    n = len(carer)
+    return Carers(
+        carer=carer,
+        strain=np.zeros(n),
+        wellbeing=np.zeros(n),
+        hours=np.zeros(n),
+        broken_until=np.full(n, -(10**9), dtype=np.int64),
+        breakdowns=np.zeros(n, dtype=bool),
+    )
+
+
+def caring(carers: Carers, in_care: np.ndarray, placed: np.ndarray, week: int) -> np.ndarray:
+    """Who has a carer caring for them at home this week."""
+    return (carers.carer >= 0) & in_care & ~placed & (week >= carers.broken_until)
+
+
+def care_hours(carers: Carers, params: Params, need: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Hours each carer gives this week: rising with the person's need."""
+    return np.where(active, np.minimum(params.carer_hours_per_need * need, 168.0), 0.0)
+
+
+def care_met(params: Params, hours: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """The need a carer's hours meet, in need units (at most the person's need)."""
+    met = hours * params.carer_efficacy / params.package_hours_per_need
+    return np.minimum(met, need)
+
+
+def rest_strain(params: Params, hours: np.ndarray, package_hours: np.ndarray) -> np.ndarray:
+    """Where strain comes to rest under a weekly load: the caring hours net of respite, as a
+    share of load plus ``carer_strain_hours`` (0.5 at that load, towards 1 above it)."""
+    load = np.maximum(hours - params.carer_respite * package_hours, 0.0)
+    return load / (load + params.carer_strain_hours)
+
+
+def rest_wellbeing(
+    carers: Carers, params: Params, own: np.ndarray, involvement: np.ndarray
+) -> np.ndarray:
+    """A carer's resting wellbeing: their own, less strain, plus involvement in decisions."""
+    base = np.where(carers.carer >= 0, own[np.maximum(carers.carer, 0)], 0.0)
+    return np.clip(
+        base
+        - params.carer_strain_wellbeing * carers.strain
+        + params.carer_involvement_gain * involvement,
+        0.0,
+        1.0,
+    )
+
+
+def settle(
+    carers: Carers,
+    params: Params,
+    need: np.ndarray,
+    active: np.ndarray,
+    package_hours: np.ndarray,
+    own_wellbeing: np.ndarray,
+) -> None:
+    """Start strain and wellbeing where they come to rest (MODEL.md 10.1: no warm-up drift)."""
+    carers.hours = care_hours(carers, params, need, active)
+    carers.strain = rest_strain(params, carers.hours, package_hours)
+    carers.wellbeing = rest_wellbeing(carers, params, own_wellbeing, np.zeros(len(need)))
+
+
+def give_care(
+    carers: Carers,
+    params: Params,
+    need: np.ndarray,
+    active: np.ndarray,
+    package_hours: np.ndarray,
+    draw: np.ndarray,
+    week: int,
+) -> None:
+    """The week's caring: hours, strain toward its resting level, breakdowns.
+
+    ``draw`` is one uniform per person from a stream that draws the same count every week.
+    A carer who breaks down gives no hours this week and for ``carer_break_weeks``.
+    """
+    hours = care_hours(carers, params, need, active)
+    target = rest_strain(params, hours, package_hours)
+    carers.strain = carers.strain + params.carer_strain_rate * (target - carers.strain)
+    carers.breakdowns = (
+        active
+        & (carers.strain > params.carer_breakdown_strain)
+        & (draw < params.carer_breakdown_prob)
+    )
+    carers.broken_until = np.where(
+        carers.breakdowns, week + params.carer_break_weeks, carers.broken_until
+    )
+    carers.hours = np.where(carers.breakdowns, 0.0, hours)
+
+
+def update_carer_wellbeing(
+    carers: Carers, params: Params, own_wellbeing: np.ndarray, involvement: np.ndarray
+) -> None:
+    """Carers' wellbeing moves toward its resting level at the rate everyone's does."""
+    target = rest_wellbeing(carers, params, own_wellbeing, involvement)
+    carers.wellbeing = carers.wellbeing + params.wellbeing_rate * (target - carers.wellbeing)
+
+
+def carer_metrics(carers: Carers, active: np.ndarray) -> dict[str, float]:
+    """The week's carer outputs (MODEL.md 10.10), over carers caring this week (``active``,
+    after breakdowns)."""
+    count = int(np.count_nonzero(active))
+    return {
+        "carers": float(count),
+        "carer_hours": float(carers.hours.sum()),
+        "carer_strain_mean": float(carers.strain[active].mean()) if count else 0.0,
+        "carer_breakdowns": float(np.count_nonzero(carers.breakdowns)),
+        "carer_wellbeing_mean": float(carers.wellbeing[active].mean()) if count else 0.0,
+    }

@@ -1,0 +1,187 @@
+"""Social care packages and residential placements (MODEL.md 10.3).
+
+An assessment gives a person in care whose need reaches ``package_need`` a package of weekly
+home-care hours for the need they cannot manage themselves and their carer does not meet
+(``package_hours_per_need``, at most ``package_hours_cap``, none below
+``package_min_hours``), times the council's generosity ``package_hours_factor``. Packages
+change only at the person's review (every ``review_weeks``, each person on their own phase)
+or at a re-assessment after a crisis or a carer's breakdown, so change is discrete, as in
+life; the warm-up runs at the usual generosity, so a scenario's own acts from each review.
+Package hours meet need in the need update as clinical hours do (care that meets need, not
+professional contact: they do not replace the contact people ask professionals for).
+
+At a review or re-assessment, a person with need above ``placement_need`` whose informal
+support broke down (no carer, or a carer who broke down) may be placed in a care home. Under
+rules that do not weigh alternatives the professional decides (probability
+``placement_professional``); under rules that do, the decision is made with the person and
+their carer and places them only when what they manage, community help, the carer and the
+largest package together cannot meet their need. A placed person stays placed; the home meets
+their need; a share ``placement_tie_loss`` of their ties become inactive: they stay in the
+network but the exchange no longer runs along them, and connectedness counts them as lost.
+Arrays are per person slot, length ``n_people``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coprod.simulation.network import Ties
+from coprod.simulation.params import Params
+from coprod.simulation.rules import PowerRule
+
+
+@dataclass
+class Packages:
+    """Home-care packages and placements, per person slot."""
+
+    hours: np.ndarray  # weekly package hours
+    placed: np.ndarray  # bool: lives in a care home
+    review_phase: np.ndarray  # the person is reviewed in weeks with week % review_weeks == phase
+    last_change: np.ndarray  # hours change at the person's last review or re-assessment
+    placements: int  # placed this week
+    full_ties: Ties  # every tie of the network, active or not
+    tie_draw: np.ndarray  # fixed uniform per tie (both directed edges share it)
+    inactive: np.ndarray  # bool per directed edge of ``full_ties``: cut by a placement
+
+
+def build_packages(n_people: int, ties: Ties, rng: np.random.Generator, params: Params) -> Packages:
+    """No packages yet; review phases and tie draws are fixed now (population stream)."""
+    phase = np.floor(rng.random(n_people) * params.review_weeks).astype(np.int64)
+    edge_draw = rng.random(len(ties.target))
+    return Packages(
+        hours=np.zeros(n_people),
+        placed=np.zeros(n_people, dtype=bool),
+        review_phase=phase,
+        last_change=np.zeros(n_people),
+        placements=0,
+        full_ties=ties,
+        tie_draw=np.where(
+            np.arange(len(edge_draw)) < ties.reverse, edge_draw, edge_draw[ties.reverse]
+        ),
+        inactive=np.zeros(len(ties.target), dtype=bool),
+    )
+
+
+def assessed_hours(
+    params: Params, need: np.ndarray, unmanaged: np.ndarray, carer_met: np.ndarray
+) -> np.ndarray:
+    """The package an assessment gives an eligible person (need at least ``package_need``):
+    hours for the need they cannot manage and their carer does not meet, capped, none below
+    the smallest package, times the lever."""
+    net = np.maximum(unmanaged - carer_met, 0.0)
+    hours = np.minimum(params.package_hours_per_need * net, params.package_hours_cap)
+    given = (need >= params.package_need) & (hours >= params.package_min_hours)
+    return params.package_hours_factor * np.where(given, hours, 0.0)
+
+
+def package_met(params: Params, packages: Packages, need: np.ndarray) -> np.ndarray:
+    """The need met this week by packages and by care homes, in need units."""
+    met = packages.hours / params.package_hours_per_need
+    return np.minimum(np.where(packages.placed, need, met), need)
+
+
+def due(packages: Packages, params: Params, week: int, reassess: np.ndarray) -> np.ndarray:
+    """Whose package is decided this week: their review, or a re-assessment."""
+    return (week % params.review_weeks == packages.review_phase) | reassess
+
+
+def review(
+    packages: Packages,
+    params: Params,
+    decided: np.ndarray,
+    in_care: np.ndarray,
+    need: np.ndarray,
+    unmanaged: np.ndarray,
+    carer_met: np.ndarray,
+) -> None:
+    """Packages of the people decided this week are set again; nobody else's changes."""
+    assessed = assessed_hours(params, need, unmanaged, carer_met)
+    new = np.where(in_care & ~packages.placed, assessed, 0.0)
+    packages.last_change = np.where(decided, new - packages.hours, packages.last_change)
+    packages.hours = np.where(decided, new, packages.hours)
+
+
+def place(
+    packages: Packages,
+    params: Params,
+    rule: PowerRule,
+    decided: np.ndarray,
+    eligible_need: np.ndarray,
+    unsupported: np.ndarray,
+    home_support: np.ndarray,
+    draw: np.ndarray,
+) -> np.ndarray:
+    """Who is placed this week (MODEL.md 10.3); their package ends.
+
+    ``eligible_need``: the person's need (0 for people not in care); ``unsupported``: no carer
+    caring; ``home_support``: need met at home at best (self-managed, community help, carer
+    and the largest package); ``draw``: one uniform per person from a stream that draws the
+    same count every week, so the same people face the same decision under every rule.
+    """
+    eligible = decided & ~packages.placed & unsupported & (eligible_need > params.placement_need)
+    if rule.weighs_alternatives:
+        eligible &= home_support < eligible_need
+    placed = eligible & (draw < params.placement_professional)
+    packages.placed |= placed
+    packages.last_change = np.where(placed, -packages.hours, packages.last_change)
+    packages.hours = np.where(placed, 0.0, packages.hours)
+    packages.placements = int(np.count_nonzero(placed))
+    return placed
+
+
+def largest_package_met(params: Params) -> float:
+    """Need the largest package can meet, in need units."""
+    return params.package_hours_factor * params.package_hours_cap / params.package_hours_per_need
+
+
+def cut_ties(
+    packages: Packages, params: Params, placed: np.ndarray, last_given: np.ndarray
+) -> tuple[Ties, np.ndarray]:
+    """The active ties after this week's placements, and the exchange memory along them.
+
+    A share ``placement_tie_loss`` of a placed person's ties (by a fixed draw per tie) become
+    inactive. ``last_given`` is the tie ledger over the active ties before the cut.
+    """
+    full = packages.full_ties
+    was_active = np.flatnonzero(~packages.inactive)
+    touches = placed[full.source] | placed[full.target]
+    packages.inactive |= touches & (packages.tie_draw < params.placement_tie_loss)
+    remembered = np.full(len(full.target), last_given.min(initial=0), dtype=np.int64)
+    remembered[was_active] = last_given
+    keep = np.flatnonzero(~packages.inactive)
+    return active_ties(full, keep), remembered[keep]
+
+
+def active_ties(full: Ties, keep: np.ndarray) -> Ties:
+    """The CSR view of the edges ``keep`` (sorted, closed under reversal) of ``full``."""
+    position = np.full(len(full.target), -1, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    source = full.source[keep]
+    start = np.zeros(len(full.start), dtype=np.int64)
+    np.cumsum(np.bincount(source, minlength=len(full.start) - 1), out=start[1:])
+    return Ties(
+        start=start, source=source, target=full.target[keep], reverse=position[full.reverse[keep]]
+    )
+
+
+def count_lost_ties(
+    connectedness: np.ndarray, active: Ties, full: Ties, bank_ties: np.ndarray
+) -> np.ndarray:
+    """Connectedness over all of a person's ties: an inactive tie counts as one without an
+    exchange (the exchange measures it over active ties only)."""
+    counted, total = active.degree + bank_ties, full.degree + bank_ties
+    return np.divide(
+        connectedness * counted, total, out=np.zeros_like(connectedness), where=total > 0
+    )
+
+
+def package_metrics(packages: Packages) -> dict[str, float]:
+    """The week's package and placement outputs (MODEL.md 10.10)."""
+    return {
+        "package_hours": float(packages.hours.sum()),
+        "users_with_package": float(np.count_nonzero(packages.hours > 0)),
+        "placements": float(packages.placements),
+        "residents_in_placement": float(np.count_nonzero(packages.placed)),
+    }

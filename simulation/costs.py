@@ -24,7 +24,7 @@ def weekly_costs(
     crises: int,
     admissions: int,
     gp_contacts: int,
-    members: int,
+    coordinator_posts: float,
     recruits: int,
     week: int,
 ) -> dict[str, float]:
@@ -35,7 +35,7 @@ def weekly_costs(
         "cost_locum": locum_hours * params.hour_cost * (1.0 + params.locum_premium),
         "cost_crises": (crises - admissions) * params.ae_cost + admissions * params.admission_cost,
         "cost_gp": gp_contacts * params.gp_cost,
-        "cost_brokerage": members * params.brokerage_cost / WEEKS_PER_YEAR,
+        "cost_brokerage": coordinator_posts * params.coordinator_cost / WEEKS_PER_YEAR,
         "cost_recruitment": recruits * params.recruitment_cost,
     }
     discount = (1.0 + params.discount_rate) ** (-week / WEEKS_PER_YEAR)

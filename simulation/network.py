@@ -38,6 +38,7 @@ def build_graph(n_persons: int, degree: int, rewiring: float, rng: np.random.Gen
     graph = nx.Graph()
     graph.add_nodes_from(range(n_persons))
     graph.add_edges_from((int(order[u]), int(order[v])) for u, v in ring.edges())
+    graph.graph["ring_position"] = np.argsort(order)  # person order[u] lives at u
     return graph
 
 

@@ -23,6 +23,7 @@ from coprod.simulation.params.levers import LeverParams
 from coprod.simulation.params.population import PopulationParams
 from coprod.simulation.params.run import RunParams
 from coprod.simulation.params.schema import ASSUMPTION, PROTOTYPE
+from coprod.simulation.params.timebank import TimeBankParams
 from coprod.simulation.params.workforce import WorkforceParams
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
 
 
 class Params(
+    TimeBankParams,
     CostParams,
     WorkforceParams,
     CommunityParams,

@@ -41,10 +41,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "timebank_registered": ("people", "Registered time-bank members, active or not"),
     "timebank_active": ("people", "Registered members who are trading (offer and ask)"),
     "matched_exchanges": (
-        "exchanges/week",
+        "events/week",
         "Members' requests the coordinator matched this week (one per member helped)",
     ),
-    "coordinator_posts": ("FTE posts", "Funded time-bank coordinator posts (0: no bank open)"),
+    "coordinator_posts": (
+        "posts",
+        "Funded time-bank coordinator posts, full-time equivalents (0: no bank open)",
+    ),
     "cost_week": ("GBP/week", "Total cost this week (undiscounted unless discount_rate > 0)"),
     "cost_cumulative": ("GBP", "Cost since week 1"),
     "cost_per_user_week": ("GBP/user/week", "cost_week divided by the number of users"),

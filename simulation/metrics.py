@@ -1,24 +1,15 @@
-"""Model metrics (MODEL.md section 5): the weekly row and the week-52 survey.
+"""Model metrics (MODEL.md section 5): the weekly row.
 
 Metrics are read from the population arrays after the week's phases; none is set by a
-scenario. The survey is computed as an evaluation's survey would be: over participants only
-(people who gave or received community hours; under a time bank, its members), each share
-over all of them.
+scenario. The week-52 survey, as people answer it, is in ``survey``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
-import pandas as pd
 
-from coprod.simulation.outputs import SURVEY_QUESTIONS
-from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Professionals, Users
 from coprod.simulation.workforce import turnover_annualised
-
-WEMWBS_POINT = 1.0 / 56.0  # one WEMWBS point on the 0-1 wellbeing scale
 
 
 def wemwbs(wellbeing: np.ndarray | float) -> np.ndarray | float:
@@ -62,65 +53,3 @@ def state_metrics(
         "trust_mean": float(users.trust[in_care].mean()) if in_care.any() else 0.0,
         "connectedness_mean": float(comm.connectedness[in_care].mean()) if in_care.any() else 0.0,
     }
-
-
-@dataclass
-class SurveyTracker:
-    """Collects what the week-52 survey compares: week 0 against the survey week, and the
-    first twelve weeks against the twelve weeks up to the survey."""
-
-    params: Params
-    wellbeing0: np.ndarray
-    need0: np.ndarray
-    early_care: np.ndarray = field(init=False)
-    late_care: np.ndarray = field(init=False)
-    early_doctor: np.ndarray = field(init=False)
-    late_doctor: np.ndarray = field(init=False)
-    result: pd.DataFrame | None = None
-
-    def __post_init__(self) -> None:
-        n = len(self.need0)
-        self.early_care, self.late_care = np.zeros(n), np.zeros(n)
-        self.early_doctor, self.late_doctor = np.zeros(n), np.zeros(n)
-
-    def record(self, week: int, care_hours: np.ndarray, doctor: np.ndarray) -> None:
-        """Add one week's professional hours and GP contacts plus crises to its window."""
-        if 1 <= week <= 12:
-            self.early_care += care_hours
-            self.early_doctor += doctor
-        if self.params.survey_week - 11 <= week <= self.params.survey_week:
-            self.late_care += care_hours
-            self.late_doctor += doctor
-
-    def take(self, users: Users, comm: Community, bank: bool) -> None:
-        """Ask the questions at the survey week; one row per resident (by slot)."""
-        participant = comm.member.copy() if bank else (comm.hours_given + comm.hours_received) > 0
-        answers = {
-            "better_quality_of_life": (comm.wellbeing - self.wellbeing0) >= 3 * WEMWBS_POINT,
-            "feel_healthier": users.need < self.need0,
-            "less_social_care": self.late_care < self.early_care,
-            "fewer_doctor_visits": self.late_doctor < self.early_doctor,
-        }
-        self.result = pd.DataFrame(
-            {
-                "agent_id": comm.agent_id.copy(),
-                "agent_type": np.where(comm.is_user, "user", "neighbour"),
-                "participant": participant,
-                **answers,
-            }
-        )
-
-
-def survey_summary(survey: pd.DataFrame) -> dict[str, float]:
-    """Each survey share over participants, and over participating users, with denominators."""
-    out: dict[str, float] = {}
-    groups = {
-        "": survey["participant"],
-        "_users": survey["participant"] & (survey["agent_type"] == "user"),
-    }
-    for suffix, mask in groups.items():
-        out[f"survey_participants{suffix}"] = float(mask.sum())
-        for question in SURVEY_QUESTIONS:
-            answered = survey.loc[mask, question]
-            out[f"survey_{question}{suffix}"] = float(answered.mean()) if len(answered) else np.nan
-    return out

@@ -35,11 +35,11 @@ from coprod.simulation.carers import (
     settle,
     update_carer_wellbeing,
 )
-from coprod.simulation.community import TieLedger, after_exchange, churn_members, exchange
+from coprod.simulation.community import TieLedger, after_exchange, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
 from coprod.simulation.mesa_compat import community_space
-from coprod.simulation.metrics import SurveyTracker, state_metrics, survey_summary
+from coprod.simulation.metrics import state_metrics
 from coprod.simulation.network import build_ties, graph_of
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS, RunResult
 from coprod.simulation.packages import (
@@ -73,6 +73,16 @@ from coprod.simulation.residents import (
 )
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
 from coprod.simulation.seeds import split
+from coprod.simulation.survey import SurveyTracker, participants, survey_summary
+from coprod.simulation.timebank import (
+    bank_metrics,
+    build_timebank,
+    churn,
+    close_bank,
+    funded,
+    open_bank,
+    refer,
+)
 from coprod.simulation.timeline import changes_by_week
 from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.wellbeing import update_wellbeing
@@ -131,6 +141,9 @@ class CoProductionModel(mesa.Model):
         self.all_ties = self.ties  # the whole network: ``ties`` loses those placements cut
         self._build_residents(params, population, n_people)
         self.professionals = build_professionals(params, population)
+        # time bank and survey (engineer T): streams of their own, children of the population's
+        self.bank = build_timebank(params, self.ties.ring_position, population)
+        self.survey_rng = population.spawn(1)[0]
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self._agents_placed = False
         self._build_social_care(population)
@@ -309,7 +322,14 @@ class CoProductionModel(mesa.Model):
             totals[:] = 0.0
         self.reciprocity = RECIPROCITY_RULES[status_quo.reciprocity]
         self._set_policy(params)
-        self.survey = SurveyTracker(self.params, comm.wellbeing.copy(), users.need.copy())
+        self.survey = SurveyTracker(
+            self.params,
+            comm.wellbeing.copy(),
+            users.need.copy(),
+            self.packages.hours.copy(),
+            comm.agent_id.copy(),
+            self.survey_rng,
+        )
         self.cost_cumulative = 0.0
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in ("week", *METRICS)}
@@ -327,14 +347,12 @@ class CoProductionModel(mesa.Model):
         was_bank = self.reciprocity.bank
         self.params = params
         self.power_rule: PowerRule = POWER_RULES[params.power_rule]
-        self.reciprocity: ReciprocityRule = RECIPROCITY_RULES[params.reciprocity]
+        self.reciprocity: ReciprocityRule = funded(RECIPROCITY_RULES[params.reciprocity], params)
         set_willingness(self.professionals, params)
-        comm = self.community
         if self.reciprocity.bank and not was_bank:
-            comm.member = comm.join_draw < params.timebank_uptake
+            open_bank(self.bank, self.community, params)
         elif was_bank and not self.reciprocity.bank:
-            comm.member[:] = False
-            comm.credits[:] = 0.0
+            close_bank(self.bank, self.community)
 
     def step(self) -> None:
         """One week of the scenario's policy; a timeline's changes act from the week's start."""
@@ -344,7 +362,20 @@ class CoProductionModel(mesa.Model):
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:
-            self.survey.take(self.users, self.community, self.reciprocity.bank)
+            comm = self.community
+            self.survey.take(
+                comm.wellbeing,
+                self.users.need,
+                self.packages.hours,
+                participants(
+                    self.reciprocity.bank,
+                    self.bank.active & comm.member,
+                    comm.hours_given,
+                    comm.hours_received,
+                ),
+                comm.is_user,
+                comm.agent_id,
+            )
 
     def _advance(self, p: Params, power: PowerRule, reciprocity: ReciprocityRule) -> None:
         """The nine phases of MODEL.md section 4, in order, after the residents' phase 0;
@@ -384,7 +415,7 @@ class CoProductionModel(mesa.Model):
         referred = apply_encounters(users, pros, p, care, behaviour)
         lose_continuity(users, pros, p, care.clinical > 0)
         if reciprocity.bank:
-            comm.member |= referred
+            refer(self.bank, comm, referred)
         else:
             users.referred_until[referred] = week + p.reciprocity_window
         # S. package hours, care homes and carers meet need as clinical hours do
@@ -392,16 +423,17 @@ class CoProductionModel(mesa.Model):
         update_need(
             users, p, care.clinical + (met_elsewhere + carer_met) * p.hours_per_need, in_care
         )
-        # 4. community exchange under the reciprocity rule
-        swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
-        after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
+        # 4. community exchange under the reciprocity rule; the bank's draws every week (T)
+        self.bank.draw()
+        swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week, self.bank)
+        after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week, self.bank)
         if self.packages.inactive.any():  # S. ties a placement cut count as lost
             bank_ties = comm.member if reciprocity.bank else np.zeros(len(comm.member))
             comm.connectedness = count_lost_ties(
                 comm.connectedness, self.ties, self.packages.full_ties, bank_ties
             )
         if reciprocity.bank:
-            churn_members(comm, users, self.ties, p, behaviour)
+            churn(self.bank, comm, self.ties, p)
         # 5. professionals
         delivered = np.bincount(users.professional, care.staff_time, minlength=p.n_professionals)
         leavers, recruits = update_workforce(
@@ -430,7 +462,7 @@ class CoProductionModel(mesa.Model):
             crises=int(events.crises.sum()),
             admissions=int(events.admissions.sum()),
             gp_contacts=int(events.gp_contacts.sum()),
-            members=int(comm.member.sum()),
+            coordinator_posts=p.coordinator_posts if reciprocity.bank else 0.0,
             recruits=recruits,
             package_hours=float(self.packages.hours.sum()),
             placed=int(np.count_nonzero(self.packages.placed)),
@@ -438,7 +470,7 @@ class CoProductionModel(mesa.Model):
         )
         users.crises += events.crises
         users.gp_contacts += events.gp_contacts
-        self.survey_inputs = (care.clinical, events.gp_contacts + events.crises)
+        self.survey_inputs = events.gp_contacts + events.crises  # doctor visits
         self.flows = {
             "dependence": float(dependent.sum() / asked)
             if (asked := np.count_nonzero(requested))
@@ -450,6 +482,7 @@ class CoProductionModel(mesa.Model):
             "community_hours": swap.community_hours,
             "timebank_hours": swap.timebank_hours,
             "active_givers": float(swap.active_givers),
+            "matched_exchanges": float(swap.matched_exchanges),
             "professional_turnover": float(leavers),
             "locum_hours": locum_hours,
             "cost_week": sum(costs.values()),
@@ -468,11 +501,14 @@ class CoProductionModel(mesa.Model):
         p = self.params
         if self.week > 0:
             self.cost_cumulative += self.flows["cost_week"]
-            self.survey.record(self.week, *self.survey_inputs)
+            self.survey.record(self.week, self.survey_inputs)
         row = {
             "week": self.week,
             **self.flows,
             **state_metrics(self.users, self.community, self.professionals, self.week),
+            **bank_metrics(  # time bank (T)
+                self.bank, self.community, p.coordinator_posts if self.reciprocity.bank else 0.0
+            ),
             "cost_cumulative": self.cost_cumulative,
             "cost_per_user_week": self.flows["cost_week"]
             / max(np.count_nonzero(self.community.is_user), 1),
@@ -503,6 +539,7 @@ class CoProductionModel(mesa.Model):
             "trust": everyone(users.trust),
             "credits": everyone(comm.credits),
             "member": everyone(comm.member),
+            "bank_active": everyone(self.bank.active & comm.member),
             "burnout": np.r_[nan_n, pros.burnout],
             "crises": everyone(users.crises),
             "gp_contacts": everyone(users.gp_contacts),

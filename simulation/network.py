@@ -10,6 +10,7 @@ something asks for one (the Mesa network space, the page).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import networkx as nx
@@ -30,6 +31,7 @@ class Ties:
     source: np.ndarray  # int64, one per directed edge
     target: np.ndarray  # int64, one per directed edge
     reverse: np.ndarray  # int64, the index of the opposite edge
+    ring_position: np.ndarray | None = None  # where each person lives along the ring (home)
 
     @property
     def degree(self) -> np.ndarray:
@@ -76,8 +78,9 @@ def build_ties(n_persons: int, degree: int, rewiring: float, rng: np.random.Gene
         accepted = np.sort(new_keys[ok])
         taken = np.insert(taken, np.searchsorted(taken, accepted), accepted)
         moving = moving[~ok]
-    order = rng.permutation(n_persons)
-    return ties_from_pairs(np.column_stack([order[near], order[far]]), n_persons)
+    order = rng.permutation(n_persons)  # person order[u] lives at place u on the ring
+    ties = ties_from_pairs(np.column_stack([order[near], order[far]]), n_persons)
+    return dataclasses.replace(ties, ring_position=np.argsort(order))
 
 
 def _keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:

@@ -39,7 +39,18 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "timebank_hours": ("hours/week", "Hours exchanged through the time bank"),
     "active_givers": ("people", "Users and neighbours who gave any help this week"),
-    "timebank_members": ("people", "Time-bank members"),
+    "timebank_members": ("people", "Time-bank members (registered; as timebank_registered)"),
+    # time bank as run (MODEL.md 10.5, 10.10)
+    "timebank_registered": ("people", "Registered time-bank members, active or not"),
+    "timebank_active": ("people", "Registered members who are trading (offer and ask)"),
+    "matched_exchanges": (
+        "events/week",
+        "Members' requests the coordinator matched this week (one per member helped)",
+    ),
+    "coordinator_posts": (
+        "posts",
+        "Funded time-bank coordinator posts, full-time equivalents (0: no bank open)",
+    ),
     "cost_week": ("GBP/week", "Total cost this week (undiscounted unless discount_rate > 0)"),
     "cost_cumulative": ("GBP", "Cost since week 1"),
     "cost_per_user_week": ("GBP/user/week", "cost_week divided by the number of users"),
@@ -50,7 +61,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "cost_locum": ("GBP/week", "Locum and agency hours covering vacancies, at the premium"),
     "cost_crises": ("GBP/week", "A&E and emergency admission cost"),
     "cost_gp": ("GBP/week", "GP consultation cost"),
-    "cost_brokerage": ("GBP/week", "Time-bank brokerage cost"),
+    "cost_brokerage": (
+        "GBP/week",
+        "Time-bank coordination cost: funded coordinator posts x coordinator_cost / 52",
+    ),
     "cost_recruitment": ("GBP/week", "Cost of replacing professionals who left"),
     # social care and carers (MODEL.md 10.10; packages.py, carers.py)
     "package_hours": ("hours/week", "Home-care package hours this week, all packages"),
@@ -107,13 +121,17 @@ LABELS: dict[str, str] = {
     "timebank_hours": "Time-bank hours exchanged",
     "active_givers": "People giving help",
     "timebank_members": "Time-bank members",
+    "timebank_registered": "Registered time-bank members",
+    "timebank_active": "Active time-bank members",
+    "matched_exchanges": "Time-bank exchanges matched",
+    "coordinator_posts": "Time-bank coordinator posts",
     "cost_week": "Cost",
     "cost_cumulative": "Cumulative cost",
     "cost_per_user_week": "Cost per user",
     "cost_professional": "Cost of professional hours",
     "cost_crises": "Cost of crises",
     "cost_gp": "Cost of GP consultations",
-    "cost_brokerage": "Time-bank brokerage cost",
+    "cost_brokerage": "Time-bank coordination cost",
     "cost_recruitment": "Recruitment cost",
     "package_hours": "Home-care package hours",
     "users_with_package": "People with a home-care package",
@@ -148,7 +166,8 @@ AGENT_COLUMNS: dict[str, tuple[str, str]] = {
     "capability": ("0-1", "Share of need manageable with full agency (residents, fixed)"),
     "trust": ("0-1", "Trust in professionals (residents)"),
     "credits": ("hours", "Time-bank credits"),
-    "member": ("bool", "Time-bank member"),
+    "member": ("bool", "Time-bank member (registered)"),
+    "bank_active": ("bool", "Active time-bank member (trading)"),
     "burnout": ("0-1", "Burnout (professionals)"),
     "crises": ("events", "Crises since week 0"),
     "gp_contacts": ("contacts", "GP contacts since week 0"),
@@ -168,9 +187,11 @@ AGENT_COLUMNS: dict[str, tuple[str, str]] = {
 
 # The survey at ``survey_week`` (52 by default; MODEL.md section 5): did each outcome improve?
 SURVEY_QUESTIONS: dict[str, str] = {
-    "better_quality_of_life": "Wellbeing rose by at least 3 WEMWBS points since week 0",
-    "feel_healthier": "Need fell since week 0",
-    "less_social_care": "Professional hours in the 12 weeks up to the survey week below weeks 1-12",
+    "better_quality_of_life": "Reported WEMWBS score (with measurement error) rose by at least "
+    "survey_wemwbs_change points since week 0",
+    "feel_healthier": "Self-rated health (five categories, with reporting noise) in a better "
+    "category than at week 0",
+    "less_social_care": "Care package hours lower than at week 0 (packages change at reviews)",
     "fewer_doctor_visits": "GP contacts plus crises in the 12 weeks up to the survey week "
     "below weeks 1-12",
 }

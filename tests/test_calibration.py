@@ -26,6 +26,11 @@ SMALL = {
     "n_professionals": 9,
     "warmup_weeks": 4,
     "survey_week": 24,
+    # a bank of everyone, all active: a small world with enough people to survey
+    "timebank_reach": 1.0,
+    "timebank_uptake": 1.0,
+    "timebank_activity_lapse": 0.0,
+    "survey_wemwbs_sem": 0.0,  # the calibration machinery, not the survey's reporting noise
 }
 TRUTH = {"weight_agency": 0.25, "gp_rate": 0.25}  # each drives a statistic of its own
 RANGES = {"weight_agency": (0.1, 0.4), "gp_rate": (0.05, 0.45)}

@@ -34,9 +34,14 @@ def test_week0_people_are_identical_across_scenarios(name):
         np.testing.assert_array_equal(getattr(a.community, state), getattr(b.community, state))
     np.testing.assert_array_equal(a.professionals.burnout, b.professionals.burnout)
     np.testing.assert_array_equal(a.ties.target, b.ties.target)
+    for state in ("reachable", "area"):  # the bank's pool and areas: policy does not move them
+        np.testing.assert_array_equal(getattr(a.bank, state), getattr(b.bank, state))
+    np.testing.assert_array_equal(a.bank.uniforms, b.bank.uniforms)  # its draws this week
+    np.testing.assert_array_equal(a.survey.wemwbs0, b.survey.wemwbs0)  # the same answers
+    np.testing.assert_array_equal(a.survey.health0, b.survey.health0)
+    bank_state = ("member", "bank_active", "credits")  # a bank that opens at week 0
     pd.testing.assert_frame_equal(
-        a.snapshot(),
-        b.snapshot().assign(member=a.snapshot()["member"], credits=a.snapshot()["credits"]),
+        a.snapshot(), b.snapshot().assign(**{c: a.snapshot()[c] for c in bank_state})
     )
 
 
@@ -60,12 +65,14 @@ def test_outputs_have_the_documented_columns():
     assert result.summary["survey_participants"] > 0
 
 
-def test_survey_participants_are_members_under_a_timebank():
+def test_survey_participants_are_the_active_members_under_a_timebank():
     model = CoProductionModel(small("timebank", weeks=52), seed=5)
     for _ in range(52):
         model.step()
     survey = model.survey.result
-    np.testing.assert_array_equal(survey["participant"].to_numpy(), model.community.member)
+    active = model.bank.active & model.community.member
+    np.testing.assert_array_equal(survey["participant"].to_numpy(), active)
+    assert active.sum() < model.community.member.sum()  # registered but inactive: not asked
     np.testing.assert_array_equal(survey["agent_id"].to_numpy(), model.community.agent_id)
 
 

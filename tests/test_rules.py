@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coprod.simulation.care import allocate
-from coprod.simulation.community import TieLedger, bank_exchange, informal_help
+from coprod.simulation.community import TieLedger, informal_help
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.model import CoProductionModel
 from coprod.simulation.network import ties_of
@@ -88,38 +88,6 @@ def test_informal_help_under_direct_gives_less_to_who_has_not_helped_back():
     assert flow.sum() == pytest.approx(2.0)
 
 
-def bank_of_twenty() -> CoProductionModel:
-    """Twenty users, all time-bank members, no neighbours."""
-    params = Params(
-        n_users=20, n_neighbours=0, n_professionals=1, warmup_weeks=0, reciprocity="timebank"
-    )
-    model = CoProductionModel(params, seed=2)
-    model.community.member[:] = True
-    return model
-
-
-def test_credit_limit_stops_free_riders_draining_the_bank():
-    model = bank_of_twenty()
-    comm = model.community
-    comm.free_rider[:] = False
-    comm.free_rider[0] = True
-    comm.credits[:] = 0.0
-    hours, wanted = np.full(20, 5.0), np.zeros(20)
-    wanted[0] = 100.0
-    for week in range(10):
-        bank_exchange(comm, model.ledger, model.params, week, hours, wanted)
-    assert comm.credits[0] == pytest.approx(-model.params.credit_limit)
-    assert comm.credits.sum() == pytest.approx(0.0)  # every hour earned was spent by someone
-
-
-def test_drained_bank_lowers_fill_and_with_it_givers_recognition():
-    model = bank_of_twenty()
-    comm = model.community
-    comm.credits[:] = 10.0
-    bank_exchange(comm, model.ledger, model.params, 0, np.full(20, 0.1), np.full(20, 5.0))
-    assert model.ledger.bank_fill < 1.0
-
-
 class Halves:
     """A stand-in generator whose every uniform draw is 0.5: who leaves is then decided by
     whether their hazard is above one half."""
@@ -163,7 +131,7 @@ def test_establishment_costs_capacity_and_discounting_lowers_later_costs():
         "crises": 0,
         "admissions": 0,
         "gp_contacts": 0,
-        "members": 0,
+        "coordinator_posts": 0.0,
         "recruits": 0,
         "locum_hours": 0,
     }

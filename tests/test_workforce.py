@@ -62,7 +62,7 @@ def test_annualised_turnover_and_locum_costs_at_the_defaults():
         crises=0,
         admissions=0,
         gp_contacts=0,
-        members=0,
+        coordinator_posts=0.0,
         recruits=0,
         week=0,
     )

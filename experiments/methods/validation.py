@@ -63,8 +63,10 @@ def worlds() -> dict[str, Params]:
             update={"timeline": [{**switch, "power_rule": "expert"}]}
         ),
         "timebank_funding_ends": shipped["timebank"].model_copy(
-            update={"timeline": [{**switch, "reciprocity": "none"}]}
+            update={"timeline": [{**switch, "coordinator_posts": 0.0}]}
         ),
+        # fact 4's counterfactual: the same policy with no coordinator, so no bank
+        "timebank_unfunded": shipped["timebank"].model_copy(update={"coordinator_posts": 0.0}),
         "traditional_knocked_out": shipped["traditional"].model_copy(update=KNOCKED_OUT),
         "coproduction_knocked_out": shipped["coproduction"].model_copy(update=KNOCKED_OUT),
     }

@@ -25,6 +25,7 @@ from coprod.simulation.params.residents import ResidentParams
 from coprod.simulation.params.run import RunParams
 from coprod.simulation.params.schema import ASSUMPTION, PROTOTYPE
 from coprod.simulation.params.services import ServicesParams
+from coprod.simulation.params.timebank import TimeBankParams
 from coprod.simulation.params.workforce import WorkforceParams
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
 
 class Params(
     ServicesParams,
+    TimeBankParams,
     CostParams,
     WorkforceParams,
     CommunityParams,

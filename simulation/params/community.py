@@ -91,52 +91,6 @@ class CommunityParams(Part):
         group="community",
         source="MODEL.md section 4 (8 weeks)",
     )
-    timebank_uptake: float = param(
-        0.1,
-        "share",
-        "Share of users and neighbours who are members at week 0",
-        ge=0,
-        le=1,
-        group="community",
-        source=PROTOTYPE,
-    )
-    credit_limit: float = param(
-        10.0,
-        "hours",
-        "How far credits may fall below zero",
-        ge=0,
-        le=1000,
-        group="community",
-        source=PROTOTYPE,
-    )
-    free_rider_share: float = param(
-        0.1,
-        "share",
-        "Share of members who draw more than they give",
-        ge=0,
-        le=1,
-        group="community",
-        source=PROTOTYPE,
-    )
-    free_rider_draw: float = param(
-        3.0, "x", "How much more free riders ask of the bank", ge=1, le=20, group="community"
-    )
-    membership_lapse: float = param(
-        0.005,
-        "1/week",
-        "Weekly chance a time-bank member drifts away",
-        ge=0,
-        le=1,
-        group="community",
-    )
-    recruit_rate: float = param(
-        0.005,
-        "1/week",
-        "Weekly chance a member user at full agency recruits a tie into the bank",
-        ge=0,
-        le=1,
-        group="community",
-    )
 
     forum_every: int = param(
         13,

@@ -34,15 +34,6 @@ class CostParams(Part):
         group="costs",
         source="PSSRU unit costs, about 2022",
     )
-    brokerage_cost: float = param(
-        450.0,
-        "GBP/member-year",
-        "Time-bank brokerage",
-        ge=0,
-        le=1e5,
-        group="costs",
-        source="Knapp et al. 2010, PSSRU DP2772 (upper cost)",
-    )
     package_hour_cost: float = param(
         28.53,
         "GBP/hour",

@@ -1,0 +1,191 @@
+"""The time bank as it is run (MODEL.md section 10.5): a coordinator, a pool, members, matching.
+
+Version 1's bank signed up a tenth of everyone at once, grew to nearly half the population and
+let every member trade with every other through a broker of unlimited capacity. A bank as run
+is smaller and slower: a funded coordinator post matches a limited number of exchanges a week
+and recruits by outreach, members recruit their ties by word of mouth, only a finite pool of
+residents would ever join, registered members drift in and out of activity (the inactive are
+the usual majority), and the broker matches members who live in the same area. A bank tie
+counts for connectedness only above a minimum exchange, and a bank whose funding ends closes:
+its members' credits lapse and, no longer recognised, givers' motivation falls back.
+
+Every draw that decides who joins, leaves or trades comes from the bank's own stream, which
+draws the same number of uniforms every week whatever happens, so replicate i of every
+scenario sees the same uniforms in the same week (MODEL.md section 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coprod.simulation.care import allocate
+from coprod.simulation.network import Ties
+from coprod.simulation.params import Params
+from coprod.simulation.population import Community
+from coprod.simulation.rules import RECIPROCITY_RULES, ReciprocityRule
+
+#: Rows of the bank's weekly uniforms, one per decision, so that no decision shifts another's.
+OUTREACH, WORD_OF_MOUTH, LEAVE, ACTIVITY, ASK, SERVE, GIVE = range(7)
+
+
+@dataclass
+class TimeBank:
+    """Who could join, where they live for matching, who trades, and the bank's own stream."""
+
+    reachable: np.ndarray  # bool, fixed: would ever join (the finite reachable pool)
+    area: np.ndarray  # int, fixed: the matching area (a segment of the network's ring)
+    n_areas: int
+    active: np.ndarray  # bool: a registered member who offers and asks this week
+    rng: np.random.Generator
+    uniforms: np.ndarray = field(init=False)  # this week's draws, (7, n)
+    exchanges: int = 0  # matched exchanges this week
+
+    def __post_init__(self) -> None:
+        self.uniforms = np.zeros((GIVE + 1, len(self.reachable)))
+
+    def draw(self) -> None:
+        """This week's uniforms: the same count every week, bank open or not."""
+        self.uniforms = self.rng.random((GIVE + 1, len(self.reachable)))
+
+
+def build_timebank(params: Params, ring_position: np.ndarray, rng: np.random.Generator) -> TimeBank:
+    """The pool and the areas, from a stream of the bank's own (a child of ``rng``), so no
+    other draw of the population moves when a time-bank parameter changes."""
+    stream = rng.spawn(1)[0]
+    n = len(ring_position)
+    n_areas = max(1, round(n / params.timebank_area_size))
+    return TimeBank(
+        reachable=stream.random(n) < params.timebank_reach,
+        area=(ring_position * n_areas // max(n, 1)).astype(np.int64),
+        n_areas=n_areas,
+        active=np.zeros(n, dtype=bool),
+        rng=stream,
+    )
+
+
+def funded(rule: ReciprocityRule, params: Params) -> ReciprocityRule:
+    """The rule as it acts: a time bank without a coordinator post is closed, and its
+    neighbourhood helps along ties as under ``none`` (MODEL.md sections 3 and 10.5)."""
+    if rule.bank and params.coordinator_posts <= 0:
+        return RECIPROCITY_RULES["none"]
+    return rule
+
+
+def open_bank(bank: TimeBank, comm: Community, params: Params) -> None:
+    """A bank opens with founding members: a share ``timebank_uptake`` of its reachable pool
+    (the same people in every scenario: a fixed uniform per person), all active."""
+    comm.member = bank.reachable & (comm.join_draw < params.timebank_uptake)
+    bank.active = comm.member.copy()
+
+
+def close_bank(bank: TimeBank, comm: Community) -> None:
+    """Funding ends: membership and credits lapse; recognition, and with it givers'
+    motivation, falls back to that of unrecognised goodwill over the following weeks."""
+    comm.member[:] = False
+    comm.credits[:] = 0.0
+    bank.active[:] = False
+
+
+def refer(bank: TimeBank, comm: Community, referred: np.ndarray) -> None:
+    """Professionals refer people to the bank: those of the reachable pool join, active."""
+    joining = referred & bank.reachable & ~comm.member
+    comm.member |= joining
+    bank.active |= joining
+
+
+def bank_exchange(
+    comm: Community,
+    bank: TimeBank,
+    params: Params,
+    week: int,
+    hours: np.ndarray,
+    still_wanted: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The coordinator matches active members' requests with offers in the same area.
+
+    A member asks for one exchange of ``timebank_exchange_hours`` with a chance that makes
+    the hours asked, on average, the help they would still welcome (help comes in visits, not
+    slivers); a member who asks this week does not also offer. Free riders ask
+    ``free_rider_draw`` times as often and offer as much less; nobody may draw below
+    ``-credit_limit``. At most ``coordinator_posts * coordinator_capacity``
+    requests are met a week (in a random order); within an area the broker asks givers in a
+    random order until the matched requests are covered, so a few givers give their whole
+    offer rather than everyone a sliver. Returns hours given and taken, and the share of
+    requests met (``bank_fill``: givers stay only if they can spend what they earn).
+    """
+    engaged = np.flatnonzero(bank.active & comm.member)
+    give, take = np.zeros(len(hours)), np.zeros(len(hours))
+    bank.exchanges = 0
+    if len(engaged) == 0:
+        return give, take, 1.0
+    area = bank.area[engaged]
+    thrift = np.where(comm.free_rider[engaged], params.free_rider_draw, 1.0)
+    headroom = np.maximum(comm.credits[engaged] + params.credit_limit, 0.0)
+    wants = still_wanted[engaged] * thrift / params.timebank_exchange_hours
+    asks = bank.uniforms[ASK, engaged] < wants  # on average the help they would welcome
+    request = np.where(asks, np.minimum(params.timebank_exchange_hours, headroom), 0.0)
+    offer = np.where(request > 0, 0.0, hours[engaged] / thrift)  # nobody helps themselves
+    supply = np.bincount(area, offer, minlength=bank.n_areas)
+    capacity = int(params.coordinator_posts * params.coordinator_capacity)
+    served = within_capacity(
+        (request > 0) & (supply[area] > 0), bank.uniforms[SERVE, engaged], capacity
+    )
+    asked = np.where(served, request, 0.0)
+    matched = np.minimum(np.bincount(area, asked, minlength=bank.n_areas), supply)
+    take[engaged] = allocate(area, bank.uniforms[SERVE, engaged], asked, matched)
+    give[engaged] = allocate(area, bank.uniforms[GIVE, engaged], offer, matched)
+    comm.credits += give - take
+    bank.exchanges = int(np.count_nonzero(take > 0))
+    tie = (give + take > 0) & (give + take >= params.timebank_min_tie_hours)
+    comm.bank_last[tie] = week
+    return give, take, float(take.sum() / request.sum()) if request.sum() > 0 else 1.0
+
+
+def within_capacity(candidates: np.ndarray, order: np.ndarray, capacity: int) -> np.ndarray:
+    """The candidates the coordinator gets to: all of them, or the ``capacity`` first in a
+    random ``order`` (lowest uniforms) when there are more."""
+    chosen = np.flatnonzero(candidates)
+    if len(chosen) <= capacity:
+        return candidates
+    keep = np.zeros(len(candidates), dtype=bool)
+    if capacity > 0:
+        keep[chosen[np.argpartition(order[chosen], capacity - 1)[:capacity]]] = True
+    return keep
+
+
+def churn(bank: TimeBank, comm: Community, ties: Ties, params: Params) -> None:
+    """Who joins, leaves, starts and stops trading this week.
+
+    Outreach: the coordinator signs up ``coordinator_posts * coordinator_outreach`` residents
+    a week (in expectation) from the reachable pool not yet registered. Word of mouth: each tie
+    to an active member brings a reachable resident in with chance ``recruit_rate``.
+    Newcomers start active. Registered members leave at ``membership_lapse`` a week (keeping
+    their credits, should they come back); active members stop trading at
+    ``timebank_activity_lapse`` and inactive ones start again at ``timebank_activation``.
+    """
+    u = bank.uniforms
+    trading = bank.active & comm.member
+    candidates = bank.reachable & ~comm.member
+    pool = np.count_nonzero(candidates)
+    outreach = params.coordinator_posts * params.coordinator_outreach / pool if pool else 0.0
+    contacts = np.bincount(ties.target, trading[ties.source], minlength=len(trading))
+    word_of_mouth = 1.0 - (1.0 - params.recruit_rate) ** contacts
+    joining = candidates & ((u[OUTREACH] < outreach) | (u[WORD_OF_MOUTH] < word_of_mouth))
+    leaving = comm.member & (u[LEAVE] < params.membership_lapse)
+    stops = trading & (u[ACTIVITY] < params.timebank_activity_lapse)
+    starts = comm.member & ~bank.active & (u[ACTIVITY] < params.timebank_activation)
+    bank.active = ((bank.active & ~stops) | starts | joining) & ~leaving
+    comm.member = (comm.member & ~leaving) | joining
+
+
+def bank_metrics(bank: TimeBank, comm: Community, posts: float) -> dict[str, float]:
+    """The bank's state as its records show it (MODEL.md 10.10): registered members (the
+    same count as ``timebank_members``), active members, and the coordinator posts funded
+    (0 while no bank is open)."""
+    return {
+        "timebank_registered": float(np.count_nonzero(comm.member)),
+        "timebank_active": float(np.count_nonzero(bank.active & comm.member)),
+        "coordinator_posts": posts,
+    }

@@ -1,0 +1,125 @@
+"""The survey as people answer it (MODEL.md 10.8): a measurement model fixed in advance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.simulation import Params
+from coprod.simulation.population import beta
+from coprod.simulation.survey import (
+    SurveyTracker,
+    participants,
+    reported_wemwbs,
+    self_rated_health,
+    survey_summary,
+)
+
+P = Params()
+N = 20_000
+
+
+def tracker(wellbeing0, need0, package0=None, seed=0, **changes) -> SurveyTracker:
+    """A tracker over len(need0) people with the given baseline."""
+    n = len(need0)
+    package0 = np.zeros(n) if package0 is None else package0
+    return SurveyTracker(
+        P.model_copy(update=changes),
+        wellbeing0,
+        need0,
+        package0,
+        np.arange(n),
+        np.random.default_rng(seed),
+    )
+
+
+def answers(survey: SurveyTracker, wellbeing, need, package=None) -> pd.DataFrame:
+    n = len(need)
+    package = np.zeros(n) if package is None else package
+    survey.take(wellbeing, need, package, np.ones(n, bool), np.ones(n, bool), np.arange(n))
+    return survey.result
+
+
+def test_self_rated_health_changes_category_at_retest_as_often_as_published():
+    """About a third of people tick another category a month later with nothing changed
+    (NHANES nearly 40%, CHARLS 31%): the reporting noise was set to give that."""
+    rng = np.random.default_rng(1)
+    need = beta(rng, P.baseline_need_mean, P.baseline_need_concentration, N)
+    first, again = self_rated_health(need, P, rng), self_rated_health(need, P, rng)
+    assert 0.25 < np.mean(first != again) < 0.42
+    quiet = P.model_copy(update={"survey_srh_noise": 0.0})
+    assert (self_rated_health(need, quiet, rng) == self_rated_health(need, quiet, rng)).all()
+
+
+def test_a_world_where_nothing_changed_still_answers_some_yes_through_noise_alone():
+    rng = np.random.default_rng(2)
+    wellbeing, need = rng.uniform(0.3, 0.7, N), rng.uniform(0.1, 0.9, N)
+    out = answers(tracker(wellbeing, need, seed=3), wellbeing, need)
+    # WEMWBS: a change of N(0, 2.8 sqrt 2), rounded, reaching +3: about a fifth
+    assert 0.15 < out["better_quality_of_life"].mean() < 0.3
+    assert 0.1 < out["feel_healthier"].mean() < 0.25  # half of those who change, change up
+    exact = tracker(wellbeing, need, survey_wemwbs_sem=0.0, survey_srh_noise=0.0)
+    out = answers(exact, wellbeing, need)
+    assert not out["better_quality_of_life"].any() and not out["feel_healthier"].any()
+
+
+@pytest.mark.parametrize(("points", "better"), [(2.0, False), (3.0, True), (5.0, True)])
+def test_better_means_a_rise_of_at_least_the_change_a_person_notices(points, better):
+    wellbeing0 = np.full(50, 0.5)
+    survey = tracker(wellbeing0, np.full(50, 0.5), survey_wemwbs_sem=0.0)
+    out = answers(survey, wellbeing0 + points / 56.0, np.full(50, 0.5))
+    assert out["better_quality_of_life"].all() == better
+
+
+def test_healthier_is_a_better_category_not_any_fall_in_need():
+    survey = tracker(np.full(3, 0.5), np.array([0.45, 0.45, 0.45]), survey_srh_noise=0.0)
+    out = answers(survey, np.full(3, 0.5), np.array([0.41, 0.39, 0.2]))
+    assert out["feel_healthier"].tolist() == [False, True, True]
+
+
+def test_less_social_care_only_where_the_package_fell():
+    survey = tracker(np.full(3, 0.5), np.full(3, 0.5), package0=np.array([6.0, 6.0, 0.0]))
+    out = answers(survey, np.full(3, 0.5), np.full(3, 0.5), package=np.array([4.0, 6.0, 0.0]))
+    assert out["less_social_care"].tolist() == [True, False, False]
+
+
+def test_fewer_doctor_visits_compares_counts_over_the_two_twelve_week_windows():
+    survey = tracker(np.full(3, 0.5), np.full(3, 0.5))
+    for week in range(1, 53):
+        early = week <= 12
+        late = week > 40
+        survey.record(week, np.array([early * 1.0, late * 1.0, 0.0]))
+    out = answers(survey, np.full(3, 0.5), np.full(3, 0.5))
+    assert out["fewer_doctor_visits"].tolist() == [True, False, False]
+    assert survey.early_doctor.tolist() == [12, 0, 0] and survey.late_doctor.tolist() == [0, 12, 0]
+
+
+def test_reported_wemwbs_is_an_integer_on_the_scale():
+    scores = reported_wemwbs(np.array([0.0, 0.5, 1.0]), P, np.random.default_rng(0))
+    assert ((scores >= 14) & (scores <= 70)).all() and (scores == np.rint(scores)).all()
+
+
+def test_participants_are_the_active_members_or_else_those_who_took_part():
+    active = np.array([True, False, False])
+    given, received = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 0.0])
+    assert participants(True, active, given, received).tolist() == [True, False, False]
+    assert participants(False, active, given, received).tolist() == [False, True, False]
+
+
+def test_summary_gives_each_share_over_participants_with_its_denominator():
+    survey = pd.DataFrame(
+        {
+            "agent_id": [0, 1, 2],
+            "agent_type": ["user", "neighbour", "user"],
+            "participant": [True, True, False],
+            "better_quality_of_life": [True, False, True],
+            "feel_healthier": [False, False, True],
+            "less_social_care": [False, False, False],
+            "fewer_doctor_visits": [True, True, True],
+        }
+    )
+    out = survey_summary(survey)
+    assert out["survey_participants"] == 2 and out["survey_participants_users"] == 1
+    assert out["survey_better_quality_of_life"] == 0.5
+    assert out["survey_better_quality_of_life_users"] == 1.0

@@ -37,6 +37,7 @@ def weekly_costs(
         "cost_gp": gp_contacts * params.gp_cost,
         "cost_brokerage": members * params.brokerage_cost / WEEKS_PER_YEAR,
         "cost_recruitment": recruits * params.recruitment_cost,
+        "cost_prevention": params.prevention_hours * params.prevention_hour_cost,  # issue 17
     }
     discount = (1.0 + params.discount_rate) ** (-week / WEEKS_PER_YEAR)
     return {name: value * discount for name, value in parts.items()}

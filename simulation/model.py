@@ -21,6 +21,7 @@ from coprod.simulation.care import (
     seek_help,
     update_need,
 )
+from coprod.simulation.commissioning import Commissioner, People
 from coprod.simulation.community import TieLedger, after_exchange, churn_members, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
@@ -52,6 +53,7 @@ STATUS_QUO_LEVERS = {
     "reciprocity": "none",
     "capacity_factor": 1.0,
     "lived_experience_share": 0.0,
+    "prevention_hours": 0.0,  # commissioning (issue 17): no community development before
 }
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
@@ -99,6 +101,7 @@ class CoProductionModel(mesa.Model):
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self.network = community_space(self.graph, self.random)
         self._place_agents()
+        self.commissioner = Commissioner(len(self.community.is_user))  # commissioning
         self.timeline = changes_by_week(params.timeline)
         status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
         self._warm_up(status_quo)
@@ -142,6 +145,7 @@ class CoProductionModel(mesa.Model):
         self.reciprocity = RECIPROCITY_RULES[status_quo.reciprocity]
         self._set_policy(params)
         self.survey = SurveyTracker(self.params, comm.wellbeing.copy(), users.need.copy())
+        self.commissioner.begin(self._people())  # commissioning: the survey's baseline
         self.cost_cumulative = 0.0
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in ("week", *METRICS)}
@@ -173,6 +177,10 @@ class CoProductionModel(mesa.Model):
         self.week += 1
         if self.week in self.timeline:
             self._set_policy(self.params.model_copy(update=self.timeline[self.week]))
+        if self.commissioner.due(self.week):  # commissioning: the yearly cycle (issue 17)
+            rows = self.datacollector.model_vars
+            if changes := self.commissioner.cycle(self.params, rows, self._people()):
+                self._set_policy(self.params.model_copy(update=changes))
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:
@@ -214,6 +222,8 @@ class CoProductionModel(mesa.Model):
         after_exchange(comm, users, self.ties, self.ledger, reciprocity, p, week)
         if reciprocity.bank:
             churn_members(comm, users, self.ties, p, behaviour)
+        # 4b. prevention: community development (commissioning, issue 17)
+        reached = self.commissioner.prevent(comm.connectedness, comm.motivation, p)
         # 5. professionals
         delivered = np.bincount(users.professional, care.staff_time, minlength=p.n_professionals)
         leavers, recruits = update_workforce(
@@ -262,6 +272,8 @@ class CoProductionModel(mesa.Model):
             "locum_hours": locum_hours,
             "cost_week": sum(costs.values()),
             **costs,
+            "prevention_reached": reached,  # commissioning (issue 17)
+            **self.commissioner.budget_columns(),
         }
 
     def _collect(self) -> None:
@@ -282,6 +294,23 @@ class CoProductionModel(mesa.Model):
         self.running = self.week < p.weeks
         if p.snapshot_every and self.week % p.snapshot_every == 0:
             self.snapshots.append(self.snapshot())
+
+    def _people(self) -> People:
+        """Commissioning (issue 17): what its survey reads of every resident now."""
+        users, comm = self.users, self.community
+        pad = np.zeros(len(comm.is_user) - len(users.need))  # MERGE: v1 user arrays; delete
+        return People(
+            in_care=comm.is_user.copy(),
+            wellbeing=comm.wellbeing.copy(),
+            need=np.r_[users.need, pad],
+            connectedness=comm.connectedness.copy(),
+            member=comm.member.copy(),
+            professional_hours=np.r_[users.professional_hours, pad],
+            package_hours=np.zeros(len(comm.is_user)),  # MERGE: services' package hours
+            hours_received=comm.hours_received.copy(),
+            reached=self.commissioner.reached.copy(),
+            strained=np.zeros(len(comm.is_user), bool),  # MERGE: services' carer strain
+        )
 
     def snapshot(self) -> pd.DataFrame:
         """One row per person: type, state and running totals since week 0."""

@@ -49,6 +49,22 @@ METRICS: dict[str, tuple[str, str]] = {
     "cost_gp": ("GBP/week", "GP consultation cost"),
     "cost_brokerage": ("GBP/week", "Time-bank brokerage cost"),
     "cost_recruitment": ("GBP/week", "Cost of replacing professionals who left"),
+    # commissioning (issue 17): the prevention line and the yearly budget split
+    "cost_prevention": ("GBP/week", "Community development (prevention) worker hours"),
+    "prevention_reached": ("contacts/week", "Residents a community development worker met"),
+    **{
+        f"budget_{line}": (
+            "GBP/year",
+            f"The commissioner's budget for {what} this year (set once a year; NaN in the first "
+            "policy year, before the first cycle)",
+        )
+        for line, what in (
+            ("posts", "professional posts"),
+            ("packages", "care packages"),
+            ("timebank", "time-bank coordination"),
+            ("prevention", "prevention (community development)"),
+        )
+    },
     "burnout_mean": ("0-1", "Mean burnout of professionals in post"),
     "professional_turnover": ("people/week", "Professionals who left this week"),
     "turnover_annualised": (

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError, field_validator, model_validator
 
 from coprod.simulation.params.care import CareParams
+from coprod.simulation.params.commissioning import CommissioningParams
 from coprod.simulation.params.community import CommunityParams
 from coprod.simulation.params.costs import CostParams
 from coprod.simulation.params.levers import LeverParams
@@ -38,6 +39,7 @@ __all__ = [
 
 
 class Params(
+    CommissioningParams,
     CostParams,
     WorkforceParams,
     CommunityParams,

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coprod.simulation.metrics import WEMWBS_POINT
-from coprod.simulation.params import Params, describe
+if TYPE_CHECKING:  # the schema validates rule names from here: no import back at run time
+    from coprod.simulation.params import Params
 
 WEEKS_PER_YEAR = 52
 LINES = ("posts", "packages", "timebank", "prevention")
@@ -53,9 +54,10 @@ ACTIVITY_OF = {
     "prevention": "prevention_reached",
 }
 BUDGET_METRICS = {line: f"budget_{line}" for line in LINES}
-#: A change in wellbeing a person notices: 3 WEMWBS points (Maheswaran et al. 2012, Health
-#: and Quality of Life Outcomes 10:156, the minimal important difference).
-NOTICEABLE = 3.0 * WEMWBS_POINT
+#: A change in wellbeing a person notices: 3 WEMWBS points on the 0-1 scale's 56 (Maheswaran
+#: et al. 2012, Health and Quality of Life Outcomes 10:156, the minimal important difference;
+#: the week-52 survey's threshold too).
+NOTICEABLE = 3.0 / 56.0
 POSTS, PACKAGES, TIMEBANK, PREVENTION = range(len(LINES))
 
 
@@ -163,7 +165,7 @@ def reference(spend: np.ndarray, activity: np.ndarray, params: Params) -> Refere
     return Reference(shares, budget, levers, tariff, buyable)
 
 
-Rule = Callable[[np.ndarray, Monitoring, Reference, Params], np.ndarray]
+Rule = Callable[[np.ndarray, Monitoring, Reference, "Params"], np.ndarray]
 
 
 def _proportional(weights: np.ndarray, previous: np.ndarray) -> np.ndarray:
@@ -219,20 +221,6 @@ COMMISSIONING_RULES: dict[str, Rule] = {
 # --- secure -------------------------------------------------------------------------------
 
 
-def split_problems(split: Mapping[str, float]) -> list[str]:
-    """Why a starting split is not one: unknown lines, negative shares, a sum other than 1."""
-    problems = [
-        f"`{line}` is not a service line; lines are {', '.join(LINES)}."
-        for line in split
-        if line not in LINES
-    ]
-    problems += [f"`{line}` = {v!r} is below 0." for line, v in split.items() if v < 0]
-    total = sum(split.values())
-    if split and abs(total - 1.0) > 1e-6:
-        problems.append(f"the shares add up to {total:g}, not 1: {dict(split)}.")
-    return problems
-
-
 def secure(previous: np.ndarray, target: np.ndarray, ref: Reference, params: Params) -> np.ndarray:
     """Re-let ``commissioning_max_shift`` of every contract at the target. Money on a line
     that cannot be bought goes to the others in proportion, so the split adds up to 1; a
@@ -269,18 +257,20 @@ def levers(
             value = money / (WEEKS_PER_YEAR * params.prevention_hour_cost)
         else:
             continue
-        value = _within(name, value)
+        value = _within(params, name, value)
         if value != now:
             changes[name] = value
     return changes
 
 
-def _within(name: str, value: float) -> float:
+def _within(params: Params, name: str, value: float) -> float:
     """A value inside the lever's schema range (an open lower bound is kept just above)."""
-    bounds = describe(name)
-    low = bounds["min"] if bounds["min"] is not None else -np.inf
-    low = np.nextafter(low, np.inf) if bounds["min_exclusive"] else low
-    high = bounds["max"] if bounds["max"] is not None else np.inf
+    low, high = -np.inf, np.inf
+    for bound in type(params).model_fields[name].metadata:
+        low = getattr(bound, "ge", None) if getattr(bound, "ge", None) is not None else low
+        if getattr(bound, "gt", None) is not None:
+            low = np.nextafter(bound.gt, np.inf)
+        high = getattr(bound, "le", None) if getattr(bound, "le", None) is not None else high
     return float(min(max(value, low), high))
 
 
@@ -291,9 +281,8 @@ def yearly_budget(ref: Reference, params: Params) -> float:
 
 def starting_split(ref: Reference, params: Params) -> np.ndarray:
     """The contracts in force at the first cycle: the given split, else the reference year's."""
-    if not params.commissioning_split:
-        return ref.shares
-    return np.array([params.commissioning_split.get(line, 0.0) for line in LINES])
+    given = np.array([getattr(params, f"commissioning_split_{line}") for line in LINES])
+    return given if given.any() else ref.shares
 
 
 # --- the commissioner: state between cycles -------------------------------------------------

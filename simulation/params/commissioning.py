@@ -2,7 +2,7 @@
 
 Once every 52 policy weeks a commissioner splits a budget across four service lines (posts,
 packages, time-bank coordination, prevention) under a named rule; what it monitors and who
-decides sets the split, never a parameter. ``commissioning_split`` only says which contracts
+decides sets the split, never a parameter. ``commissioning_split_*`` only say which contracts
 are in force when the first cycle starts (by default the spend of the first policy year).
 """
 
@@ -78,11 +78,40 @@ class CommissioningParams(Part):
         le=10,
         group="levers",
     )
-    commissioning_split: dict[str, float] = param(
-        {},
-        "shares",
-        "Contracts in force at the first cycle, as shares of the budget by line (posts, "
-        "packages, timebank, prevention; they add up to 1); empty = the first year's spend",
+    commissioning_split_posts: float = param(
+        0.0,
+        "share",
+        "Share of the budget contracted to professional posts at the first cycle (the four "
+        "commissioning_split_* add up to 1; all 0 = the first year's spend shares)",
+        ge=0,
+        le=1,
+        group="levers",
+    )
+    commissioning_split_packages: float = param(
+        0.0,
+        "share",
+        "Share of the budget contracted to care packages at the first cycle (the four "
+        "commissioning_split_* add up to 1; all 0 = the first year's spend shares)",
+        ge=0,
+        le=1,
+        group="levers",
+    )
+    commissioning_split_timebank: float = param(
+        0.0,
+        "share",
+        "Share of the budget contracted to time-bank coordination at the first cycle (the four "
+        "commissioning_split_* add up to 1; all 0 = the first year's spend shares)",
+        ge=0,
+        le=1,
+        group="levers",
+    )
+    commissioning_split_prevention: float = param(
+        0.0,
+        "share",
+        "Share of the budget contracted to prevention at the first cycle (the four "
+        "commissioning_split_* add up to 1; all 0 = the first year's spend shares)",
+        ge=0,
+        le=1,
         group="levers",
     )
     commissioning_isolated: float = param(
@@ -167,23 +196,28 @@ class CommissioningParams(Part):
             )
         return value
 
-    @field_validator("commissioning_split")
-    @classmethod
-    def _split_adds_up(cls, split: dict[str, float]) -> dict[str, float]:
-        from coprod.simulation.commissioning import split_problems
+    @model_validator(mode="after")
+    def _split_adds_up(self) -> CommissioningParams:
+        """A starting split is all zero (measured) or shares that add up to 1."""
+        from coprod.simulation.commissioning import LINES
 
-        if problems := split_problems(split):
-            raise ValueError(" ".join(problems))
-        return split
+        shares = [getattr(self, f"commissioning_split_{line}") for line in LINES]
+        if any(shares) and abs(sum(shares) - 1.0) > 1e-6:
+            given = ", ".join(f"{line} {v:g}" for line, v in zip(LINES, shares, strict=True))
+            raise ValueError(
+                f"the commissioning_split_* shares add up to {sum(shares):g}, not 1 ({given}); "
+                "set all four to add up to 1, or all to 0 for the first year's spend shares."
+            )
+        return self
 
     @model_validator(mode="after")
     def _split_not_on_timeline(self) -> CommissioningParams:
         """The starting contracts are read once; a later split must come from a rule."""
         for entry in getattr(self, "timeline", []):
-            if "commissioning_split" in entry:
+            if split := [key for key in entry if key.startswith("commissioning_split_")]:
                 raise ValueError(
-                    f"[[timeline]] week {entry.get('week')!r}: `commissioning_split` sets the "
-                    "contracts at the first cycle only; later splits come from the "
-                    "`commissioning` rule (a timeline may change commissioning_budget_factor)."
+                    f"[[timeline]] week {entry.get('week')!r}: `{split[0]}` sets the contracts "
+                    "at the first cycle only; later splits come from the `commissioning` rule "
+                    "(a timeline may change commissioning_budget_factor)."
                 )
         return self

@@ -226,7 +226,7 @@ def secure(previous: np.ndarray, target: np.ndarray, ref: Reference, params: Par
     that cannot be bought goes to the others in proportion, so the split adds up to 1; a
     target equal to last year's split leaves it exactly as it was."""
     moved = previous + params.commissioning_max_shift * (target - previous)
-    if (moved[~ref.buyable] == 0).all() and (moved >= 0).all():
+    if (moved[~ref.buyable] == 0).all() and (moved >= 0).all() and abs(moved.sum() - 1) < 1e-9:
         return moved
     moved = np.where(ref.buyable, np.maximum(moved, 0.0), 0.0)
     return _proportional(moved, ref.buyable / max(ref.buyable.sum(), 1))
@@ -280,9 +280,12 @@ def yearly_budget(ref: Reference, params: Params) -> float:
 
 
 def starting_split(ref: Reference, params: Params) -> np.ndarray:
-    """The contracts in force at the first cycle: the given split, else the reference year's."""
+    """The contracts in force at the first cycle: the given split, else the reference year's
+    (a world that spent nothing on the four lines starts evenly over what can be bought)."""
     given = np.array([getattr(params, f"commissioning_split_{line}") for line in LINES])
-    return given if given.any() else ref.shares
+    if given.any():
+        return given
+    return ref.shares if ref.budget > 0 else ref.buyable / max(ref.buyable.sum(), 1)
 
 
 # --- the commissioner: state between cycles -------------------------------------------------

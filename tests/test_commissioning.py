@@ -348,3 +348,38 @@ def test_bad_commissioning_input_exits_2_naming_file_and_key(tmp_path, capsys, c
     assert "bad.toml" in err and "Traceback" not in err
     for word in words:
         assert word in err
+
+
+# --- the report's budget split ----------------------------------------------------------------
+
+
+def test_budget_by_year_averages_replicates_per_arm_and_skips_the_first_year(tmp_path):
+    from coprod.experiments.reports.budget import budget_by_year, budget_section, budget_table
+
+    weeks = np.arange(0, 157)
+    year = (weeks - 1) // 52 + 1
+
+    def run(scenario: str, posts: list[float]) -> pd.DataFrame:
+        budget = np.where(weeks > 52, np.take(posts, np.clip(year - 2, 0, 1)), np.nan)
+        return pd.DataFrame(
+            {
+                "scenario": scenario,
+                "week": weeks,
+                "budget_posts": budget,
+                "budget_packages": np.where(weeks > 52, 0.0, np.nan),
+                "budget_timebank": np.where(weeks > 52, 1000.0 - budget, np.nan),
+                "budget_prevention": np.where(weeks > 52, 0.0, np.nan),
+            }
+        )
+
+    ts = pd.concat(
+        [run("block", [900.0, 900.0]), run("moving", [900.0, 600.0]), run("moving", [700.0, 400.0])]
+    )
+    by_year = budget_by_year(ts)
+    assert by_year.index.tolist() == [("block", 2), ("block", 3), ("moving", 2), ("moving", 3)]
+    assert by_year.loc[("moving", 2), "budget_posts"] == 800.0  # mean of two replicates
+    assert (by_year["total"] == 1000.0).all()
+    assert "| moving | 3 | 1 | 50.0 | 0.0 | 50.0 | 0.0 |" in budget_table(by_year)
+    section = budget_section(ts, tmp_path, [])
+    assert (tmp_path / "budget_split.png").is_file() and any("budget_split" in s for s in section)
+    assert budget_section(ts[ts["week"] <= 52], tmp_path, []) == []  # no cycle yet: no section

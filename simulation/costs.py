@@ -42,6 +42,7 @@ def weekly_costs(
         "cost_recruitment": recruits * params.recruitment_cost,
         "cost_packages": package_hours * params.package_hour_cost,
         "cost_placements": placed * params.placement_week_cost,
+        "cost_prevention": params.prevention_hours * params.prevention_hour_cost,  # issue 17
     }
     discount = (1.0 + params.discount_rate) ** (-week / WEEKS_PER_YEAR)
     return {name: value * discount for name, value in parts.items()}

@@ -35,6 +35,7 @@ from coprod.simulation.carers import (
     settle,
     update_carer_wellbeing,
 )
+from coprod.simulation.commissioning import Commissioner, People
 from coprod.simulation.community import TieLedger, after_exchange, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
@@ -102,6 +103,7 @@ STATUS_QUO_LEVERS = {
     "capacity_factor": 1.0,
     "lived_experience_share": 0.0,
     "package_hours_factor": 1.0,  # S: the council's usual generosity
+    "prevention_hours": 0.0,  # commissioning (issue 17): no community development before
 }
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
@@ -147,6 +149,7 @@ class CoProductionModel(mesa.Model):
         self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
         self._agents_placed = False
         self._build_social_care(population)
+        self.commissioner = Commissioner(len(self.community.is_user))  # commissioning
         self.timeline = changes_by_week(params.timeline)
         status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
         self._warm_up(status_quo)
@@ -330,6 +333,7 @@ class CoProductionModel(mesa.Model):
             comm.agent_id.copy(),
             self.survey_rng,
         )
+        self.commissioner.begin(self._commissioning_view())  # commissioning: the baseline
         self.cost_cumulative = 0.0
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in ("week", *METRICS)}
@@ -359,6 +363,10 @@ class CoProductionModel(mesa.Model):
         self.week += 1
         if self.week in self.timeline:
             self._set_policy(self.params.model_copy(update=self.timeline[self.week]))
+        if self.commissioner.due(self.week):  # commissioning: the yearly cycle (issue 17)
+            rows = self.datacollector.model_vars
+            if changes := self.commissioner.cycle(self.params, rows, self._commissioning_view()):
+                self._set_policy(self.params.model_copy(update=changes))
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:
@@ -434,6 +442,8 @@ class CoProductionModel(mesa.Model):
             )
         if reciprocity.bank:
             churn(self.bank, comm, self.ties, p)
+        # 4b. prevention: community development (commissioning, issue 17)
+        reached = self.commissioner.prevent(comm.connectedness, comm.motivation, p)
         # 5. professionals
         delivered = np.bincount(users.professional, care.staff_time, minlength=p.n_professionals)
         leavers, recruits = update_workforce(
@@ -494,6 +504,8 @@ class CoProductionModel(mesa.Model):
             **carer_metrics(
                 self.carers, caring(self.carers, comm.is_user, self.packages.placed, week)
             ),
+            "prevention_reached": reached,  # commissioning (issue 17)
+            **self.commissioner.budget_columns(),
         }
 
     def _collect(self) -> None:
@@ -518,6 +530,23 @@ class CoProductionModel(mesa.Model):
         self.running = self.week < p.weeks
         if p.snapshot_every and self.week % p.snapshot_every == 0:
             self.snapshots.append(self.snapshot())
+
+    def _commissioning_view(self) -> People:
+        """Commissioning (issue 17): what its survey reads of every resident now."""
+        users, comm, p = self.users, self.community, self.params
+        cared = caring(self.carers, comm.is_user, self.packages.placed, self.week)
+        return People(
+            in_care=comm.is_user.copy(),
+            wellbeing=comm.wellbeing.copy(),
+            need=users.need.copy(),
+            connectedness=comm.connectedness.copy(),
+            member=comm.member.copy(),
+            professional_hours=users.professional_hours.copy(),
+            package_hours=self.packages.hours.copy(),
+            hours_received=comm.hours_received.copy(),
+            reached=self.commissioner.reached.copy(),
+            strained=cared & (self.carers.strain > p.carer_breakdown_strain),
+        )
 
     def snapshot(self) -> pd.DataFrame:
         """One row per resident and professional: type, state and running totals since

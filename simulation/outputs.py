@@ -78,6 +78,22 @@ METRICS: dict[str, tuple[str, str]] = {
     "carer_breakdowns": ("people/week", "Carers who broke down this week"),
     "carer_wellbeing_mean": ("0-1", "Mean wellbeing of carers caring this week"),
     "carers": ("people", "Family carers caring this week"),
+    # commissioning (issue 17): the prevention line and the yearly budget split
+    "cost_prevention": ("GBP/week", "Community development (prevention) worker hours"),
+    "prevention_reached": ("contacts/week", "Residents a community development worker met"),
+    **{
+        f"budget_{line}": (
+            "GBP/year",
+            f"The commissioner's budget for {what} this year (set once a year; NaN in the first "
+            "policy year, before the first cycle)",
+        )
+        for line, what in (
+            ("posts", "professional posts"),
+            ("packages", "care packages"),
+            ("timebank", "time-bank coordination"),
+            ("prevention", "prevention (community development)"),
+        )
+    },
     "burnout_mean": ("0-1", "Mean burnout of professionals in post"),
     "professional_turnover": ("people/week", "Professionals who left this week"),
     "turnover_annualised": (
@@ -144,6 +160,12 @@ LABELS: dict[str, str] = {
     "carer_breakdowns": "Carers breaking down",
     "carer_wellbeing_mean": "Carers' wellbeing",
     "carers": "Family carers caring",
+    "cost_prevention": "Cost of community development",
+    "prevention_reached": "Community development contacts",
+    "budget_posts": "Budget for professional posts",
+    "budget_packages": "Budget for care packages",
+    "budget_timebank": "Budget for time-bank coordination",
+    "budget_prevention": "Budget for prevention",
     "burnout_mean": "Burnout of professionals",
     "professional_turnover": "Professionals leaving",
     "trust_mean": "Users' trust in professionals",

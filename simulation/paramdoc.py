@@ -19,6 +19,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from coprod.simulation.commissioning import COMMISSIONING_RULES
 from coprod.simulation.params import PARAMETER_NAMES, Params, describe
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
 
@@ -30,6 +31,7 @@ REGENERATE = "python -m coprod.simulation.paramdoc docs/ODD.md"
 RULE_NAMES: dict[str, tuple[str, ...]] = {
     "power_rule": tuple(POWER_RULES),
     "reciprocity": tuple(RECIPROCITY_RULES),
+    "commissioning": tuple(COMMISSIONING_RULES),
 }
 
 HEADER = "| name | default | unit | range | meaning | source |\n|---|---|---|---|---|---|"

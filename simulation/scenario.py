@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from coprod.simulation.commissioning import COMMISSIONING_RULES
 from coprod.simulation.errors import ScenarioError
 from coprod.simulation.outputs import AGENT_COLUMNS, METRICS, SURVEY_QUESTIONS
 from coprod.simulation.params import LEVERS, PARAMETER_NAMES, Params, describe
@@ -47,7 +48,11 @@ files follow alphabetically."""
 
 FILE_KEYS = ("description", "extends")
 OUTPUT_NAMES = frozenset(METRICS) | frozenset(AGENT_COLUMNS) | frozenset(SURVEY_QUESTIONS)
-RULES: dict[str, dict[str, Any]] = {"power_rule": POWER_RULES, "reciprocity": RECIPROCITY_RULES}
+RULES: dict[str, dict[str, Any]] = {
+    "power_rule": POWER_RULES,
+    "reciprocity": RECIPROCITY_RULES,
+    "commissioning": COMMISSIONING_RULES,
+}
 RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 KINDS = {str: "text", bool: "true/false", int: "a whole number", float: "a decimal number"}
 

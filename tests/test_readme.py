@@ -88,7 +88,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The folders the README's paths name, copied, with the sweep and PSA files made small."""
     shutil.copytree(ROOT / "experiments" / "examples", tmp_path / "experiments" / "examples")
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    for name in ("power_timebank.toml", "psa.toml"):  # the files jobs run in full
+    for name in ("power_timebank.toml", "psa.toml", "commissioning.toml"):  # jobs run in full
         path = tmp_path / "experiments" / "examples" / name
         text = path.read_text()
         for pattern, value in SWEEP_SIZES.items():

@@ -21,6 +21,7 @@ import pandas as pd
 from coprod.experiments.jobs.launch import failures_in_words
 from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
+from coprod.experiments.reports.budget import budget_section
 from coprod.experiments.reports.html import write_html
 from coprod.experiments.reports.report_text import (
     BASE,
@@ -224,6 +225,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             else "Only the baseline ran."
         )
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
+    out += budget_section(ts, fig_dir, [])  # commissioning (issue 17): the yearly split
     survey_week = _param(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
         out += _survey(results.survey, c.baseline, survey_week)

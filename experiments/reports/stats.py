@@ -43,6 +43,7 @@ COUNTS_AND_COSTS = (
     "people/week",
     "GBP",
     "GBP/week",
+    "GBP/year",  # commissioning budgets (issue 17)
     "GBP/user/week",
     "posts",
     "share/year",

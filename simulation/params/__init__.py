@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError, field_validator, model_validator
 
 from coprod.simulation.params.care import CareParams
+from coprod.simulation.params.commissioning import CommissioningParams
 from coprod.simulation.params.community import CommunityParams
 from coprod.simulation.params.costs import CostParams
 from coprod.simulation.params.levers import LeverParams
@@ -43,6 +44,7 @@ __all__ = [
 class Params(
     ServicesParams,
     TimeBankParams,
+    CommissioningParams,
     CostParams,
     WorkforceParams,
     CommunityParams,

@@ -15,7 +15,7 @@ import reprlib
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -87,7 +87,7 @@ def plan_runs(scenarios: Mapping[str, Params], replicates: int, master_seed: int
 
 
 def run_job(
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     out_dir: Path,
     *,
     job: dict[str, Any],
@@ -108,28 +108,31 @@ def run_job(
     updated and ``KeyboardInterrupt`` propagates: resuming finishes the job. The folder is
     locked for the whole job: a second job on it is refused, naming the holder.
     """
-    if len({spec.run_id for spec in specs}) != len(specs):
+    if not getattr(specs, "unique_ids", False) and len({s.run_id for s in specs}) != len(specs):
         raise ValueError("run ids must be unique within a job")
     folder = ResultsFolder(out_dir)
     with FolderLock(out_dir):
         started = time.perf_counter()
         planned = _planned(job, specs)
         manifest, status = _open(folder, planned, specs, resume, allow_version_change)
-        todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
-        if manifest["state"] == "complete" and not todo:
-            return _outcome(folder, specs, status, 0, started)
-        unlogged = [s.run_id for s in todo if status.get(s.run_id, {}).get("status") != "failed"]
-        if manifest["state"] == "complete" and unlogged:  # a damaged log of a finished job
-            raise CorruptResultsError(
-                f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
-                f"{unlogged[0]}): its tables are complete and still load, and `coprod report` "
-                "still works; nothing was rerun. To run the job again, choose a new --out."
-            )
+        done = sum(entry.get("status") == "done" for entry in status.values())
+        if manifest["state"] == "complete":
+            unlogged = [s.run_id for s in specs if _state(status, s) not in ("done", "failed")]
+            if unlogged:  # a damaged log of a finished job
+                raise CorruptResultsError(
+                    f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
+                    f"{unlogged[0]}): its tables are complete and still load, and `coprod "
+                    "report` still works; nothing was rerun. To run the job again, choose a "
+                    "new --out."
+                )
+            if done == len(specs):
+                return _outcome(folder, specs, status, 0, started)
+        todo = (spec for spec in specs if _state(status, spec) != "done")
         session: dict[str, Any] = {"started": now(), "runs": 0, "interrupted": True}
         manifest["sessions"].append(session)
         manifest["state"] = "running"
         folder.write_manifest(manifest)
-        bar = progress_bar(len(specs), len(specs) - len(todo), enabled=progress)
+        bar = progress_bar(len(specs), done, enabled=progress)
         failures = 0
         outputs = _outputs(todo, executor, window or 4 * cores())
         try:
@@ -161,7 +164,7 @@ def run_job(
 def _open(
     folder: ResultsFolder,
     planned: dict[str, Any],
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     resume: bool,
     allow_version_change: bool,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -190,7 +193,7 @@ def _open(
 def _rebuilt_manifest(
     folder: ResultsFolder,
     planned: dict[str, Any],
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     damage: CorruptResultsError,
 ) -> dict[str, Any]:
     """A lost or damaged manifest rebuilt from the job being resumed, when every run in the
@@ -218,7 +221,7 @@ def _rebuilt_manifest(
 
 
 def _outputs(
-    specs: list[RunSpec], executor: Executor | None, window: int
+    specs: Iterable[RunSpec], executor: Executor | None, window: int
 ) -> Iterator[list[tuple[RunSpec, RunOutput]]]:
     """The runs' outputs as they finish, those that finished together in one list, with at
     most ``window`` runs submitted at a time.
@@ -233,7 +236,7 @@ def _outputs(
         for spec in specs:
             yield [(spec, execute(spec))]
         return
-    queue, suspects = deque(specs), deque[RunSpec]()
+    queue, suspects = _Queue(specs), deque[RunSpec]()
     pending: dict[Future[RunOutput], RunSpec] = {}
     alone = False  # the one run in flight is a suspect, tried on its own
     try:
@@ -257,6 +260,23 @@ def _outputs(
     finally:
         for future in pending:
             future.cancel()
+
+
+class _Queue:
+    """The runs still to submit, taken from an iterator one at a time (a job's plan is made
+    on demand, never held whole); ``popleft`` and truth as a deque's."""
+
+    def __init__(self, specs: Iterable[RunSpec]) -> None:
+        self._specs = iter(specs)
+        self._next: RunSpec | None = next(self._specs, None)
+
+    def __bool__(self) -> bool:
+        return self._next is not None
+
+    def popleft(self) -> RunSpec:
+        spec, self._next = self._next, next(self._specs, None)
+        assert spec is not None
+        return spec
 
 
 def _lost(future: Future[RunOutput]) -> bool:
@@ -305,7 +325,7 @@ def _entry(
 
 
 def _consolidate(
-    folder: ResultsFolder, manifest: dict[str, Any], specs: list[RunSpec], status: dict
+    folder: ResultsFolder, manifest: dict[str, Any], specs: Sequence[RunSpec], status: dict
 ) -> None:
     """Write the Parquet tables and the data dictionary, then mark the job complete."""
     done = [(s.run_id, status[s.run_id]) for s in specs if _state(status, s) == "done"]
@@ -316,16 +336,20 @@ def _consolidate(
         folder.remove_parts()
 
 
-def _planned(job: dict[str, Any], specs: list[RunSpec]) -> dict[str, Any]:
+def _planned(job: dict[str, Any], specs: Sequence[RunSpec]) -> dict[str, Any]:
     """The parts of the manifest that define the job, as JSON would give them back.
 
     The job's own ``scenarios`` when it names them (a sweep's runs of one scenario differ by
     design point, so its specs cannot say what the scenario itself is), else the specs'."""
     scenarios = job.get("scenarios") or {spec.scenario: spec.params for spec in specs}
-    runs = [
-        {"run_id": s.run_id, "scenario": s.scenario, "replicate": s.replicate, "seed": s.seed}
-        for s in specs
-    ]
+    runs = (
+        specs.plan()
+        if hasattr(specs, "plan")
+        else [
+            {"run_id": s.run_id, "scenario": s.scenario, "replicate": s.replicate, "seed": s.seed}
+            for s in specs
+        ]
+    )
     plan = json.loads(json.dumps({"job": job, "scenarios": scenarios, "runs": runs}, default=str))
     return {**plan, "fingerprint": _fingerprint(plan)}
 
@@ -388,7 +412,7 @@ def _brief(value: Any) -> str:
     return f"{text} ({len(value)} items)" if isinstance(value, list) and "..." in text else text
 
 
-def _update_counts(manifest: dict, specs: list[RunSpec], status: dict) -> None:
+def _update_counts(manifest: dict, specs: Sequence[RunSpec], status: dict) -> None:
     """Refresh the manifest's tallies and overall timing from the status log and sessions."""
     sessions = manifest["sessions"]
     wall = sum(s.get("wall_seconds", 0.0) for s in sessions)
@@ -406,7 +430,7 @@ def _update_counts(manifest: dict, specs: list[RunSpec], status: dict) -> None:
 
 
 def _outcome(
-    folder: ResultsFolder, specs: list[RunSpec], status: dict, executed: int, started: float
+    folder: ResultsFolder, specs: Sequence[RunSpec], status: dict, executed: int, started: float
 ) -> JobOutcome:
     failed = {
         s.run_id: _last_line(status[s.run_id].get("error", ""))

@@ -360,3 +360,45 @@ def test_an_out_under_a_file_is_named(tmp_path, capsys):
     err = " ".join(capsys.readouterr().err.split())
     assert "a file stands where a folder is needed" in err and "Traceback" not in err
     assert "--resume" not in err  # nothing ran, so there is nothing to resume
+
+
+RESUMABLE = ["--replicates", "6", "--steps", "20", "--workers", "1", "--quiet"]
+RESUMABLE += ["--set", "n_users=3000", "--set", "n_neighbours=1500"]
+
+
+def coprod_process(out: Path, *extra: str) -> subprocess.Popen:
+    """A real `coprod compare` of six runs of a few seconds each, into ``out``."""
+    argv = [sys.executable, "-m", "coprod.experiments.cli", "compare", "timebank", *RESUMABLE]
+    return subprocess.Popen([*argv, "--out", str(out), *extra], stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trial", range(3))
+def test_two_resumes_started_at_once_one_refused_and_the_folder_ends_complete(trial, tmp_path):
+    """Two `--resume` racing on one folder (real processes): the loser exits 2 naming the
+    winner's pid, the winner finishes, and the folder is complete and reportable."""
+    out = tmp_path / "job"
+    first = coprod_process(out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+        (out / "status.jsonl").is_file() and (out / "status.jsonl").read_text().strip()
+    ):
+        time.sleep(0.1)
+    first.send_signal(signal.SIGINT)
+    assert first.wait(timeout=60) == 130
+    racers = [coprod_process(out, "--resume") for _ in range(2)]
+    ended = [(racer, racer.communicate(timeout=300)[1]) for racer in racers]
+    codes = sorted(racer.returncode for racer, _ in ended)
+    assert codes == [0, 2], ended
+    (winner, _), (_, refusal) = sorted(ended, key=lambda pair: pair[0].returncode)
+    assert f"in use by another coprod job (pid {winner.pid} on" in " ".join(refusal.split())
+    assert "Traceback" not in refusal
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["state"] == "complete" and manifest["counts"]["done"] == 12
+    assert not (out / "parts").exists()
+    report = subprocess.run(
+        [sys.executable, "-m", "coprod.experiments.cli", "report", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert report.returncode == 0, report.stderr

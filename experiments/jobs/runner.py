@@ -31,6 +31,7 @@ from coprod.experiments.jobs.lock import FolderLock
 from coprod.experiments.jobs.pool import cores
 from coprod.experiments.jobs.progress import progress_bar
 from coprod.experiments.jobs.results import consolidate
+from coprod.experiments.jobs.size import agents
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
@@ -40,7 +41,7 @@ from coprod.experiments.jobs.storage import (
     provenance,
     warn,
 )
-from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
+from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute, execute_many
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import Params
 from coprod.simulation.seeds import replicate_seeds
@@ -134,7 +135,9 @@ def run_job(
         folder.write_manifest(manifest)
         bar = progress_bar(len(specs), done, enabled=progress)
         failures = 0
-        outputs = _outputs(todo, executor, window or 4 * cores())
+        window = window or 4 * cores()
+        batch = batch_size(specs[0], len(specs) - done, window) if len(specs) else 1
+        outputs = _outputs(todo, executor, window, batch)
         try:
             with folder.writer(len(manifest["sessions"]) - 1) as writer:
                 for arrived in outputs:
@@ -221,12 +224,12 @@ def _rebuilt_manifest(
 
 
 def _outputs(
-    specs: Iterable[RunSpec], executor: Executor | None, window: int
+    specs: Iterable[RunSpec], executor: Executor | None, window: int, batch: int = 1
 ) -> Iterator[list[tuple[RunSpec, RunOutput]]]:
     """The runs' outputs as they finish, those that finished together in one list, with at
-    most ``window`` runs submitted at a time.
+    most ``window`` tasks submitted at a time, each of ``batch`` runs (:func:`batch_size`).
 
-    A task that raised (a pickling error, a worker lost) is reported as a failed run; a
+    A task that raised (a pickling error, a worker lost) is reported as failed runs; a
     ``BaseException`` such as ``KeyboardInterrupt`` propagates, and closing the iterator
     cancels the runs not started. On an executor that heals (:class:`.pool.HealingPool`),
     the runs in flight when a worker died are made again one at a time before the rest: a run
@@ -237,7 +240,7 @@ def _outputs(
             yield [(spec, execute(spec))]
         return
     queue, suspects = _Queue(specs), deque[RunSpec]()
-    pending: dict[Future[RunOutput], RunSpec] = {}
+    pending: dict[Future, tuple[RunSpec, ...]] = {}
     alone = False  # the one run in flight is a suspect, tried on its own
     try:
         while queue or suspects or pending:
@@ -245,21 +248,36 @@ def _outputs(
                 alone = bool(suspects)
             source = suspects if alone else queue
             while source and len(pending) < (1 if alone else window):
-                spec = source.popleft()
-                pending[_submit(executor, spec)] = spec
+                task = tuple(source.popleft() for _ in range(1 if alone else batch) if source)
+                pending[_submit(executor, task)] = task
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             arrived = []
             for future in finished:
-                spec = pending.pop(future)
+                task = pending.pop(future)
                 if _lost(future) and getattr(executor, "heals", False) and not alone:
-                    suspects.append(spec)
+                    suspects.extend(task)
                 else:
-                    arrived.append((spec, _result(future, spec)))
+                    arrived += zip(task, _results(future, task), strict=True)
             if arrived:
                 yield arrived
     finally:
         for future in pending:
             future.cancel()
+
+
+TASK_AGENT_WEEKS = 200_000
+"""Agent-weeks of work worth one task (about half a second): tiny runs are sent in batches
+of about this much, so that handing them out and back does not cost more than making them."""
+MOST_BATCHED = 32
+
+
+def batch_size(spec: RunSpec, runs: int, window: int) -> int:
+    """Runs per task for a job of ``runs`` like ``spec``: one for runs of real size, more for
+    tiny ones, but never so many that fewer than four tasks per slot of the window remain
+    (the workers would sit idle at the end)."""
+    weeks = spec.params["warmup_weeks"] + spec.params["weeks"]
+    by_cost = TASK_AGENT_WEEKS // max(agents(spec.params) * weeks, 1)
+    return max(1, min(MOST_BATCHED, by_cost, runs // (4 * window)))
 
 
 class _Queue:
@@ -284,11 +302,14 @@ def _lost(future: Future[RunOutput]) -> bool:
     return isinstance(future.exception(), BrokenExecutor)
 
 
-def _submit(executor: Executor, spec: RunSpec) -> Future[RunOutput]:
-    """Hand one run to the executor; a pool that a dead worker broke stops the job with a
-    clear error (the runs it lost are already logged as failed, with the pool's error)."""
+def _submit(executor: Executor, task: tuple[RunSpec, ...]) -> Future:
+    """Hand one task (one run, or a batch of tiny ones) to the executor; a pool that a dead
+    worker broke stops the job with a clear error (the runs it lost are already logged as
+    failed, with the pool's error)."""
     try:
-        return executor.submit(execute, spec)
+        if len(task) == 1:
+            return executor.submit(execute, task[0])
+        return executor.submit(execute_many, task)
     except BrokenExecutor as error:
         raise CoprodError(
             f"the worker pool broke ({error}): a worker process died, often for lack of "
@@ -297,15 +318,16 @@ def _submit(executor: Executor, spec: RunSpec) -> Future[RunOutput]:
         ) from None
 
 
-def _result(future: Future[RunOutput], spec: RunSpec) -> RunOutput:
-    """A finished task's output; a task that raised is a failed run with its traceback."""
+def _results(future: Future, task: tuple[RunSpec, ...]) -> list[RunOutput]:
+    """A finished task's outputs; a task that raised is failed runs with its traceback."""
     try:
-        return future.result()
+        output = future.result()
+        return [output] if len(task) == 1 else output
     except BrokenExecutor:
-        return RunOutput(spec.run_id, False, 0.0, error=WORKER_DIED)
-    except Exception as error:
-        text = "".join(traceback.format_exception(error))
-        return RunOutput(spec.run_id, False, 0.0, error=text)
+        error = WORKER_DIED
+    except Exception as raised:
+        error = "".join(traceback.format_exception(raised))
+    return [RunOutput(spec.run_id, False, 0.0, error=error) for spec in task]
 
 
 def _entry(

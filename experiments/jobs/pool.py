@@ -8,6 +8,7 @@ in flight again one at a time, so only the run whose worker died is logged as fa
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -69,13 +70,12 @@ def cancel_warm_up() -> None:
     (``multiprocessing.forkserver`` has no public way to stop it)."""
     from multiprocessing import forkserver
 
-    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
-    if pid is not None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_pid", None) is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server._forkserver_pid, signal.SIGKILL)
+    server._stop()  # reaps it and forgets it: a later job of this process starts a new one
 
 
 @contextmanager

@@ -1,9 +1,11 @@
 """Run scenarios x replicates on any ``concurrent.futures.Executor`` and record every run.
 
 Each run is one task (one picklable :class:`RunSpec`, no keyword arguments, so Dask's
-``client.get_executor(pure=False)`` plugs in unchanged). Only a bounded window of tasks is in
-flight, and each finished run is written by this process as it arrives and then forgotten, so
-memory stays flat however many runs a job has. Results do not depend on the executor: every
+``client.get_executor(pure=False)`` plugs in unchanged), or tiny runs a tuple of them, so that
+handing out a task costs less than making it. The plan is read lazily (a sweep's runs are made
+from their index) and only a bounded window of tasks is in flight; each finished run is
+written by this process as it arrives and then forgotten, so memory stays flat however many
+runs a job has. Results do not depend on the executor: every
 run is seeded from its replicate's seed, and consolidation orders rows by the plan.
 """
 

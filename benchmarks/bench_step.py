@@ -1,22 +1,34 @@
-"""Microseconds per agent-step, and the wall time of the default ``coprod compare``.
+"""Microseconds per agent-step (wall and CPU), beside a trivial Mesa model, and the wall time
+of the default ``coprod compare``.
 
 An agent-step is one agent (user, neighbour or professional) through one week. Populations keep
 the default proportions (1,000 users : 600 neighbours : 60 professionals) scaled to the total.
 Two figures per run: the time of a policy week alone, and the whole run (building the
 population, the warm-up to week 0 and the policy weeks) divided by the policy weeks, which is
 what a run of that horizon costs per agent-week: the warm-up runs in every run.
+
+On a shared machine wall time says how busy the machine was as much as how fast the code is:
+CPU time per agent-step is printed beside it, with the load average, and the yardstick is a
+trivial Mesa model (each agent adds one to a counter, stepped by ``shuffle_do``) timed in the
+same run at the same population: the ratio to it moves far less with the load than either
+figure alone.
+
 Run: ``python benchmarks/bench_step.py [--agents 1000 10000 100000] [--weeks 104]
-[--scenarios traditional timebank] [--no-compare]``
+[--scenarios traditional timebank] [--no-compare]``; a million agents (minutes, about 3 GiB):
+``python benchmarks/bench_step.py --agents 1000000 --weeks 4 --scenarios timebank --no-compare``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import mesa
 
 from coprod.simulation import CoProductionModel, Params
 from coprod.simulation.scenario import list_scenarios, load_scenario
@@ -36,18 +48,43 @@ def population(total: int) -> dict[str, int]:
     }
 
 
-def time_scenario(name: str, total: int, weeks: int) -> tuple[float, float, float]:
-    """(seconds to build incl. warm-up, microseconds per agent-step of a policy week,
-    microseconds per agent-step of the whole run) for one scenario."""
+class Counter(mesa.Agent):
+    """The yardstick's agent: one addition a step."""
+
+    def step(self) -> None:
+        self.model.count += 1
+
+
+class Trivial(mesa.Model):
+    """A Mesa model doing as little as a Mesa model can: the cost of Mesa's agent loop."""
+
+    def __init__(self, agents: int) -> None:
+        super().__init__(rng=0)
+        self.count = 0
+        Counter.create_agents(self, agents)
+
+    def step(self) -> None:
+        self.agents.shuffle_do("step")
+
+
+def timed(step, weeks: int, total: int) -> tuple[float, float]:
+    """(wall, CPU) microseconds per agent-step of ``weeks`` calls of ``step``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(weeks):
+        step()
+    scale = 1e6 / (weeks * total)
+    return (time.perf_counter() - wall) * scale, (time.process_time() - cpu) * scale
+
+
+def time_scenario(name: str, total: int, weeks: int) -> tuple[float, float, float, float]:
+    """(seconds to build incl. warm-up, wall and CPU microseconds per agent-step of a policy
+    week, wall microseconds per agent-step of the whole run) for one scenario."""
     params = Params(**{**load_scenario(name).params.model_dump(), **population(total)})
     start = time.perf_counter()
     model = CoProductionModel(params, seed=0)
     built = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(weeks):
-        model.step()
-    stepping = time.perf_counter() - start
-    return built, stepping / (weeks * total) * 1e6, (built + stepping) / (weeks * total) * 1e6
+    wall, cpu = timed(model.step, weeks, total)
+    return built, wall, cpu, wall + built / (weeks * total) * 1e6
 
 
 def time_compare() -> float:
@@ -72,22 +109,33 @@ def time_compare() -> float:
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
-    cli.add_argument("--agents", type=int, nargs="+", default=[1000, 10000])
+    cli.add_argument("--agents", type=int, nargs="+", default=[1000, 10000, 100000])
     cli.add_argument("--weeks", type=int, default=104)
     cli.add_argument("--scenarios", nargs="+", default=None, help="default: every shipped one")
     cli.add_argument("--no-compare", action="store_true")
     args = cli.parse_args()
     names = args.scenarios or [name for name, _ in list_scenarios()]
-    print(f"{'agents':>8} {'scenario':24} {'build s':>8} {'us/step':>8} {'us/step+warm-up':>16}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{'agents':>8} {'scenario':24} {'build s':>8} {'us/step':>8} {'cpu us':>8} "
+        f"{'x trivial':>9} {'us/step+warm-up':>16}"
+    )
     for total in args.agents:
-        steps, runs = [], []
+        trivial_wall, trivial_cpu = timed(Trivial(total).step, max(args.weeks // 4, 1), total)
+        print(f"{total:8d} {'trivial Mesa model':24} {'':8} {trivial_wall:8.2f} {trivial_cpu:8.2f}")
+        cpus = []
         for name in names:
-            built, micro, whole = time_scenario(name, total, args.weeks)
-            steps.append(micro)
-            runs.append(whole)
-            print(f"{total:8d} {name:24} {built:8.2f} {micro:8.2f} {whole:16.2f}")
-        mean_step, mean_run = sum(steps) / len(steps), sum(runs) / len(runs)
-        print(f"{total:8d} {'mean of the mix':24} {'':8} {mean_step:8.2f} {mean_run:16.2f}")
+            built, wall, cpu, whole = time_scenario(name, total, args.weeks)
+            cpus.append(cpu)
+            ratio = cpu / trivial_cpu
+            print(
+                f"{total:8d} {name:24} {built:8.2f} {wall:8.2f} {cpu:8.2f} {ratio:9.1f} "
+                f"{whole:16.2f}"
+            )
+        mean = sum(cpus) / len(cpus)
+        print(f"{total:8d} {'mean of the mix (cpu)':24} {'':8} {'':8} {mean:8.2f} "
+              f"{mean / trivial_cpu:9.1f}")  # fmt: skip
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.no_compare:
         print(f"default coprod compare: {time_compare():.1f} s wall")
 

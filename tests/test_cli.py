@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -360,3 +362,36 @@ def test_a_steps_out_of_range_is_blamed_on_steps_not_on_set(capsys):
     assert cli.main(["run", "timebank", "--steps", "5000"]) == 2
     err = capsys.readouterr().err
     assert "--steps 5000 is out of range" in err and "--set" not in err
+
+
+COMMAND = Path(sys.executable).parent / "coprod"  # the console script, as users start it
+BIG = ["--set", "n_users=20000", "--replicates", "2", "--steps", "30", "--workers", "2"]
+
+
+def before_python_was_ready(returncode: int, err: str) -> bool:
+    """Whether the interrupt landed before the interpreter got to any coprod code: killed by
+    SIGINT's default action, before Python installs its handler (a shell shows exit 130), or
+    a traceback from the start-up's own ``site`` hooks (an editable install's import finder)."""
+    if returncode == -signal.SIGINT and not err:
+        return True
+    return "<frozen site>" in err and "coprod/" not in err.replace("__editable___coprod", "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.05, 0.1, 0.2, 0.35, 0.5, 0.8, 1.2, 2.0])
+def test_ctrl_c_at_any_moment_of_start_up_exits_130_without_a_traceback(delay, tmp_path):
+    """SIGINT while the console script imports coprod, numpy, pandas and Mesa, parses, plans
+    or starts its pool: coprod's one line and 130, never a traceback."""
+    out = tmp_path / "job"
+    job = subprocess.Popen(
+        [str(COMMAND), "compare", "timebank", "--quiet", "--out", str(out), *BIG],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay)
+    job.send_signal(signal.SIGINT)
+    _, err = job.communicate(timeout=120)
+    if before_python_was_ready(job.returncode, err):
+        return
+    assert job.returncode == 130, err
+    assert "Traceback" not in err and "coprod: interrupted" in err, err

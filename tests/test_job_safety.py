@@ -263,8 +263,10 @@ def test_failures_are_said_on_the_terminal_and_in_the_report(
         assert "every run of the other scenarios failed" in report
 
 
-def test_a_huge_grid_is_refused_at_once_before_any_point_is_drawn(tmp_path):
-    from coprod.experiments.designs.experiment import ExperimentError, load_experiment
+def test_a_huge_grid_is_refused_at_once_with_its_size_unless_yes(tmp_path, capsys):
+    """20,000,000 runs: planned lazily and refused in well under a second of CPU time, with
+    the run count and the way past the stated limit (--yes); nothing is written."""
+    from coprod.experiments import cli
 
     path = tmp_path / "huge.toml"
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "timebank.toml"
@@ -273,10 +275,13 @@ def test_a_huge_grid_is_refused_at_once_before_any_point_is_drawn(tmp_path):
         "power_sharing = { min = 0.0, max = 1.0, steps = 1000 }\n"
         "timebank_uptake = { min = 0.0, max = 1.0, steps = 1000 }\n"
     )
-    started = time.perf_counter()
-    with pytest.raises(ExperimentError, match=r"20,000,000 runs \(1,000,000 points"):
-        load_experiment(path)
-    assert time.perf_counter() - started < 1.0
+    out = tmp_path / "job"
+    started = time.process_time()
+    assert cli.main(["sweep", str(path), "--out", str(out)]) == 2
+    assert time.process_time() - started < 2.0
+    err = capsys.readouterr().err
+    assert "20,000,000 runs" in err and "Traceback" not in err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -355,3 +360,76 @@ def test_an_out_under_a_file_is_named(tmp_path, capsys):
     err = " ".join(capsys.readouterr().err.split())
     assert "a file stands where a folder is needed" in err and "Traceback" not in err
     assert "--resume" not in err  # nothing ran, so there is nothing to resume
+
+
+RESUMABLE = ["--replicates", "6", "--steps", "20", "--workers", "1", "--quiet"]
+RESUMABLE += ["--set", "n_users=3000", "--set", "n_neighbours=1500"]
+
+
+def coprod_process(out: Path, *extra: str) -> subprocess.Popen:
+    """A real `coprod compare` of six runs of a few seconds each, into ``out``."""
+    argv = [sys.executable, "-m", "coprod.experiments.cli", "compare", "timebank", *RESUMABLE]
+    return subprocess.Popen([*argv, "--out", str(out), *extra], stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trial", range(3))
+def test_two_resumes_started_at_once_one_refused_and_the_folder_ends_complete(trial, tmp_path):
+    """Two `--resume` racing on one folder (real processes): the loser exits 2 naming the
+    winner's pid, the winner finishes, and the folder is complete and reportable."""
+    out = tmp_path / "job"
+    first = coprod_process(out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+        (out / "status.jsonl").is_file() and (out / "status.jsonl").read_text().strip()
+    ):
+        time.sleep(0.1)
+    first.send_signal(signal.SIGINT)
+    assert first.wait(timeout=60) == 130
+    racers = [coprod_process(out, "--resume") for _ in range(2)]
+    ended = [(racer, racer.communicate(timeout=300)[1]) for racer in racers]
+    codes = sorted(racer.returncode for racer, _ in ended)
+    assert codes == [0, 2], ended
+    (winner, _), (_, refusal) = sorted(ended, key=lambda pair: pair[0].returncode)
+    assert f"in use by another coprod job (pid {winner.pid} on" in " ".join(refusal.split())
+    assert "Traceback" not in refusal
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["state"] == "complete" and manifest["counts"]["done"] == 12
+    assert not (out / "parts").exists()
+    report = subprocess.run(
+        [sys.executable, "-m", "coprod.experiments.cli", "report", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert report.returncode == 0, report.stderr
+
+
+def test_workers_run_numerical_libraries_on_one_thread_and_the_parent_keeps_its_own(
+    monkeypatch,
+):
+    from coprod.experiments.jobs.pool import PINNED_THREADS, default_executor
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    pool = default_executor(1)
+    try:
+        seen = {name: pool.submit(os.getenv, name).result(timeout=120) for name in PINNED_THREADS}
+    finally:
+        pool.shutdown()
+    assert seen == dict.fromkeys(PINNED_THREADS, "1")
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
+@pytest.mark.slow
+def test_a_job_refused_while_its_pool_warms_up_leaves_no_process_behind(tmp_path):
+    """The forkserver starts as soon as the command is parsed; a scenario refused a moment
+    later stops it at once, instead of leaving it importing the model."""
+    argv = [sys.executable, "-m", "coprod.experiments.cli", "compare", "timebank"]
+    job = subprocess.Popen(
+        [*argv, "--set", "n_users=-5", "--out", str(tmp_path / "job")],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    _, err = job.communicate(timeout=120)
+    assert job.returncode == 2 and "n_users" in err and "Traceback" not in err
+    assert gone(job.pid, timeout=2), f"left running: {group_members(job.pid)}"

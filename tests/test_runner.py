@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ from conftest import tiny_job
 import coprod
 from coprod.experiments.jobs import worker
 from coprod.experiments.jobs.pool import default_executor
-from coprod.experiments.jobs.runner import plan_runs, run_job
+from coprod.experiments.jobs.runner import batch_size, plan_runs, run_job
 from coprod.experiments.jobs.storage import (
     TABLES,
     CorruptResultsError,
@@ -278,3 +279,19 @@ def test_a_corrupt_manifest_is_named(reference, tmp_path):
     specs, job = tiny_job(n_users=31)
     with pytest.raises(CorruptResultsError, match=r"manifest\.json"):
         run_job(specs, out, job=job, resume=True, progress=False)
+
+
+def test_tiny_runs_go_in_batches_and_give_the_same_tables(tmp_path):
+    """80 tiny runs on a window of 2 tasks: batches of 10 (four per window slot remain), the
+    same tables as one run at a time in this process; runs of real size go one per task."""
+    specs, job = tiny_job(replicates=40)
+    alone, batched = tmp_path / "alone", tmp_path / "batched"
+    run_job(specs, alone, job=job, progress=False)
+    executor = CountingExecutor()
+    with executor:
+        outcome = run_job(specs, batched, job=job, executor=executor, progress=False, window=2)
+    assert outcome.done == len(specs) == 80
+    assert executor.submitted == 8 and executor.most_in_flight <= 2
+    assert_same_results(batched, alone)
+    big = replace(specs[0], params={**specs[0].params, "n_users": 20_000})
+    assert batch_size(big, 80, 2) == 1

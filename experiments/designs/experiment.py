@@ -36,13 +36,16 @@ allowed (worded from ``params.describe``), all problems of a file at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from coprod.experiments.designs import experiment_keys as keys
-from coprod.experiments.designs.design import Dimension, design_points, design_size
-from coprod.experiments.jobs.size import MAX_RUNS
+from coprod.experiments.designs.design import Design, Dimension, Lazy, design_points
 from coprod.experiments.jobs.worker import RunSpec
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import LEVERS, Params, describe
@@ -74,30 +77,13 @@ class Experiment:
     steps: int | None
     fixed: dict[str, Any]
     record: dict[str, Any]
-    points: list[dict[str, Any]]
+    points: Sequence[dict[str, Any]]
 
-    def specs(self) -> list[RunSpec]:
+    def specs(self) -> Runs:
         """One run per design point, scenario and replicate, in that order; replicate ``i``
-        of every point and scenario shares seed ``i`` (common random numbers)."""
-        seeds = replicate_seeds(self.seed, self.replicates)
-        point_width = max(4, len(str(len(self.points) - 1)))
-        width = max(3, len(str(self.replicates - 1)))
-        return [
-            RunSpec(
-                f"{name}-p{point:0{point_width}d}-r{i:0{width}d}",
-                name,
-                i,
-                seeds[i],
-                {**params.model_dump(), **self.values_for(name, values)},
-                point=point,
-                record_every=self.record["every"],
-                record_agents=self.record["agents"],
-                record_survey=self.record["survey"],
-            )
-            for point, values in enumerate(self.points)
-            for name, params in self.scenarios.items()
-            for i in range(self.replicates)
-        ]
+        of every point and scenario shares seed ``i`` (common random numbers). Made on
+        demand (:class:`Runs`): a sweep of a million runs is planned in constant memory."""
+        return Runs(self)
 
     def values_for(self, scenario: str, values: dict[str, Any]) -> dict[str, Any]:
         """The values ``scenario`` takes from a design point or ``[fixed]``: all of them,
@@ -125,7 +111,7 @@ class Experiment:
             "record": self.record,
             "scenarios": {name: params.model_dump() for name, params in self.scenarios.items()},
             "scenario_files": self.scenario_files,
-            "points": self.points,
+            **_points_record(self.points),
         }
 
 
@@ -159,13 +145,6 @@ def load_experiment(path: str | Path) -> Experiment:
             f"{path}: the same scenario is named twice (in `base`, or in `base` and `baseline`)."
         )
     baseline = loaded[0].name if raw.get("baseline") is not None else None
-    runs = design_size(vary, design, samples) * len(loaded) * replicates
-    if runs > MAX_RUNS:
-        raise ExperimentError(
-            f"{path}: this design makes {runs:,} runs ({design_size(vary, design, samples):,} "
-            f"points x {len(loaded)} scenarios x {replicates} replicates); at most {MAX_RUNS:,} "
-            "fit one job (its plan is held whole). Use fewer points or split the sweep."
-        )
     return assemble(
         path,
         loaded,
@@ -217,11 +196,93 @@ def assemble(
         points=points,
         **settings,
     )
-    for index, point in enumerate(points):
-        for name, params in scenarios.items():
-            values = {**params.model_dump(), **experiment.values_for(name, point)}
-            _checked(values, f"design point {index} of {name}", path)
+    dumped = {name: params.model_dump() for name, params in scenarios.items()}
+    for index in _checked_points(len(points)):
+        for name, values in dumped.items():
+            point = experiment.values_for(name, points[index])
+            _checked({**values, **point}, f"design point {index} of {name}", path)
     return experiment
+
+
+class Runs(Lazy[RunSpec]):
+    """An experiment's runs, each made from its index when asked for (``Experiment.specs``).
+
+    Run ``k`` is replicate ``k % replicates`` of scenario ``(k // replicates) % scenarios`` at
+    design point ``k // (replicates * scenarios)``. ``plan()`` says what the manifest records
+    of them: their count and ends, since the job's own record defines every run.
+    """
+
+    unique_ids = True  # ids are made from distinct indices: no need to check them
+
+    def __init__(self, experiment: Experiment) -> None:
+        self._experiment = experiment
+        self._names = list(experiment.scenarios)
+        self._point_width = max(4, len(str(len(experiment.points) - 1)))
+        self._width = max(3, len(str(experiment.replicates - 1)))
+        self._size = len(experiment.points) * len(self._names) * experiment.replicates
+
+    @cached_property
+    def _seeds(self) -> list[str]:
+        return replicate_seeds(self._experiment.seed, self._experiment.replicates)
+
+    @cached_property
+    def _params(self) -> dict[str, dict[str, Any]]:
+        return {name: p.model_dump() for name, p in self._experiment.scenarios.items()}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _item(self, index: int) -> RunSpec:
+        replicates = self._experiment.replicates
+        point, rest = divmod(index, replicates * len(self._names))
+        scenario, replicate = divmod(rest, replicates)
+        return self._spec(point, self._experiment.points[point], scenario, replicate)
+
+    def __iter__(self) -> Iterator[RunSpec]:
+        for point, values in enumerate(self._experiment.points):
+            for scenario in range(len(self._names)):
+                for replicate in range(self._experiment.replicates):
+                    yield self._spec(point, values, scenario, replicate)
+
+    def plan(self) -> dict[str, Any]:
+        """The manifest's record of the runs (the job's design defines each of them)."""
+        return {"count": len(self), "first": self[0].run_id, "last": self[-1].run_id}
+
+    def _spec(self, point: int, values: dict[str, Any], scenario: int, replicate: int) -> RunSpec:
+        experiment, name = self._experiment, self._names[scenario]
+        return RunSpec(
+            f"{name}-p{point:0{self._point_width}d}-r{replicate:0{self._width}d}",
+            name,
+            replicate,
+            self._seeds[replicate],
+            {**self._params[name], **experiment.values_for(name, values)},
+            point=point,
+            record_every=experiment.record["every"],
+            record_agents=experiment.record["agents"],
+            record_survey=experiment.record["survey"],
+        )
+
+
+CHECKED_POINTS = 500
+"""Design points validated one by one before a job starts; a larger design has about as many
+checked, spread evenly over it from its first point to its last (a grid's last point has
+every range at its maximum): a point that would still be refused fails its runs, and the
+job reports them."""
+
+
+def _checked_points(count: int) -> list[int]:
+    """Indices of the design points validated up front."""
+    if count <= CHECKED_POINTS:
+        return list(range(count))
+    return [*range(0, count, -(-count // CHECKED_POINTS)), count - 1]
+
+
+def _points_record(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What the manifest keeps of the points: a lazy design's definition (the job's ``vary``,
+    ``design``, ``samples`` and ``seed`` remake them), else the points themselves."""
+    if isinstance(points, Design):
+        return {"point_count": len(points)}
+    return {"points": list(points)}
 
 
 def _policy_free(values: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +297,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _checked(values: dict[str, Any], where: str, path: Path) -> Params:
     """The parameters of a run, or an error naming the file and what clashes where."""
-    problems = keys.value_problems(values)
-    if problems:
-        raise ExperimentError(_report(str(path), [f"{where}: {p}" for p in problems]))
-    return Params.model_validate(values, strict=True)
+    try:
+        return Params.model_validate(values, strict=True)
+    except ValidationError:
+        problems = keys.value_problems(values)  # the same errors, worded for the file
+    raise ExperimentError(_report(str(path), [f"{where}: {p}" for p in problems]))

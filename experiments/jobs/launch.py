@@ -13,14 +13,14 @@ import shlex
 import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coprod.experiments.jobs.pool import cores
-from coprod.experiments.jobs.size import agents
+from coprod.experiments.jobs.size import SIZED_RUNS, agents, spread
 from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def job_folder(out: str | Path | None, prefix: str, resume: bool = False) -> Pat
 
 
 def execute(
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     out: Path,
     job: dict[str, Any],
     *,
@@ -232,7 +232,7 @@ def require_all(outcome: JobOutcome) -> None:
         raise RunsFailedError(message)
 
 
-def estimate(specs: list[RunSpec], workers: int | None = None) -> Estimate:
+def estimate(specs: Sequence[RunSpec], workers: int | None = None) -> Estimate:
     """The job's wall time, from a short probe run of the first spec's parameters in this
     process (at its own population, or at :data:`PROBE_AGENTS` if that is larger). Its time
     per week, building the run included, is scaled to each run's weeks (warm-up included)
@@ -245,12 +245,13 @@ def estimate(specs: list[RunSpec], workers: int | None = None) -> Estimate:
     if not specs:
         return Estimate(0, 0.0, 0)
     week, probed = _probe(specs[0])
+    sized = spread(specs, SIZED_RUNS)  # a large plan: runs spread over it, scaled up
     seconds = sum(
         (spec.params["warmup_weeks"] + spec.params["weeks"])
         * week
         * max(1.0, agents(spec.params) / probed)
-        for spec in specs
-    )
+        for spec in sized
+    ) * (len(specs) / len(sized))
     count = min(len(specs), workers or cores())
     return Estimate(len(specs), seconds / count, count)
 

@@ -8,15 +8,20 @@ in flight again one at a time, so only the run whose worker died is logged as fa
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from coprod.experiments.jobs.signals import die_with
 from coprod.simulation.errors import CoprodError
+
+PINNED_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""Thread counts of numpy's BLAS and OpenMP libraries, set to 1 in every worker."""
 
 
 def default_executor(workers: int | None = None) -> HealingPool:
@@ -31,19 +36,65 @@ def default_executor(workers: int | None = None) -> HealingPool:
     count = cores() if workers is None else workers
     if count < 1:
         raise CoprodError(f"--workers must be at least 1, not {workers}")
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":  # the model is imported once, by the server, not by each worker
-        context.set_forkserver_preload(
-            ["__main__", "coprod.experiments.jobs.worker", "coprod.simulation.model"]
-        )
-        _start_quiet_forkserver()
+    context = warm_up()
     parent = os.getpid()
     return HealingPool(
         lambda: ProcessPoolExecutor(
             count, mp_context=context, initializer=_start_worker, initargs=(parent,)
         )
     )
+
+
+def warm_up() -> multiprocessing.context.BaseContext:
+    """The pool's start context, its forkserver started now if it has one.
+
+    The server imports the model (seconds: numpy, pandas, scipy, Mesa) once for every
+    worker. The command line calls this as soon as it has parsed a local job, so that those
+    imports run beside the job's own planning and validation instead of after them; a job
+    refused meanwhile stops the server (:func:`cancel_warm_up`). Calling it again is free.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(
+        ["__main__", "coprod.experiments.jobs.worker", "coprod.simulation.model"]
+    )
+    _start_quiet_forkserver()
+    return context
+
+
+def cancel_warm_up() -> None:
+    """Stop this process's forkserver, if one runs (a job refused before its pool started):
+    left alone, it would go on importing the model for seconds after the command exits. It
+    is the standard library's single server per process, reached through its private state
+    (``multiprocessing.forkserver`` has no public way to stop it)."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_pid", None) is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server._forkserver_pid, signal.SIGKILL)
+    server._stop()  # reaps it and forgets it: a later job of this process starts a new one
+
+
+@contextmanager
+def _pinned_threads() -> Iterator[None]:
+    """While the block runs, this process's environment asks numerical libraries for one
+    thread each (:data:`PINNED_THREADS`): the forkserver started in it imports numpy under
+    that, and so do the workers it forks. Two workers on two cores each running a BLAS pool
+    of two threads slow a matrix product by orders of magnitude. The parent's own
+    environment comes back afterwards."""
+    saved = {name: os.environ.get(name) for name in PINNED_THREADS}
+    os.environ.update(dict.fromkeys(PINNED_THREADS, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _start_quiet_forkserver() -> None:
@@ -59,7 +110,8 @@ def _start_quiet_forkserver() -> None:
     saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(quiet, 2)
-        forkserver.ensure_running()
+        with _pinned_threads():
+            forkserver.ensure_running()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -74,7 +126,9 @@ def cores() -> int:
 
 
 def _start_worker(parent: int) -> None:
-    """A worker's start: Ctrl-C is the parent's to handle, and the worker ends with it."""
+    """A worker's start: Ctrl-C is the parent's to handle, and the worker ends with it. Its
+    numerical libraries get one thread each (a spawned worker imports numpy after this)."""
+    os.environ.update(dict.fromkeys(PINNED_THREADS, "1"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with(parent)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,9 @@ def load(path: str | Path) -> Results:
         )
     scenarios = list(manifest.get("scenarios", {}))
     tables = {name: _read(folder.table(name), scenarios) for name in TABLES}
+    job = manifest.get("job", {})
+    if "point_count" in job:  # a sweep's points, remade on demand (never stored whole)
+        job["points"] = design_of(job)
     return Results(folder.path, manifest, **tables)
 
 
@@ -184,8 +188,18 @@ def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -
 def coordinates(job: dict[str, Any]) -> dict[str, pa.Array]:
     """Each varied parameter's value at every design point (item ``i`` is point ``i``), from
     the job's ``vary`` and ``points``; empty for a comparison."""
-    points = job.get("points") or []
+    points = design_of(job)
     return {name: pa.array([point[name] for point in points]) for name in job.get("vary") or {}}
+
+
+def design_of(job: dict[str, Any]) -> Sequence[dict[str, Any]]:
+    """A job's design points: as recorded, or remade from the design's definition when the
+    manifest records only their count (a sweep's design is never written out whole)."""
+    if "point_count" not in job:
+        return job.get("points") or []
+    from coprod.experiments.designs.design import Design  # numpy and scipy: sweeps only
+
+    return Design.from_job(job)
 
 
 def _with_coordinate_fields(schema: pa.Schema, coords: dict[str, pa.Array]) -> pa.Schema:

@@ -1,9 +1,11 @@
 """Run scenarios x replicates on any ``concurrent.futures.Executor`` and record every run.
 
 Each run is one task (one picklable :class:`RunSpec`, no keyword arguments, so Dask's
-``client.get_executor(pure=False)`` plugs in unchanged). Only a bounded window of tasks is in
-flight, and each finished run is written by this process as it arrives and then forgotten, so
-memory stays flat however many runs a job has. Results do not depend on the executor: every
+``client.get_executor(pure=False)`` plugs in unchanged), or tiny runs a tuple of them, so that
+handing out a task costs less than making it. The plan is read lazily (a sweep's runs are made
+from their index) and only a bounded window of tasks is in flight; each finished run is
+written by this process as it arrives and then forgotten, so memory stays flat however many
+runs a job has. Results do not depend on the executor: every
 run is seeded from its replicate's seed, and consolidation orders rows by the plan.
 """
 
@@ -15,7 +17,7 @@ import reprlib
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -31,6 +33,7 @@ from coprod.experiments.jobs.lock import FolderLock
 from coprod.experiments.jobs.pool import cores
 from coprod.experiments.jobs.progress import progress_bar
 from coprod.experiments.jobs.results import consolidate
+from coprod.experiments.jobs.size import agents
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
@@ -40,7 +43,7 @@ from coprod.experiments.jobs.storage import (
     provenance,
     warn,
 )
-from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
+from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute, execute_many
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import Params
 from coprod.simulation.seeds import replicate_seeds
@@ -87,7 +90,7 @@ def plan_runs(scenarios: Mapping[str, Params], replicates: int, master_seed: int
 
 
 def run_job(
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     out_dir: Path,
     *,
     job: dict[str, Any],
@@ -108,30 +111,35 @@ def run_job(
     updated and ``KeyboardInterrupt`` propagates: resuming finishes the job. The folder is
     locked for the whole job: a second job on it is refused, naming the holder.
     """
-    if len({spec.run_id for spec in specs}) != len(specs):
+    if not getattr(specs, "unique_ids", False) and len({s.run_id for s in specs}) != len(specs):
         raise ValueError("run ids must be unique within a job")
     folder = ResultsFolder(out_dir)
     with FolderLock(out_dir):
         started = time.perf_counter()
         planned = _planned(job, specs)
         manifest, status = _open(folder, planned, specs, resume, allow_version_change)
-        todo = [spec for spec in specs if status.get(spec.run_id, {}).get("status") != "done"]
-        if manifest["state"] == "complete" and not todo:
-            return _outcome(folder, specs, status, 0, started)
-        unlogged = [s.run_id for s in todo if status.get(s.run_id, {}).get("status") != "failed"]
-        if manifest["state"] == "complete" and unlogged:  # a damaged log of a finished job
-            raise CorruptResultsError(
-                f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
-                f"{unlogged[0]}): its tables are complete and still load, and `coprod report` "
-                "still works; nothing was rerun. To run the job again, choose a new --out."
-            )
+        done = sum(entry.get("status") == "done" for entry in status.values())
+        if manifest["state"] == "complete":
+            unlogged = [s.run_id for s in specs if _state(status, s) not in ("done", "failed")]
+            if unlogged:  # a damaged log of a finished job
+                raise CorruptResultsError(
+                    f"{folder.status} has lost {len(unlogged)} runs of a finished job (e.g. "
+                    f"{unlogged[0]}): its tables are complete and still load, and `coprod "
+                    "report` still works; nothing was rerun. To run the job again, choose a "
+                    "new --out."
+                )
+            if done == len(specs):
+                return _outcome(folder, specs, status, 0, started)
+        todo = (spec for spec in specs if _state(status, spec) != "done")
         session: dict[str, Any] = {"started": now(), "runs": 0, "interrupted": True}
         manifest["sessions"].append(session)
         manifest["state"] = "running"
         folder.write_manifest(manifest)
-        bar = progress_bar(len(specs), len(specs) - len(todo), enabled=progress)
+        bar = progress_bar(len(specs), done, enabled=progress)
         failures = 0
-        outputs = _outputs(todo, executor, window or 4 * cores())
+        window = window or 4 * cores()
+        batch = batch_size(specs[0], len(specs) - done, window) if len(specs) else 1
+        outputs = _outputs(todo, executor, window, batch)
         try:
             with folder.writer(len(manifest["sessions"]) - 1) as writer:
                 for arrived in outputs:
@@ -161,7 +169,7 @@ def run_job(
 def _open(
     folder: ResultsFolder,
     planned: dict[str, Any],
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     resume: bool,
     allow_version_change: bool,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -190,7 +198,7 @@ def _open(
 def _rebuilt_manifest(
     folder: ResultsFolder,
     planned: dict[str, Any],
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     damage: CorruptResultsError,
 ) -> dict[str, Any]:
     """A lost or damaged manifest rebuilt from the job being resumed, when every run in the
@@ -218,12 +226,12 @@ def _rebuilt_manifest(
 
 
 def _outputs(
-    specs: list[RunSpec], executor: Executor | None, window: int
+    specs: Iterable[RunSpec], executor: Executor | None, window: int, batch: int = 1
 ) -> Iterator[list[tuple[RunSpec, RunOutput]]]:
     """The runs' outputs as they finish, those that finished together in one list, with at
-    most ``window`` runs submitted at a time.
+    most ``window`` tasks submitted at a time, each of ``batch`` runs (:func:`batch_size`).
 
-    A task that raised (a pickling error, a worker lost) is reported as a failed run; a
+    A task that raised (a pickling error, a worker lost) is reported as failed runs; a
     ``BaseException`` such as ``KeyboardInterrupt`` propagates, and closing the iterator
     cancels the runs not started. On an executor that heals (:class:`.pool.HealingPool`),
     the runs in flight when a worker died are made again one at a time before the rest: a run
@@ -233,8 +241,8 @@ def _outputs(
         for spec in specs:
             yield [(spec, execute(spec))]
         return
-    queue, suspects = deque(specs), deque[RunSpec]()
-    pending: dict[Future[RunOutput], RunSpec] = {}
+    queue, suspects = _Queue(specs), deque[RunSpec]()
+    pending: dict[Future, tuple[RunSpec, ...]] = {}
     alone = False  # the one run in flight is a suspect, tried on its own
     try:
         while queue or suspects or pending:
@@ -242,16 +250,16 @@ def _outputs(
                 alone = bool(suspects)
             source = suspects if alone else queue
             while source and len(pending) < (1 if alone else window):
-                spec = source.popleft()
-                pending[_submit(executor, spec)] = spec
+                task = tuple(source.popleft() for _ in range(1 if alone else batch) if source)
+                pending[_submit(executor, task)] = task
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             arrived = []
             for future in finished:
-                spec = pending.pop(future)
+                task = pending.pop(future)
                 if _lost(future) and getattr(executor, "heals", False) and not alone:
-                    suspects.append(spec)
+                    suspects.extend(task)
                 else:
-                    arrived.append((spec, _result(future, spec)))
+                    arrived += zip(task, _results(future, task), strict=True)
             if arrived:
                 yield arrived
     finally:
@@ -259,16 +267,51 @@ def _outputs(
             future.cancel()
 
 
+TASK_AGENT_WEEKS = 200_000
+"""Agent-weeks of work worth one task (about half a second): tiny runs are sent in batches
+of about this much, so that handing them out and back does not cost more than making them."""
+MOST_BATCHED = 32
+
+
+def batch_size(spec: RunSpec, runs: int, window: int) -> int:
+    """Runs per task for a job of ``runs`` like ``spec``: one for runs of real size, more for
+    tiny ones, but never so many that fewer than four tasks per slot of the window remain
+    (the workers would sit idle at the end)."""
+    weeks = spec.params["warmup_weeks"] + spec.params["weeks"]
+    by_cost = TASK_AGENT_WEEKS // max(agents(spec.params) * weeks, 1)
+    return max(1, min(MOST_BATCHED, by_cost, runs // (4 * window)))
+
+
+class _Queue:
+    """The runs still to submit, taken from an iterator one at a time (a job's plan is made
+    on demand, never held whole); ``popleft`` and truth as a deque's."""
+
+    def __init__(self, specs: Iterable[RunSpec]) -> None:
+        self._specs = iter(specs)
+        self._next: RunSpec | None = next(self._specs, None)
+
+    def __bool__(self) -> bool:
+        return self._next is not None
+
+    def popleft(self) -> RunSpec:
+        spec, self._next = self._next, next(self._specs, None)
+        assert spec is not None
+        return spec
+
+
 def _lost(future: Future[RunOutput]) -> bool:
     """Whether a task's worker died under it (the pool broke), rather than the run failing."""
     return isinstance(future.exception(), BrokenExecutor)
 
 
-def _submit(executor: Executor, spec: RunSpec) -> Future[RunOutput]:
-    """Hand one run to the executor; a pool that a dead worker broke stops the job with a
-    clear error (the runs it lost are already logged as failed, with the pool's error)."""
+def _submit(executor: Executor, task: tuple[RunSpec, ...]) -> Future:
+    """Hand one task (one run, or a batch of tiny ones) to the executor; a pool that a dead
+    worker broke stops the job with a clear error (the runs it lost are already logged as
+    failed, with the pool's error)."""
     try:
-        return executor.submit(execute, spec)
+        if len(task) == 1:
+            return executor.submit(execute, task[0])
+        return executor.submit(execute_many, task)
     except BrokenExecutor as error:
         raise CoprodError(
             f"the worker pool broke ({error}): a worker process died, often for lack of "
@@ -277,15 +320,16 @@ def _submit(executor: Executor, spec: RunSpec) -> Future[RunOutput]:
         ) from None
 
 
-def _result(future: Future[RunOutput], spec: RunSpec) -> RunOutput:
-    """A finished task's output; a task that raised is a failed run with its traceback."""
+def _results(future: Future, task: tuple[RunSpec, ...]) -> list[RunOutput]:
+    """A finished task's outputs; a task that raised is failed runs with its traceback."""
     try:
-        return future.result()
+        output = future.result()
+        return [output] if len(task) == 1 else output
     except BrokenExecutor:
-        return RunOutput(spec.run_id, False, 0.0, error=WORKER_DIED)
-    except Exception as error:
-        text = "".join(traceback.format_exception(error))
-        return RunOutput(spec.run_id, False, 0.0, error=text)
+        error = WORKER_DIED
+    except Exception as raised:
+        error = "".join(traceback.format_exception(raised))
+    return [RunOutput(spec.run_id, False, 0.0, error=error) for spec in task]
 
 
 def _entry(
@@ -305,7 +349,7 @@ def _entry(
 
 
 def _consolidate(
-    folder: ResultsFolder, manifest: dict[str, Any], specs: list[RunSpec], status: dict
+    folder: ResultsFolder, manifest: dict[str, Any], specs: Sequence[RunSpec], status: dict
 ) -> None:
     """Write the Parquet tables and the data dictionary, then mark the job complete."""
     done = [(s.run_id, status[s.run_id]) for s in specs if _state(status, s) == "done"]
@@ -316,16 +360,20 @@ def _consolidate(
         folder.remove_parts()
 
 
-def _planned(job: dict[str, Any], specs: list[RunSpec]) -> dict[str, Any]:
+def _planned(job: dict[str, Any], specs: Sequence[RunSpec]) -> dict[str, Any]:
     """The parts of the manifest that define the job, as JSON would give them back.
 
     The job's own ``scenarios`` when it names them (a sweep's runs of one scenario differ by
     design point, so its specs cannot say what the scenario itself is), else the specs'."""
     scenarios = job.get("scenarios") or {spec.scenario: spec.params for spec in specs}
-    runs = [
-        {"run_id": s.run_id, "scenario": s.scenario, "replicate": s.replicate, "seed": s.seed}
-        for s in specs
-    ]
+    runs = (
+        specs.plan()
+        if hasattr(specs, "plan")
+        else [
+            {"run_id": s.run_id, "scenario": s.scenario, "replicate": s.replicate, "seed": s.seed}
+            for s in specs
+        ]
+    )
     plan = json.loads(json.dumps({"job": job, "scenarios": scenarios, "runs": runs}, default=str))
     return {**plan, "fingerprint": _fingerprint(plan)}
 
@@ -388,7 +436,7 @@ def _brief(value: Any) -> str:
     return f"{text} ({len(value)} items)" if isinstance(value, list) and "..." in text else text
 
 
-def _update_counts(manifest: dict, specs: list[RunSpec], status: dict) -> None:
+def _update_counts(manifest: dict, specs: Sequence[RunSpec], status: dict) -> None:
     """Refresh the manifest's tallies and overall timing from the status log and sessions."""
     sessions = manifest["sessions"]
     wall = sum(s.get("wall_seconds", 0.0) for s in sessions)
@@ -406,7 +454,7 @@ def _update_counts(manifest: dict, specs: list[RunSpec], status: dict) -> None:
 
 
 def _outcome(
-    folder: ResultsFolder, specs: list[RunSpec], status: dict, executed: int, started: float
+    folder: ResultsFolder, specs: Sequence[RunSpec], status: dict, executed: int, started: float
 ) -> JobOutcome:
     failed = {
         s.run_id: _last_line(status[s.run_id].get("error", ""))

@@ -35,8 +35,8 @@ SNAPSHOT_ROW = 24 * 8  # bytes of one agent's row in a snapshot (about 24 column
 METRIC_ROW = 80 * 8  # bytes of one recorded week of a run (about 80 metrics)
 MEMORY_SHARE = 0.8  # of the memory available now, the most a job may plan to use
 PESSIMISTIC_SECONDS = 20e-6  # a run's cost per agent-week, slower than any measured here
-MAX_RUNS = 2_000_000  # a job's plan is held whole (in memory and in its manifest)
 LARGE_RUNS = 100_000  # beyond this, a job needs yes=True (--yes)
+SIZED_RUNS = 1000  # runs of a larger job sized one by one; the rest is scaled from them
 LARGE_SECONDS = 24 * 3600  # likewise beyond this estimated wall time
 LARGE_DISK_SHARE = 0.5  # likewise beyond this share of the free disk
 
@@ -62,9 +62,13 @@ class JobSize:
 
 
 def size_of(specs: Sequence[RunSpec], workers: int) -> JobSize:
-    """The size of a job of ``specs`` on ``workers`` workers (no run is made)."""
+    """The size of a job of ``specs`` on ``workers`` workers (no run is made). A plan of
+    more than :data:`SIZED_RUNS` runs is sized from that many spread evenly over it (its
+    first and last among them) and scaled to its length, so sizing a million runs takes
+    milliseconds; the largest run is then the largest of those."""
     run_memory = disk = agent_weeks = 0.0
-    for spec in specs:
+    sized = spread(specs, SIZED_RUNS)
+    for spec in sized:
         p = spec.params
         people = agents(p)
         weeks = p["warmup_weeks"] + p["weeks"]
@@ -74,7 +78,16 @@ def size_of(specs: Sequence[RunSpec], workers: int) -> JobSize:
         run_memory = max(run_memory, held)
         disk += kept + (p["weeks"] + 1) / max(spec.record_every, 1) * METRIC_ROW
         agent_weeks += people * weeks
-    return JobSize(len(specs), run_memory, min(workers, max(len(specs), 1)), disk, agent_weeks)
+    scale = len(specs) / max(len(sized), 1)
+    workers = min(workers, max(len(specs), 1))
+    return JobSize(len(specs), run_memory, workers, disk * scale, agent_weeks * scale)
+
+
+def spread(specs: Sequence[RunSpec], most: int) -> Sequence[RunSpec]:
+    """At most about ``most`` of ``specs``, evenly spaced from the first to the last."""
+    if len(specs) <= most:
+        return specs
+    return [specs[i] for i in range(0, len(specs), -(-len(specs) // most))] + [specs[-1]]
 
 
 def agents(params: Mapping[str, Any]) -> int:
@@ -95,11 +108,6 @@ def check_size(
     bound says the job may take longer than :data:`LARGE_SECONDS`. Memory is this machine's
     only for a ``local`` job (a Dask cluster's workers have their own)."""
     size = size_of(specs, workers)
-    if size.runs > MAX_RUNS:
-        raise JobTooLargeError(
-            f"this job has {size.runs:,} runs; at most {MAX_RUNS:,} fit one job (its plan is "
-            "held whole). Use fewer design points or replicates, or split the job."
-        )
     available = MEMORY_SHARE * available_memory() if local else float("inf")
     if size.run_memory + PER_WORKER > available:
         raise JobTooLargeError(
@@ -117,7 +125,8 @@ def check_size(
     free = shutil.disk_usage(_existing(out)).free
     if size.disk > free:
         raise JobTooLargeError(
-            f"this job writes about {_bytes(size.disk)} and {_existing(out)} has "
+            f"this job of {size.runs:,} runs writes about {_bytes(size.disk)} and "
+            f"{_existing(out)} has "
             f"{_bytes(free)} free: record less (snapshots, [record] every) or choose --out "
             "on a larger disk."
         )

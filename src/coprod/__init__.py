@@ -18,8 +18,9 @@ methods, reports and the command line) and ``coprod.scenarios`` (the shipped sce
 
 from __future__ import annotations
 
-from importlib import import_module, metadata
-from typing import TYPE_CHECKING, Any
+from importlib import import_module
+
+TYPE_CHECKING = False  # not typing's: importing typing costs the console script's start-up
 
 if TYPE_CHECKING:
     from coprod.api import Estimate, calibrate, compare, run, scenario, sensitivity, sweep
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
     from coprod.experiments.methods.calibration import Calibration
     from coprod.simulation.model import CoProductionModel, simulate
     from coprod.simulation.params import Params
-
-try:
-    __version__ = metadata.version("coprod")
-except metadata.PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
 
 _API = ("compare", "sweep", "sensitivity", "psa", "calibrate", "run", "scenario", "Estimate")
 _HOMES = {
@@ -61,8 +57,21 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public names lazily (PEP 562)."""
+def __getattr__(name: str) -> object:
+    """Import the public names lazily (PEP 562); ``__version__`` too, since
+    ``importlib.metadata`` is not free and the console script must start fast (``console``)."""
+    if name == "__version__":
+        return _version()
     if name in _HOMES:
         return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'coprod' has no attribute {name!r}")
+
+
+def _version() -> str:
+    """The installed distribution's version."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("coprod")
+    except metadata.PackageNotFoundError:  # imported from a source tree never installed
+        return "0+unknown"

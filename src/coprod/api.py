@@ -257,7 +257,7 @@ def calibrate(
 
 def _job(
     command: str,
-    specs: list[RunSpec],
+    specs: Sequence[RunSpec],
     prefix: str,
     entry: dict[str, Any],
     job: JobOptions,
@@ -282,7 +282,7 @@ def _job(
     return load(folder)
 
 
-def _check_size(specs: list[RunSpec], folder: Path, options: dict[str, Any]) -> None:
+def _check_size(specs: Sequence[RunSpec], folder: Path, options: dict[str, Any]) -> None:
     """The job's size against the limits (``jobs.size``), before anything is written; takes
     the ``yes`` option out of ``options``."""
     workers = options.get("workers") or cores()

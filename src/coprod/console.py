@@ -1,0 +1,63 @@
+"""The ``coprod`` console script: interrupts handled before anything heavy is imported.
+
+The command line imports pandas, pyarrow, numpy and Mesa before it can handle Ctrl-C itself,
+and an interrupt in that second or two used to print a ``KeyboardInterrupt`` traceback from
+deep inside an import. This module imports only the standard library's ``signal``, ``os``
+and ``sys``: its :func:`main` makes SIGTERM and SIGHUP raise like Ctrl-C, imports the command
+line, and turns an interrupt that lands before the command line's own handler (or after it,
+while the interpreter shuts down) into coprod's one-line message and exit 128 + the signal.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+
+
+class _Stopped(KeyboardInterrupt):
+    """A termination signal during start-up, raised where Ctrl-C would be."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def _leave(signum: int, _frame: object) -> None:
+    """An interrupt once the command is over: nothing is left to save, so exit at once."""
+    os._exit(128 + signum)
+
+
+def main() -> int:
+    """Run the ``coprod`` command; an interrupt at any moment exits 128 + its signal."""
+    try:
+        for signum in TERMINATING:
+            signal.signal(signum, _raise)
+        try:
+            from coprod.experiments.cli import main as command
+
+            status = command()
+        except KeyboardInterrupt as interrupt:  # before the command line's handler was in place
+            status = 128 + getattr(interrupt, "signum", signal.SIGINT)
+            _say_stopped(status - 128)
+        for signum in (signal.SIGINT, *TERMINATING):  # the interpreter's shutdown: no traceback
+            signal.signal(signum, _leave)
+    except KeyboardInterrupt as late:  # a second interrupt while the first was being handled
+        os._exit(128 + getattr(late, "signum", signal.SIGINT))
+    return status
+
+
+def _say_stopped(signum: int) -> None:
+    """coprod's message for an interrupt before any job began (nothing to resume)."""
+    how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    print(f"\ncoprod: {how}.", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -93,3 +93,43 @@ def test_a_wrong_psa_file_exits_2_naming_the_file_and_the_key(old, new, tmp_path
     key = new.split(" =")[0]
     assert str(path) in err and f"`{key}`" in err and "Traceback" not in err, err
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def _study(text: str, tmp_path: Path):
+    from coprod.experiments.methods.psa import load_psa
+
+    path = tmp_path / "psa.toml"
+    path.write_text(text)
+    return load_psa(path)
+
+
+UNCERTAIN_TABLE = TINY[TINY.index("[uncertain]") : TINY.index("[groups]")]
+
+
+def test_without_uncertain_the_stated_distributions_of_the_schema_are_drawn(tmp_path):
+    from coprod.simulation.params.uncertainty import distribution, stated_names
+
+    study = _study(TINY.replace(UNCERTAIN_TABLE, "").split("[groups]")[0], tmp_path)
+    assert list(study.uncertain) == stated_names()
+    mean = distribution("hour_cost")[0]["mean"]
+    assert study.draws["hour_cost"].mean() == pytest.approx(mean, rel=0.05)
+    assert "assumption" in study.job()["uncertain"]["hour_cost"]["source"]
+
+
+def test_default_takes_the_schema_distribution_and_the_file_overrides(tmp_path):
+    text = TINY.replace(
+        'hour_cost = { dist = "lognormal", mean = 55.0, sd = 8.0 }',
+        'hour_cost = "default"\nhours_per_need = "default"',
+    )
+    study = _study(text, tmp_path)
+    assert study.uncertain["hour_cost"]["distribution"].startswith("gamma(")
+    assert study.uncertain["hours_per_need"]["distribution"] == "triangular(min=2, mode=4, max=6)"
+    assert study.uncertain["agency_gain_rate"]["source"] == "the experiment file"
+
+
+def test_a_misspelt_default_is_refused_naming_the_key(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(TINY.replace('{ dist = "lognormal", mean = 55.0, sd = 8.0 }', '"defualt"'))
+    assert main(["psa", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "`hour_cost`" in err and '"default"' in err

@@ -133,3 +133,33 @@ def test_a_misspelt_default_is_refused_naming_the_key(tmp_path, capsys):
     assert main(["psa", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "`hour_cost`" in err and '"default"' in err
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "ECONOMICS.md"
+
+
+def test_the_docs_command_writes_the_section_of_a_folder_below_the_hand_written_text(
+    tiny_psa, tmp_path
+):
+    import coprod
+    from coprod.experiments.reports.economics_doc import HEADING, section
+    from coprod.experiments.reports.economics_doc import main as write_doc
+
+    copy = tmp_path / "ECONOMICS.md"
+    copy.write_text(DOC.read_text())
+    assert write_doc([str(copy), "--from", str(tiny_psa)]) == 0
+    above, below = copy.read_text().split(HEADING)
+    assert above == DOC.read_text().split(HEADING)[0]  # the hand-written sections untouched
+    assert HEADING + below == section(coprod.load(tiny_psa)) + "\n"
+    job = json.loads((tiny_psa / "manifest.json").read_text())["job"]
+    assert job["experiment_sha256"] in below and "| timebank |" in below
+    assert "fewer than 500" in below  # ten draws: the EVPPI's own error is said
+
+
+def test_the_shipped_verdict_was_generated_from_the_shipped_example_as_it_is():
+    from coprod.experiments.reports.economics_doc import COMMAND, HEADING, example_sha256
+
+    shipped = DOC.read_text().split(HEADING)[1]
+    assert example_sha256() in shipped, (
+        f"docs/ECONOMICS.md's verdict is not from experiments/examples/psa.toml: run `{COMMAND}`"
+    )

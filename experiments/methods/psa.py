@@ -22,6 +22,7 @@ its file alone. Engines, ``--resume``, progress and failure records are the swee
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ class PSAStudy:
     groups: dict[str, list[str]] | None
     uncertain: dict[str, dict[str, str]]
     """Each uncertain parameter's distribution as drawn, and its source."""
+    fingerprint: str
+    """The sha256 of the PSA file's text: which file a results folder was run from."""
 
     def job(self) -> dict[str, Any]:
         """The sweep's manifest entry, with what makes it a PSA (enough to analyse it again
@@ -64,6 +67,7 @@ class PSAStudy:
             "perspective_key": self.evaluation.perspective,
             "groups": self.groups,
             "uncertain": self.uncertain,
+            "experiment_sha256": self.fingerprint,
             "draws": self.draws.to_dict(orient="list"),
         }
 
@@ -110,7 +114,7 @@ def load_psa(path: str | Path) -> PSAStudy:
     uncertain, wrong = checked_distributions(table)
     problems += [f"[uncertain] {problem}" for problem in wrong]
     problems += [f"`{key}` is both in [fixed] and [uncertain]." for key in fixed.keys() & table]
-    groups = _groups(own.get("groups"), list(table), problems)
+    groups = _groups(own.get("groups"), [*table, *COEFFICIENTS], problems)
     located = keys.scenarios(raw, path, problems)
     if raw.get("baseline") is None:
         problems.append("`baseline` is missing: a PSA compares arms with a baseline.")
@@ -144,7 +148,8 @@ def load_psa(path: str | Path) -> PSAStudy:
         name: {"distribution": u.describe(), "source": sources[name]}
         for name, u in uncertain.items()
     }
-    return PSAStudy(experiment, draws, evaluation, groups, described)
+    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    return PSAStudy(experiment, draws, evaluation, groups, described, fingerprint)
 
 
 def _with_defaults(table: Any, problems: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -220,7 +225,8 @@ def _require_economics() -> None:
 
 
 def _groups(table: Any, names: list[str], problems: list[str]) -> dict[str, list[str]] | None:
-    """EVPPI groups: each a list of uncertain parameters (None: one group per parameter)."""
+    """EVPPI groups: each a list of uncertain parameters or of the utility mapping's
+    coefficients (None: one group per parameter, and the mapping's)."""
     if table is None:
         return None
     if not isinstance(table, dict):
@@ -234,7 +240,8 @@ def _groups(table: Any, names: list[str], problems: list[str]) -> dict[str, list
         strays = [m for m in members if m not in names]
         if strays:
             problems.append(
-                f"[groups] `{group}` names {', '.join(map(str, strays))}, not in [uncertain]."
+                f"[groups] `{group}` names {', '.join(map(str, strays))}, not in [uncertain] "
+                "(nor utility_intercept, utility_slope: the mapping's coefficients)."
             )
         groups[str(group)] = [str(m) for m in members]
     return groups

@@ -22,6 +22,7 @@ from coprod.experiments.jobs.launch import failures_in_words
 from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
 from coprod.experiments.reports.html import write_html
+from coprod.experiments.reports.markdown import md_rows, md_table
 from coprod.experiments.reports.report_text import (
     BASE,
     CAVEATS,
@@ -41,6 +42,7 @@ from coprod.experiments.reports.report_text import (
     TOO_FEW,
     WORLD,
 )
+from coprod.experiments.reports.verdict import section_or_reason
 from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 # The metrics of the early-window table (the ODD's pattern 2: dearer early).
@@ -82,15 +84,6 @@ def with_ci(est: list[float], metric: str = "", sign: bool = False) -> str:
     x, lo, hi = est
     ci = "no CI" if not np.isfinite(lo) else f"{fmt(lo, metric)} to {fmt(hi, metric)}"
     return f"{fmt(x, metric, sign)} ({ci})"
-
-
-def md_rows(rows: list[list[str]]) -> str:
-    """Rows of a GitHub Markdown table (pandas' to_markdown needs tabulate: not a dependency)."""
-    return "\n".join("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows)
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    return md_rows([header, ["---"] * len(header), *rows])
 
 
 def change(verbs: str, what: str, est: list[float], metric: str, unit: str = "{}") -> str:
@@ -210,7 +203,9 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     n_reps = c.end.groupby(level="scenario", observed=True).size()
     reps = f"{n_reps.min()}" if n_reps.min() == n_reps.max() else f"{n_reps.min()}-{n_reps.max()}"
     early = f"{st.EARLY_WEEKS[0]}-{st.EARLY_WEEKS[1]}"
-    out = [_intro(results, c, reps, early), *_failures(results)]
+    title, intro = _intro(results, c, reps, early).split("\n\n", 1)
+    verdict = section_or_reason(results, c.baseline, "replicates") if c.others else ""
+    out = [title, verdict, intro, *_failures(results)]
     base = results.manifest.get("job", {}).get("base")
     out += [BASE.format(base=base)] if base else []
     out += _world(results.runs, c.baseline)

@@ -326,3 +326,23 @@ def test_a_sweeps_verdict_pools_its_design_points(tmp_path: Path) -> None:
     gain = float(row.split("|")[2].split()[0])
     assert gain == pytest.approx(56 * 0.05 * 0.5 * 0.83, rel=0.1)  # half the points gain
     assert "Pooled over every design point" in pooled
+
+
+def test_failed_runs_are_warned_of_with_their_logged_errors(tmp_path: Path) -> None:
+    import json
+
+    res = make_results(replicates=3, weeks=60, snapshot_every=0)
+    log = [
+        {"run_id": "timebank-r9", "status": "failed", "error": "Traceback\nValueError: boom"},
+        {"run_id": "timebank-r0", "status": "done"},
+    ]
+    (tmp_path / "status.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
+    res.path = tmp_path
+    res.manifest["failed_runs"] = ["timebank-r9", "tokenistic-r9"]
+    res.manifest["counts"] = {"runs": 11}
+    text = write_report(res, tmp_path / "out").read_text()
+    warning = paragraph(text, "**Warning:")
+    assert "2 of 11 runs failed" in warning
+    assert (
+        "timebank-r9: ValueError: boom" in warning and "tokenistic-r9: error not logged" in warning
+    )

@@ -77,7 +77,7 @@ def write_psa_report(results: Any, out: Path) -> Path:
     return page
 
 
-def psa_verdict(results: Any, outcome: Any) -> str:
+def psa_verdict(results: Any, outcome: Any, heading: str = "## The verdict") -> str:
     """The commissioner's table of a PSA folder (``reports.verdict``), intervals over draws."""
     job = results.manifest["job"]
     return verdict_section(
@@ -87,6 +87,7 @@ def psa_verdict(results: Any, outcome: Any) -> str:
         job["evaluation"],
         "draws",
         job["baseline"],
+        heading,
     )
 
 

@@ -9,7 +9,6 @@ reader sees first (plain-words headlines, then the tables behind them). The pros
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,20 +156,20 @@ def compare(results: ResultsLike) -> Comparison:
 
 def _failures(results: ResultsLike) -> list[str]:
     """A warning at the top when runs failed: how many, which, the first error of each kind
-    (from the folder's status log), so no reader takes a partial comparison for a whole one."""
+    (from the folder's status log, read by storage's own reader), so no reader takes a
+    partial comparison for a whole one."""
+    from coprod.experiments.jobs.storage import ResultsFolder
+
     failed = results.manifest.get("failed_runs") or []
     if not failed:
         return []
-    errors: dict[str, str] = {}
-    log = Path(results.path) / "status.jsonl"
-    for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("status") == "failed":
-            errors[entry["run_id"]] = (entry.get("error") or "").strip().splitlines()[-1:] or [""]
-    lines = {run_id: errors.get(run_id, ["error not logged"])[0] for run_id in failed}
+    logged = ResultsFolder(Path(results.path)).recover_status()
+    lines = {
+        run_id: ((logged.get(run_id, {}).get("error") or "").strip().splitlines() or [""])[-1]
+        if run_id in logged
+        else "error not logged"
+        for run_id in failed
+    }
     total = results.manifest.get("counts", {}).get("runs", len(lines))
     return [f"**Warning: {failures_in_words(lines, total)}** The figures below leave them out."]
 

@@ -84,9 +84,10 @@ def verdict_section(
     settings: Mapping[str, Any],
     basis: str,
     baseline: str,
+    heading: str = "## The verdict",
 ) -> str:
-    """``## The verdict``: the table, then who and how long, how it is counted, and what
-    its intervals and probabilities mean (``basis``: a key of :data:`BASES`)."""
+    """``heading``, the table, then who and how long, how it is counted, and what its
+    intervals and probabilities mean (``basis``: a key of :data:`BASES`)."""
     header = ["arm", "WEMWBS gain", "QALYs gained", "extra cost (GBP)", "ICER"]
     header += [f"INMB at {lam:,} (GBP)" for lam in NICE_THRESHOLDS]
     header += [f"P(cost-effective at {lam:,})" for lam in NICE_THRESHOLDS]
@@ -107,7 +108,7 @@ def verdict_section(
         rows.append(cells)
     return "\n\n".join(
         [
-            "## The verdict",
+            heading,
             f"Each arm against **{baseline}**, per person over the horizon: WEMWBS points "
             "(mean over the horizon), QALYs and cost discounted; break-even is the first week "
             f"from which the mean cumulative cost (undiscounted) stays below {baseline}'s.",

@@ -9,7 +9,6 @@ reader sees first (plain-words headlines, then the tables behind them). The pros
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
 from coprod.experiments.reports.budget import budget_section
 from coprod.experiments.reports.html import write_html
+from coprod.experiments.reports.markdown import md_rows, md_table
 from coprod.experiments.reports.report_text import (
     BASE,
     CAVEATS,
@@ -42,6 +42,7 @@ from coprod.experiments.reports.report_text import (
     TOO_FEW,
     WORLD,
 )
+from coprod.experiments.reports.verdict import section_or_reason
 from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 # The metrics of the early-window table (the ODD's pattern 2: dearer early).
@@ -83,15 +84,6 @@ def with_ci(est: list[float], metric: str = "", sign: bool = False) -> str:
     x, lo, hi = est
     ci = "no CI" if not np.isfinite(lo) else f"{fmt(lo, metric)} to {fmt(hi, metric)}"
     return f"{fmt(x, metric, sign)} ({ci})"
-
-
-def md_rows(rows: list[list[str]]) -> str:
-    """Rows of a GitHub Markdown table (pandas' to_markdown needs tabulate: not a dependency)."""
-    return "\n".join("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows)
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    return md_rows([header, ["---"] * len(header), *rows])
 
 
 def change(verbs: str, what: str, est: list[float], metric: str, unit: str = "{}") -> str:
@@ -165,20 +157,20 @@ def compare(results: ResultsLike) -> Comparison:
 
 def _failures(results: ResultsLike) -> list[str]:
     """A warning at the top when runs failed: how many, which, the first error of each kind
-    (from the folder's status log), so no reader takes a partial comparison for a whole one."""
+    (from the folder's status log, read by storage's own reader), so no reader takes a
+    partial comparison for a whole one."""
+    from coprod.experiments.jobs.storage import ResultsFolder
+
     failed = results.manifest.get("failed_runs") or []
     if not failed:
         return []
-    errors: dict[str, str] = {}
-    log = Path(results.path) / "status.jsonl"
-    for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("status") == "failed":
-            errors[entry["run_id"]] = (entry.get("error") or "").strip().splitlines()[-1:] or [""]
-    lines = {run_id: errors.get(run_id, ["error not logged"])[0] for run_id in failed}
+    logged = ResultsFolder(Path(results.path)).recover_status()
+    lines = {
+        run_id: ((logged.get(run_id, {}).get("error") or "").strip().splitlines() or [""])[-1]
+        if run_id in logged
+        else "error not logged"
+        for run_id in failed
+    }
     total = results.manifest.get("counts", {}).get("runs", len(lines))
     return [f"**Warning: {failures_in_words(lines, total)}** The figures below leave them out."]
 
@@ -211,7 +203,9 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     n_reps = c.end.groupby(level="scenario", observed=True).size()
     reps = f"{n_reps.min()}" if n_reps.min() == n_reps.max() else f"{n_reps.min()}-{n_reps.max()}"
     early = f"{st.EARLY_WEEKS[0]}-{st.EARLY_WEEKS[1]}"
-    out = [_intro(results, c, reps, early), *_failures(results)]
+    title, intro = _intro(results, c, reps, early).split("\n\n", 1)
+    verdict = section_or_reason(results, c.baseline, "replicates") if c.others else ""
+    out = [title, verdict, intro, *_failures(results)]
     base = results.manifest.get("job", {}).get("base")
     out += [BASE.format(base=base)] if base else []
     out += _world(results.runs, c.baseline)

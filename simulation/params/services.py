@@ -74,9 +74,9 @@ class ServicesParams(Part):
         ge=1,
         le=520,
         group="services",
-        source="Care Act 2014 statutory guidance 13.32: a review no later than every 12 "
-        "months; MODEL.md 10.3: about 26 weeks. NHS Digital ASC-FR/SALT 2019-20: 60.8% of "
-        "long-term clients reviewed within the year",
+        source="(assumption) twice the legal minimum: Care Act 2014 statutory guidance 13.32 "
+        "asks for a review no later than every 12 months; NHS Digital ASC-FR/SALT 2019-20: "
+        "60.8% of long-term clients reviewed within the year",
     )
     placement_need: float = param(
         0.6,

@@ -52,14 +52,13 @@ EXPECTED: dict[str, dict[str, object]] = {
         "reciprocity": "direct",
         "lived_experience_share": 0.33,
     },
-    "activity_commissioning": {"commissioning": "activity", "weeks": 520},
+    "activity_commissioning": {"commissioning": "activity"},
     "co_commissioning": {
         "power_rule": "co_design",
         "power_sharing": 0.7,
         "reciprocity": "timebank",
         "commissioning": "co_commissioning",
         "commissioning_voice": 0.5,
-        "weeks": 520,
     },
 }
 PARENTS = {

@@ -65,10 +65,13 @@ def drift_need(
 
 
 def seek_help(
-    users: Users, params: Params, behaviour: np.random.Generator, in_care: np.ndarray
+    users: Users,
+    params: Params,
+    behaviour: np.random.Generator,
+    in_care: np.ndarray | bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 2: clinical hours requested by users in care, and which requests are dependence
-    (MODEL.md 10.7).
+    """Phase 2: clinical hours requested by users in care (``in_care``, a mask; everyone by
+    default), and which requests are dependence (MODEL.md 10.7).
 
     A user manages ``agency * capability`` of their need, counts last week's community help,
     and asks for the rest when it reaches ``acuity_threshold`` (lower need is lived with) and

@@ -171,6 +171,8 @@ class PersonMap:
         self.out = np.flatnonzero(ties.source == person)  # directed ties, both ways
         self.back = np.flatnonzero(ties.target == person)
         self.contacts = np.unique(ties.target[self.out])
+        # who a click opens next: users in care when the map opened (-1: a neighbour)
+        self.opens = np.where(model.community.is_user[self.contacts], self.contacts, -1)
         self.points = _on_ring(len(self.contacts), RINGS[1][0], np.pi / 2)
         self.bank = _on_ring(1, RINGS[2][0], -np.pi / 4)
         self.service = _on_ring(1, RINGS[3][0], np.pi + np.pi / 5)
@@ -179,12 +181,9 @@ class PersonMap:
     def static(self) -> str:
         """The rings, the person in the middle, contacts round them, the bank and services."""
         users = np.r_[[[0.0, 0.0]], self.points, self.bank]
-        # who a click opens next: users in care when it opened (-1: a neighbour, the bank)
-        in_care = self.arm.model.community.is_user
-        opens = np.where(in_care[self.contacts], self.contacts, -1)
         return json.dumps({
             "users": users.tolist(),
-            "ids": [self.person, *opens.tolist(), -1],
+            "ids": [self.person, *self.opens.tolist(), -1],
             "neighbours": "",
             "radius": 4.5,
             "ties": _spokes(np.r_[self.points, self.bank, self.service]),

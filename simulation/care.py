@@ -120,10 +120,16 @@ def allocate(
 ) -> np.ndarray:
     """Serve ``demand`` within each group's ``capacity``, highest ``priority`` first.
 
-    The last person served in a group may be served in part. No Python loop.
+    The last person served in a group may be served in part. No Python loop. Only people
+    who ask for something are sorted (residents out of care ask professionals nothing).
     """
     if len(group) == 0:  # nobody to serve: a network without ties, an empty caseload
         return np.zeros(0)
+    asking = np.flatnonzero(demand > 0)
+    if len(asking) < len(demand):
+        served = np.zeros(len(demand))
+        served[asking] = allocate(group[asking], priority[asking], demand[asking], capacity)
+        return served
     order = segment_order(group, priority, len(capacity))
     g, d = group[order], demand[order]
     before = np.cumsum(d) - d

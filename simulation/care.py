@@ -65,10 +65,13 @@ def drift_need(
 
 
 def seek_help(
-    users: Users, params: Params, behaviour: np.random.Generator, in_care: np.ndarray
+    users: Users,
+    params: Params,
+    behaviour: np.random.Generator,
+    in_care: np.ndarray | bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 2: clinical hours requested by users in care, and which requests are dependence
-    (MODEL.md 10.7).
+    """Phase 2: clinical hours requested by users in care (``in_care``, a mask; everyone by
+    default), and which requests are dependence (MODEL.md 10.7).
 
     A user manages ``agency * capability`` of their need, counts last week's community help,
     and asks for the rest when it reaches ``acuity_threshold`` (lower need is lived with) and
@@ -117,10 +120,16 @@ def allocate(
 ) -> np.ndarray:
     """Serve ``demand`` within each group's ``capacity``, highest ``priority`` first.
 
-    The last person served in a group may be served in part. No Python loop.
+    The last person served in a group may be served in part. No Python loop. Only people
+    who ask for something are sorted (residents out of care ask professionals nothing).
     """
     if len(group) == 0:  # nobody to serve: a network without ties, an empty caseload
         return np.zeros(0)
+    asking = np.flatnonzero(demand > 0)
+    if len(asking) < len(demand):
+        served = np.zeros(len(demand))
+        served[asking] = allocate(group[asking], priority[asking], demand[asking], capacity)
+        return served
     order = segment_order(group, priority, len(capacity))
     g, d = group[order], demand[order]
     before = np.cumsum(d) - d

@@ -63,14 +63,18 @@ def stationary_density(params: Params) -> np.ndarray:
     """Age density on :data:`AGE_GRID` that newcomer entry and mortality keep unchanged.
 
     With newcomers entering at density g and deaths at hazard h, the stationary density is
-    p(a) = S(a) * integral_0^a g(x) / S(x) dx, S the survival exp(-H(a)).
+    p(a) = integral_0^a g(x) exp(-(H(a) - H(x))) dx, H the cumulative hazard: on the grid,
+    each step's survivors plus its entrants (a recursion that stays finite at any hazard).
     """
     step = AGE_GRID[1] - AGE_GRID[0]
     shape = params.age_newcomer_shape
-    entry = stats.gamma.pdf(AGE_GRID, shape, scale=params.age_newcomer_mean / shape)
-    cumulative = np.cumsum(annual_hazard(params, AGE_GRID)) * step
-    inflow = np.cumsum(entry * np.exp(cumulative - cumulative.max())) * step
-    density = inflow * np.exp(-(cumulative - cumulative.max()))
+    entry = stats.gamma.pdf(AGE_GRID, shape, scale=params.age_newcomer_mean / shape) * step
+    survive = np.exp(-annual_hazard(params, AGE_GRID) * step)
+    density = np.empty_like(AGE_GRID)
+    alive = 0.0
+    for index, (entering, staying) in enumerate(zip(entry, survive, strict=True)):
+        alive = alive * staying + entering
+        density[index] = alive
     return density / (density.sum() * step)
 
 

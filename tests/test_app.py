@@ -190,17 +190,21 @@ def test_network_layout_is_sent_once_and_the_week_follows_the_model() -> None:
     arm = page.arms[0]
     layout = NetworkLayout(arm)
     static = json.loads(layout.static)
-    n_users = arm.model.params.n_users
-    assert len(static["users"]) == n_users
+    comm = arm.model.community
+    n_people = len(comm.is_user)
+    assert len(static["users"]) == n_people and static["neighbours"] == ""
     assert static["ties"].count("M") == len(layout.pairs) < len(arm.model.ties.target)
     assert len(static["staff"]) == len(arm.model.professionals.burnout)
     before = network_week(layout, arm.model)
     page.step()
     after = network_week(layout, arm.model)
-    assert after["week"] == 1 and len(after["fill"]) == n_users
-    assert after["fill"] == hex_colours(
-        WELLBEING_MAP, arm.model.community.wellbeing[:n_users], *WELLBEING_RANGE
-    )
+    assert after["week"] == 1 and len(after["fill"]) == n_people
+    coloured = hex_colours(WELLBEING_MAP, comm.wellbeing, *WELLBEING_RANGE)
+    # users in care by wellbeing, read from this week's mask; everyone else grey
+    assert after["fill"] == [
+        c if u else "#8a8a8a" for c, u in zip(coloured, comm.is_user, strict=True)
+    ]
+    assert "#8a8a8a" in after["fill"] and comm.is_user.any()
     assert after["fill"] != before["fill"]
     pairs = {
         tuple(sorted((arm.model.ties.source[i], arm.model.ties.target[i])))
@@ -229,10 +233,8 @@ def test_gap_map_starts_blank_and_shows_each_persons_difference() -> None:
     for _ in range(8):
         page.step()
     gap = wellbeing_gap(a, b)
-    assert np.any(gap != 0) and len(gap) == a.params.n_users
-    np.testing.assert_allclose(
-        gap, 56 * (b.community.wellbeing[: len(gap)] - a.community.wellbeing[: len(gap)])
-    )
+    assert np.any(gap != 0) and len(gap) == len(a.community.is_user)
+    np.testing.assert_allclose(gap, 56 * (b.community.wellbeing - a.community.wellbeing))
     assert len(set(gap_week(a, b)["fill"])) > 1
 
 
@@ -244,9 +246,10 @@ def test_a_persons_own_network_shows_who_they_know_and_how_it_changed() -> None:
     known = set(ties.target[ties.source == person].tolist())
     maps = [PersonMap(one, person) for one in page.arms]
     static = json.loads(maps[0].static)
-    users = [c if c < arm.model.params.n_users else -1 for c in sorted(known)]
+    in_care = arm.model.community.is_user
+    users = [c if in_care[c] else -1 for c in sorted(known)]
     assert static["ids"] == [person, *users, -1]  # the person, contacts, time bank
-    assert -1 in users  # a neighbour opens nothing (neighbours have no services)
+    assert in_care[person]  # the bridge builder is a user in care
     assert [label for _, label in static["rings"]][1:] == [
         "friends and neighbours", "groups, time bank", "services",
     ]  # fmt: skip
@@ -272,9 +275,10 @@ def test_a_persons_own_network_shows_who_they_know_and_how_it_changed() -> None:
 
 def test_picks_find_the_person_they_name() -> None:
     arm = PageModel(SMALL).arms[0]
-    wellbeing = arm.model.community.wellbeing[: arm.model.params.n_users]
-    assert wellbeing[struggling(arm.model)] == wellbeing.min()
-    assert 0 <= bridge_builder(arm.model, arm.positions) < arm.model.params.n_users
+    comm = arm.model.community
+    assert comm.is_user[struggling(arm.model)]
+    assert comm.wellbeing[struggling(arm.model)] == comm.wellbeing[comm.is_user].min()
+    assert comm.is_user[bridge_builder(arm.model, arm.positions)]
     from coprod.simulation.page.app import PICKS  # what the page's "Pick" box offers
 
     assert PICKS["a person who is struggling"](arm) == struggling(arm.model)

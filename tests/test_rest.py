@@ -8,14 +8,10 @@ quo would read as an effect of any policy compared with it; the MID itself (0.02
 dependence, a weekly share of about 90 dependent requests in 1,000 and so noisy; 0.02 for
 agency (under a tenth of its level at rest, about 0.25; agency has no published MID); 5% of the
 level for community hours and 10% for weekly cost (cost carries the residual drift of burnout,
-docs/ODD.md section 5). Measured with 10 replicates at the defaults: agency -0.005
-[-0.009, -0.001], wellbeing -0.001 [-0.004, 0.001], dependence -0.006 [-0.015, 0.003],
-community hours +0.6% [-0.1%, +1.4%], cost +4% [+2%, +7%] (burnout still rises by 0.07).
-With packages, placements and carers (engineer S, 10 replicates): agency -0.018 [-0.019,
--0.016] (trust still rises, 0.74 to 0.83, as demand falls below capacity), wellbeing +0.002,
-dependence +0.011 [+0.004, +0.018], community hours -1.2%, cost +5% [+2%, +8%], carers' strain
--0.001 [-0.004, +0.001]; package hours -21% and residents in placement +19 people (from 14):
-placed people accumulate until deaths replace them.
+docs/ODD.md section 5). Measured with 10 replicates at the defaults (version 2: residents
+enter and leave care, die and are replaced; docs/ODD.md "Residents"): agency +0.012
+[+0.010, +0.014], wellbeing -0.002 [-0.008, +0.003], dependence -0.002 [-0.008, +0.003],
+community hours -1.6% [-4.6%, +1.3%], cost +3.7% [-0.7%, +8.0%].
 """
 
 from __future__ import annotations

@@ -30,9 +30,10 @@ def test_meeting_a_new_professional_costs_trust_once():
     users, pros = model.users, model.professionals
     users.trust[:] = 0.5
     pros.new_holders(np.array([True, False, False, False]))
-    served = np.ones(len(users.trust), dtype=bool)
+    served = model.community.is_user.copy()  # users in care (out of care nobody is served)
     lose_continuity(users, pros, model.params, served)
-    on_post0 = users.professional == 0
+    on_post0 = served & (users.professional == 0)
+    assert on_post0.any()
     assert np.allclose(users.trust[on_post0], 0.4) and np.allclose(users.trust[~on_post0], 0.5)
     lose_continuity(users, pros, model.params, served)  # the same locum again: no loss
     assert np.allclose(users.trust[on_post0], 0.4)

@@ -56,7 +56,7 @@ solara.server.settings.theme.variant = solara.server.settings.ThemeVariant.light
 
 NETWORK_KEY = (
     '<span class="coprod-bar coprod-wellbeing"></span> wellbeing &nbsp;<span style="color:'
-    '#8a8a8a">&#9650;</span> neighbour &nbsp;<span style="color:{help}">&#9472;&#9472;</span>'
+    '#8a8a8a">&#9679;</span> not in care &nbsp;<span style="color:{help}">&#9472;&#9472;</span>'
     ' help this week &nbsp;<span class="coprod-bar coprod-burnout"></span> staff burnout'
 )
 GAP_KEY = (
@@ -299,7 +299,7 @@ def Page() -> None:
         settings.value = new
         model.value = PageModel(new)
         week.value = 0
-        if person.value >= new.n_users:
+        if person.value >= len(model.value.arms[0].model.community.is_user):
             person.value = -1
 
     solara.lab.theme.dark = False  # this tab's theme: light, whatever was stored before

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib import colormaps
 
 from coprod.simulation.metrics import wemwbs
-from coprod.simulation.model import NEVER, CoProductionModel
+from coprod.simulation.model import CoProductionModel
 from coprod.simulation.page.model import Arm, helping_edges
 
 WELLBEING_MAP, WELLBEING_RANGE = "RdYlGn", (0.3, 0.8)  # covers every shipped scenario's spread
@@ -30,6 +30,7 @@ WELLBEING_MAP, WELLBEING_RANGE = "RdYlGn", (0.3, 0.8)  # covers every shipped sc
 GAP_MAP, GAP_RANGE = "PRGn", (-6.0, 6.0)
 BURNOUT_MAP = "YlOrRd"
 EMPTY_POST = "#ffffff"
+NEIGHBOUR_COLOUR = "#8a8a8a"  # a resident out of care this week
 #: One colour per run, shared by the charts' lines, the networks' help and the page's labels.
 RUN_COLOURS = ("#1f6fd1", "#e66101")
 SCALE = 100  # layout units (radius 1) to SVG units: one decimal place is then sharp enough
@@ -50,13 +51,6 @@ def svg_path(segments: np.ndarray) -> str:
     return "".join(f"M{a:.1f} {b:.1f}L{c:.1f} {d:.1f}" for a, b, c, d in segments.reshape(-1, 4))
 
 
-def triangles(centres: np.ndarray, size: float) -> str:
-    """An SVG path of one small upward triangle around each centre."""
-    return "".join(
-        f"M{x:.1f} {y - size:.1f}l{size:.1f} {1.7 * size:.1f}h{-2 * size:.1f}z" for x, y in centres
-    )
-
-
 class NetworkLayout:
     """Where one run's people and ties are drawn: computed once per run, sent once.
 
@@ -65,7 +59,6 @@ class NetworkLayout:
 
     def __init__(self, arm: Arm) -> None:
         model = arm.model
-        self.n_users = model.params.n_users
         self.points = np.round(arm.positions * SCALE, 1)
         ties = model.ties
         self.pairs = np.unique(np.sort(np.c_[ties.source, ties.target], axis=1), axis=0)
@@ -84,13 +77,14 @@ class NetworkLayout:
 
     @cached_property
     def static(self) -> str:
-        """What never changes during the run: positions, ties, neighbours (grey triangles,
-        one path), the professionals' places, and a dot size that shrinks as people crowd."""
+        """What never changes during the run: positions, ties, the professionals' places, and
+        a dot size that shrinks as people crowd. Every resident is a dot: who is in care
+        changes week by week, so the week's colours say it (:func:`network_week`)."""
         radius = float(np.clip(70 / np.sqrt(len(self.points)), 1.2, 5.0))
         return json.dumps(
             {
-                "users": self.points[: self.n_users].tolist(),
-                "neighbours": triangles(self.points[self.n_users :], radius * 1.3),
+                "users": self.points.tolist(),
+                "neighbours": "",
                 "radius": round(radius, 2),
                 "ties": svg_path(self.points[self.pairs]),
                 "staff": self.staff,
@@ -105,14 +99,17 @@ class NetworkLayout:
 
 
 def network_week(layout: NetworkLayout, model: CoProductionModel) -> dict[str, Any]:
-    """One week of a run's network: users by wellbeing, the help given, staff by burnout."""
-    pros = model.professionals
+    """One week of a run's network: users in care by wellbeing, everyone else grey (the
+    care-status mask of this week), the help given, staff by burnout."""
+    pros, comm = model.professionals, model.community
     staff = hex_colours(BURNOUT_MAP, pros.burnout, 0.0, 1.0)
     empty = ~pros.in_post(model.week)
+    wellbeing = hex_colours(WELLBEING_MAP, comm.wellbeing, *WELLBEING_RANGE)
     return {
-        "fill": hex_colours(
-            WELLBEING_MAP, model.community.wellbeing[: layout.n_users], *WELLBEING_RANGE
-        ),
+        "fill": [
+            colour if in_care else NEIGHBOUR_COLOUR
+            for colour, in_care in zip(wellbeing, comm.is_user, strict=True)
+        ],
         "help": layout.help_path(model),
         "staff_fill": [
             EMPTY_POST if out else colour for colour, out in zip(staff, empty, strict=True)
@@ -122,10 +119,10 @@ def network_week(layout: NetworkLayout, model: CoProductionModel) -> dict[str, A
 
 
 def wellbeing_gap(a: CoProductionModel, b: CoProductionModel) -> np.ndarray:
-    """Each service user's wellbeing in run ``b`` minus run ``a``, in WEMWBS points: the same
-    people, so the spread between people that hides a difference on each map cancels."""
-    n = a.params.n_users
-    return wemwbs(b.community.wellbeing[:n]) - wemwbs(a.community.wellbeing[:n])
+    """Each resident's wellbeing in run ``b`` minus run ``a``, in WEMWBS points: the same
+    people (slot by slot), so the spread between people that hides a difference on each map
+    cancels. Everyone is compared, in care or not: care status may differ between runs."""
+    return wemwbs(b.community.wellbeing) - wemwbs(a.community.wellbeing)
 
 
 def gap_week(a: CoProductionModel, b: CoProductionModel) -> dict[str, Any]:
@@ -174,6 +171,8 @@ class PersonMap:
         self.out = np.flatnonzero(ties.source == person)  # directed ties, both ways
         self.back = np.flatnonzero(ties.target == person)
         self.contacts = np.unique(ties.target[self.out])
+        # who a click opens next: users in care when the map opened (-1: a neighbour)
+        self.opens = np.where(model.community.is_user[self.contacts], self.contacts, -1)
         self.points = _on_ring(len(self.contacts), RINGS[1][0], np.pi / 2)
         self.bank = _on_ring(1, RINGS[2][0], -np.pi / 4)
         self.service = _on_ring(1, RINGS[3][0], np.pi + np.pi / 5)
@@ -182,11 +181,9 @@ class PersonMap:
     def static(self) -> str:
         """The rings, the person in the middle, contacts round them, the bank and services."""
         users = np.r_[[[0.0, 0.0]], self.points, self.bank]
-        # who a click opens next: service users only (-1: a neighbour, the time bank)
-        opens = np.where(self.contacts < self.arm.model.params.n_users, self.contacts, -1)
         return json.dumps({
             "users": users.tolist(),
-            "ids": [self.person, *opens.tolist(), -1],
+            "ids": [self.person, *self.opens.tolist(), -1],
             "neighbours": "",
             "radius": 4.5,
             "ties": _spokes(np.r_[self.points, self.bank, self.service]),
@@ -201,7 +198,7 @@ class PersonMap:
         given = model.ledger.last_given
         ids = np.r_[self.person, self.contacts]
         fill = hex_colours(WELLBEING_MAP, comm.wellbeing[ids], *WELLBEING_RANGE)
-        fill = [c if comm.is_user[i] else "#8a8a8a" for c, i in zip(fill, ids, strict=True)]
+        fill = [c if comm.is_user[i] else NEIGHBOUR_COLOUR for c, i in zip(fill, ids, strict=True)]
         member = bool(comm.member[self.person])
         fill.append(TIMEBANK_COLOUR if member else "#ffffff")
         now = self._helped(given == model.week)
@@ -226,10 +223,11 @@ class PersonMap:
         return np.isin(self.contacts, people)
 
     def summary(self) -> str:
-        """The person's story in numbers: wellbeing now against week 0, who helps."""
+        """The person's story in numbers: wellbeing now against week 0, who helped or was
+        helped since week 0 (as the map shows it: the warm-up's help is not counted)."""
         model, p = self.arm.model, self.person
         now, start = (wemwbs(w[p]) for w in (model.community.wellbeing, self.arm.start))
-        helped = int(self._helped(model.ledger.last_given != NEVER).sum())
+        helped = int(self._helped(model.ledger.last_given >= 0).sum())
         bank = "in the time bank" if model.community.member[p] else "no time bank"
         return (
             f"wellbeing {now:.0f} ({now - start:+.1f} since week 0); knows "

@@ -222,15 +222,16 @@ def helping_edges(model: CoProductionModel) -> np.ndarray:
 
 
 def struggling(model: CoProductionModel) -> int:
-    """The service user who feels worst this week."""
-    return int(np.argmin(model.community.wellbeing[: model.params.n_users]))
+    """The service user (in care this week) who feels worst."""
+    comm = model.community
+    return int(np.argmin(np.where(comm.is_user, comm.wellbeing, np.inf)))
 
 
 def bridge_builder(model: CoProductionModel, positions: np.ndarray) -> int:
     """The service user with the most ties across the ring (rewired ties reaching another
     part of the community): the person who joins groups that would not meet otherwise."""
-    ties, n_users = model.ties, model.params.n_users
+    ties = model.ties
     angle = np.arctan2(positions[:, 1], positions[:, 0])
     apart = np.abs(np.angle(np.exp(1j * (angle[ties.source] - angle[ties.target]))))
     reach = np.bincount(ties.source[apart > np.pi / 4], minlength=len(positions))
-    return int(np.argmax(reach[:n_users]))
+    return int(np.argmax(np.where(model.community.is_user, reach, -1)))

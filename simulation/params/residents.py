@@ -56,7 +56,7 @@ class ResidentParams(Part):
         "Mean age of a new resident who takes a dead resident's place (Gamma; movers-in and "
         "births are young); the population's age structure is the one this and mortality make "
         "stationary",
-        gt=0,
+        ge=1,
         le=100,
         group="residents",
         source="(assumption; chosen so the stationary structure matches " + CENSUS_2021 + ")",
@@ -113,7 +113,7 @@ class ResidentParams(Part):
         "Rise of GP contacts with age at a given need: the rate is gp_rate x need x "
         "exp(slope x (age - 50))",
         ge=0,
-        le=0.2,
+        le=0.05,
         group="residents",
     )
     household_size_mean: float = param(

@@ -2,17 +2,16 @@
 
 Reads only the tables it is given plus the metric documentation in ``simulation/outputs.py``,
 so a report can be rebuilt years later without the model. Statistics live in
-:mod:`.stats`, pictures in :mod:`.figures`; this file decides what a
-reader sees first (plain-words headlines, then the tables behind them). The prose is kept in
-:mod:`.report_text`.
+:mod:`.stats`, pictures in :mod:`.figures`, what every section shares in :mod:`.comparison`
+(computed once), numbers in words in :mod:`.formatting`, the commissioner's table that opens
+the page in :mod:`.verdict`; this file decides what a reader sees first (the verdict, then
+plain-words headlines, then the tables behind them). The prose is kept in :mod:`.report_text`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,16 @@ from coprod.experiments.jobs.launch import failures_in_words
 from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
 from coprod.experiments.reports.budget import budget_section
+from coprod.experiments.reports.comparison import Comparison, ResultsLike, compare
+from coprod.experiments.reports.formatting import (
+    change,
+    count_words,
+    fmt,
+    fmt_p,
+    param_words,
+    population,
+    with_ci,
+)
 from coprod.experiments.reports.html import write_html
 from coprod.experiments.reports.markdown import md_rows, md_table
 from coprod.experiments.reports.report_text import (
@@ -43,7 +52,7 @@ from coprod.experiments.reports.report_text import (
     WORLD,
 )
 from coprod.experiments.reports.verdict import section_or_reason
-from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
+from coprod.simulation.outputs import SURVEY_QUESTIONS
 
 # The metrics of the early-window table (the ODD's pattern 2: dearer early).
 EARLY_METRICS = ["cost_week", "professional_hours", "wellbeing_mean", "agency_mean", "dependence"]
@@ -52,107 +61,6 @@ NOT_TABULATED = ("wemwbs_mean",)
 # Levers every scenario's line names; any other lever only where it differs from the baseline.
 KEY_LEVERS = ("power_rule", "reciprocity", "power_sharing", "involvement", "capacity_factor")
 W, POINTS = st.WEMWBS_PER_UNIT, "{} WEMWBS points"
-
-
-class ResultsLike(Protocol):
-    """What the report needs: a results folder's tables and its manifest."""
-
-    runs: pd.DataFrame
-    timeseries: pd.DataFrame
-    agents: pd.DataFrame
-    survey: pd.DataFrame
-    manifest: dict
-
-
-def fmt(x: float, metric: str = "", sign: bool = False) -> str:
-    """A number rounded by its unit: shares to 3 places, WEMWBS to 2, GBP to whole pounds."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    unit = figures.unit(metric)
-    places = 3 if unit in ("0-1", "share") else 2 if unit.startswith("WEMWBS") or not unit else 1
-    places = 0 if unit.startswith("GBP") or (unit and abs(x) >= 1000) else places
-    x = 0.0 if round(x, places) == 0 else x  # no "-0.000"
-    return f"{x:{'+' if sign else ''},.{places}f}"
-
-
-def fmt_p(p: float) -> str:
-    return "n/a" if not np.isfinite(p) else "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def with_ci(est: list[float], metric: str = "", sign: bool = False) -> str:
-    """'+0.050 (0.030 to 0.070)' from [estimate, lower, upper]; 'no CI' with too few runs."""
-    x, lo, hi = est
-    ci = "no CI" if not np.isfinite(lo) else f"{fmt(lo, metric)} to {fmt(hi, metric)}"
-    return f"{fmt(x, metric, sign)} ({ci})"
-
-
-def change(verbs: str, what: str, est: list[float], metric: str, unit: str = "{}") -> str:
-    """'raised X by 2.1 WEMWBS points (95% CI 1.5 to 2.7)'; the CI is flipped for a fall."""
-    up, down = verbs.split("/")
-    diff, lo, hi = est
-    if not np.isfinite(diff):
-        return f"left {what} unknown"
-    verb, m, a, b = (up, diff, lo, hi) if diff >= 0 else (down, -diff, -hi, -lo)
-    ci = "no 95% CI: fewer than 2 replicates" if not np.isfinite(a) else "95% CI {} to {}"
-    ci = ci.format(fmt(a, metric), fmt(b, metric))
-    return " ".join(filter(None, [verb, what, "by", unit.format(fmt(m, metric)), f"({ci})"]))
-
-
-def _param(runs: pd.DataFrame, col: str) -> str:
-    """A run parameter in words; each scenario's value when they differ."""
-    if runs is None or runs.empty or col not in runs.columns:
-        return "unstated"
-    by = runs.groupby(runs["scenario"].astype(str), sort=False)[col].first().astype(str)
-    return by.iloc[0] if by.nunique() == 1 else ", ".join(f"{v} ({s})" for s, v in by.items())
-
-
-@dataclass
-class Comparison:
-    """Every paired statistic the sections share, computed once from the timeseries."""
-
-    order: list[str]
-    baseline: str
-    metrics: list[str]
-    end: pd.DataFrame
-    d_end: pd.DataFrame
-    d_early: pd.DataFrame
-    tests: pd.DataFrame
-    cost_diff: pd.DataFrame
-    weeks: int
-    n_users: float | None
-
-    @property
-    def others(self) -> list[str]:
-        return [s for s in self.order if s != self.baseline]
-
-    def est(self, scen: str, metric: str, scale: float = 1.0, table: str = "end") -> list[float]:
-        """[diff, lo, hi] of a paired difference times ``scale`` (negative flips the bounds),
-        then d_z."""
-        t = self.d_end if table == "end" else self.d_early
-        hit = t[(t["scenario"] == scen) & (t["metric"] == metric)]
-        d = hit.iloc[0] if len(hit) else pd.Series(np.nan, ["diff", "lo", "hi", "d_z"])
-        v = [d["diff"] * scale, d["lo"] * scale, d["hi"] * scale]
-        return [*(v if scale >= 0 else [v[0], v[2], v[1]]), d["d_z"]]
-
-
-def compare(results: ResultsLike) -> Comparison:
-    """Window values, paired differences, tests and the cost path, once for every section."""
-    ts, runs = results.timeseries, results.runs
-    order = st.scenario_order(ts)
-    baseline = results.manifest.get("job", {}).get("baseline", "traditional")
-    baseline = baseline if baseline in order else order[0]
-    metrics = st.metric_columns(ts, METRICS)
-    end, early = (st.window_values(ts, metrics, w) for w in ("end", "early"))
-    heads = [m for m in st.HEADLINE if m in metrics]
-    n_users = runs["n_users"].unique() if "n_users" in runs.columns else []
-    d_end, d_early = (st.paired_differences(v, baseline) for v in (end, early))
-    tests = st.wilcoxon_tests(end, baseline, heads)
-    cost_diff = st.paired_over_time(ts, baseline, "cost_cumulative")
-    n_users = float(n_users[0]) if len(n_users) == 1 else None
-    weeks = int(ts["week"].max())
-    return Comparison(
-        order, baseline, metrics, end, d_end, d_early, tests, cost_diff, weeks, n_users
-    )
 
 
 def _failures(results: ResultsLike) -> list[str]:
@@ -220,7 +128,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
         )
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
     out += budget_section(ts, fig_dir, [])  # commissioning (issue 17): the yearly split
-    survey_week = _param(results.runs, "survey_week")
+    survey_week = param_words(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
         out += _survey(results.survey, c.baseline, survey_week)
     elif survey_week.isdigit() and c.weeks < int(survey_week):
@@ -234,7 +142,10 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             reps=reps,
             no_ci=": no CIs and no tests" if n_reps.min() < 2 else "",
             n_tests=_n_tests(c),
-            **{k: _param(results.runs, k) for k in ("price_year", "cost_basis", "discount_rate")},
+            **{
+                k: param_words(results.runs, k)
+                for k in ("price_year", "cost_basis", "discount_rate")
+            },
         )
     )
     path = out_dir / "report.md"
@@ -250,30 +161,12 @@ def _intro(results: ResultsLike, c: Comparison, reps: str, early: str) -> str:
         baseline=c.baseline,
         reps=reps,
         weeks=c.weeks,
-        warmup=_count(results.runs, "warmup_weeks"),
+        warmup=count_words(results.runs, "warmup_weeks"),
         population=population(results.runs),
         seed=results.manifest.get("job", {}).get("seed", "unstated"),
         end=st.END_WINDOW,
         early=early,
     )
-
-
-def population(runs: pd.DataFrame) -> str:
-    """Who is simulated, in words: "1,000 service users and 600 neighbours on one community
-    network, 60 professionals" (each scenario's number where they differ)."""
-    users, neighbours, staff = (
-        _count(runs, k) for k in ("n_users", "n_neighbours", "n_professionals")
-    )
-    return (
-        f"{users} service users and {neighbours} neighbours on one community network, "
-        f"{staff} professionals"
-    )
-
-
-def _count(runs: pd.DataFrame, column: str) -> str:
-    """A whole-number parameter with thousands separators (as :func:`_param` otherwise)."""
-    value = _param(runs, column)
-    return f"{int(value):,}" if value.isdigit() else value
 
 
 def _timelines(manifest: dict, order: list[str]) -> dict[str, list[dict]]:

@@ -21,8 +21,9 @@ from coprod.experiments.reports.analysis import (
     summarise,
     varied,
 )
+from coprod.experiments.reports.formatting import fmt, population, with_ci
 from coprod.experiments.reports.html import write_html
-from coprod.experiments.reports.report import fmt, md_table, population, with_ci
+from coprod.experiments.reports.markdown import md_table
 from coprod.experiments.reports.verdict import section_or_reason
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")

@@ -298,7 +298,14 @@ def test_a_commissioner_moves_levers_once_a_year_and_the_budget_columns_add_up()
     ts = model.timeseries()
     budgets = ts[BUDGET_COLUMNS]
     assert (budgets.iloc[53:105].nunique() == 1).all()  # constant within a year
-    spent = ts.loc[1:52, ["cost_professional", "cost_locum", "cost_brokerage"]].to_numpy().sum()
+    lines = [
+        "cost_professional",
+        "cost_locum",
+        "cost_packages",
+        "cost_brokerage",
+        "cost_prevention",
+    ]
+    spent = ts.loc[1:52, lines].to_numpy().sum()
     assert budgets.iloc[53].sum() == pytest.approx(spent)  # the computed default budget
     assert (ts["prevention_reached"].iloc[53:] > 0).all() and (ts["cost_prevention"] > 0).any()
 

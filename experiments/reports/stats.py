@@ -47,6 +47,7 @@ COUNTS_AND_COSTS = (
     "GBP/user/week",
     "posts",
     "share/year",
+    "years",  # mean age of residents
 )  # fmt: skip  (a yearly turnover rate may pass 1)
 UNIT_RANGES: dict[str, tuple[float, float]] = {
     "0-1": (0.0, 1.0),

@@ -417,19 +417,3 @@ def test_workers_run_numerical_libraries_on_one_thread_and_the_parent_keeps_its_
         pool.shutdown()
     assert seen == dict.fromkeys(PINNED_THREADS, "1")
     assert os.environ["OMP_NUM_THREADS"] == "3"
-
-
-@pytest.mark.slow
-def test_a_job_refused_while_its_pool_warms_up_leaves_no_process_behind(tmp_path):
-    """The forkserver starts as soon as the command is parsed; a scenario refused a moment
-    later stops it at once, instead of leaving it importing the model."""
-    argv = [sys.executable, "-m", "coprod.experiments.cli", "compare", "timebank"]
-    job = subprocess.Popen(
-        [*argv, "--set", "n_users=-5", "--out", str(tmp_path / "job")],
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    _, err = job.communicate(timeout=120)
-    assert job.returncode == 2 and "n_users" in err and "Traceback" not in err
-    assert gone(job.pid, timeout=2), f"left running: {group_members(job.pid)}"

@@ -8,7 +8,6 @@ paragraph and exits 2, never a traceback (1 when runs failed); Ctrl-C, SIGTERM a
 
 from __future__ import annotations
 
-import argparse
 import errno
 import os
 import shlex
@@ -31,18 +30,15 @@ def main(argv: list[str] | None = None) -> int:
         with terminating_signals_interrupt():
             return _command(argv)
     except CoprodError as error:
-        _cancel_warm_up()
         print(f"coprod: error: {wrap(str(error))}", file=sys.stderr)
         return getattr(error, "exit_code", 2)
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0
     except OSError as error:  # a full disk, a read-only or unwritable place, a file in the way
-        _cancel_warm_up()
         print(f"coprod: error: {wrap(io_message(error, argv))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM or SIGHUP, at any moment
-        _cancel_warm_up()
         out = getattr(interrupt, "out", None)
         print(
             f"\ncoprod: {_stopped_by(interrupt)}."
@@ -65,28 +61,9 @@ def _command(argv: list[str]) -> int:
     if args.command is None:  # bare `coprod`: say what there is
         top.print_help()
         return 0
-    if _local_job(args):
-        from coprod.experiments.jobs.pool import warm_up
-
-        warm_up()  # the workers' imports run while this process plans the job
     with warnings.catch_warnings():
         _show_run_failures()
         return args.command(args) or 0
-
-
-def _local_job(args: argparse.Namespace) -> bool:
-    """Whether the command is a job that will start a local worker pool."""
-    engine = getattr(args, "engine", None) or (
-        "dask" if getattr(args, "scheduler", None) else "local"
-    )
-    return hasattr(args, "workers") and engine == "local" and not getattr(args, "dry_run", False)
-
-
-def _cancel_warm_up() -> None:
-    """Stop a forkserver started for a job that was refused before its pool ran."""
-    pool = sys.modules.get("coprod.experiments.jobs.pool")
-    if pool is not None:
-        pool.cancel_warm_up()
 
 
 def _stopped_by(interrupt: KeyboardInterrupt) -> str:

@@ -216,6 +216,112 @@ def magnitudes(runs: list[pd.DataFrame], params: Params) -> list[Magnitude]:
     ]
 
 
+def care_magnitudes(series: dict[str, list[pd.DataFrame]], params: Params) -> list[Magnitude]:
+    """Version 2's residents, social care, carers and time bank beside the UK record: the
+    status quo's, and the time bank's membership after two years of the `timebank` arm."""
+    policy = [run[run["week"] > 0] for run in series["traditional"]]
+    years = len(policy[0]) / 52.0
+
+    def ratio(numerator: str, denominator: str, scale: float = 1.0) -> Estimate:
+        return Estimate.of(
+            [scale * run[numerator].sum() / run[denominator].sum() for run in policy]
+        )
+
+    def per_resident_year(metric: str, scale: float) -> Estimate:
+        return Estimate.of(
+            [scale * run[metric].sum() / run["residents"].mean() / years for run in policy]
+        )
+
+    last = [run[run["week"] == run["week"].max()].iloc[0] for run in series["timebank"]]
+    ascfr = "NHS England, Adult Social Care Activity and Finance Report, England, 2022-23 "
+    return [
+        Magnitude(
+            "Residents in care",
+            "share of residents",
+            ratio("users_in_care", "residents"),
+            835_335 / 57.1e6,
+            "1.5% receive long-term support (835,335 in 2022-23 of about 57.1 million)",
+            ascfr + "(reported by Community Care, 12 Dec 2023); ONS mid-2022 population of "
+            "England. The model's 'in care' is any contact with community health and social "
+            "care above care_eligibility, far wider than council long-term support, and its "
+            "n_users was kept from version 1 so the 60 posts stay busy",
+            digits=3,
+        ),
+        Magnitude(
+            "Residents with a home-care package",
+            "share of residents",
+            ratio("users_with_package", "residents"),
+            835_335 / 57.1e6,
+            "under 1.5% (all long-term support, of which home care is a part)",
+            ascfr + "as above; an upper bound for home care alone",
+            digits=3,
+        ),
+        Magnitude(
+            "Hours of a home-care package",
+            "hours a week",
+            ratio("package_hours", "users_with_package"),
+            12.4,
+            "12.4 contact hours a week per household",
+            "NHS Digital, Community Care Statistics: Home help and care services, England, "
+            "2008 (the last year the hours were published)",
+            digits=1,
+        ),
+        Magnitude(
+            "Care-home placements",
+            "per 1,000 residents a year",
+            per_resident_year("placements", 1000.0),
+            5.84,
+            "5.8 per 1,000 people aged 65+ a year (584 per 100,000)",
+            "ASCOF 2A(2) 2019/20, permanent admissions of people aged 65+ to residential and "
+            "nursing homes, via Nuffield Trust QualityWatch; the model's denominator is every "
+            "resident (a quarter of them are 65+), so the published rate per resident is lower",
+            digits=1,
+        ),
+        Magnitude(
+            "Family carers' hours",
+            "hours a week per carer",
+            ratio("carer_hours", "carers"),
+            (4.5 * 1.67 + 14.5 * 0.63 + 27 * 0.45 + 42 * 0.52 + 60 * 1.40) / 4.67,
+            "about 29 (mid-points of the Census bands)",
+            "ONS Census 2021, TS039 (England): unpaid carers by hours a week (9 or less "
+            "1.67m, 10-19 0.63m, 20-34 0.45m, 35-49 0.52m, 50+ 1.40m); the mean is an estimate "
+            "from the band mid-points 4.5, 14.5, 27, 42 and 60 hours",
+            digits=1,
+        ),
+        Magnitude(
+            "Deaths",
+            "per 1,000 residents a year",
+            per_resident_year("deaths", 1000.0),
+            577_160 / 60.2e3,
+            "9.6 (577,160 deaths in 2022, about 60.2 million people)",
+            "ONS, Deaths registered in England and Wales: 2022; ONS mid-2022 population "
+            "estimate for England and Wales",
+            digits=1,
+        ),
+        Magnitude(
+            "Time-bank members after two years (`timebank`)",
+            "share of residents",
+            Estimate.of([row["timebank_registered"] / row["residents"] for row in last]),
+            None,
+            "a bank of 20-30 up to 500 people; about 80 per community",
+            "Time Banks UK as reported by Third Sector; NSW Timebanking interim evaluation "
+            "2015 (5,462 members in 69 communities). No share of residents is published",
+            digits=3,
+        ),
+        Magnitude(
+            "Active share of time-bank members after two years (`timebank`)",
+            "share of members",
+            Estimate.of(
+                [row["timebank_active"] / max(row["timebank_registered"], 1) for row in last]
+            ),
+            368 / 5462,
+            "7% (368 of 5,462 members had traded)",
+            "NSW Timebanking interim evaluation 2015",
+            digits=2,
+        ),
+    ]
+
+
 def render_magnitudes(rows: list[Magnitude]) -> str:
     lines = [
         "| figure | unit | model: mean [95% CI] | published | where the model is off |",
@@ -341,10 +447,11 @@ HEADER = """# coprod against the record
 
 Generated by `python -m coprod.experiments.methods.validation docs/VALIDATION.md` from a real
 run: the shipped scenarios at the defaults, {replicates} replicates (replicate i of every
-scenario with the same seed), {weeks} weeks after a {warmup}-week warm-up, {users:,} service
-users, {pros} professionals, {neighbours} neighbours. `tests/test_stylised_facts.py` regenerates
-it and fails when this file differs. Model version 2, part 1 (docs/ODD.md): the calibration in
-`scenarios/calibrated/` predates it and is not used here.
+scenario with the same seed), {weeks} weeks after a {warmup}-week warm-up, {residents:,}
+residents (`n_users` {users:,} + `n_neighbours` {neighbours}; who is in care is the model's
+outcome), {pros} professionals. `tests/test_stylised_facts.py` regenerates it and fails when
+this file differs. Model version 2, part 2 (docs/ODD.md sections 7a and 7b): the calibration
+in `scenarios/calibrated/` predates it and is not used here.
 
 ## Magnitudes of the status quo (`traditional`)
 
@@ -372,10 +479,12 @@ def generate(series: dict[str, list[pd.DataFrame]]) -> str:
         weeks=params.weeks,
         warmup=params.warmup_weeks,
         users=params.n_users,
+        residents=params.n_users + params.n_neighbours,
         pros=params.n_professionals,
         neighbours=params.n_neighbours,
     )
-    body = render_magnitudes(magnitudes(series["traditional"], params))
+    rows = magnitudes(series["traditional"], params) + care_magnitudes(series, params)
+    body = render_magnitudes(rows)
     return head + body + CLAIMS + render_claims(claims(series)) + "\n"
 
 

@@ -28,7 +28,7 @@ class RunParams(Part):
         source="MODEL.md section 10.1; measured time constants (docs/ODD.md section 5)",
     )
     warmup_speedup: float = param(
-        5.0,
+        3.0,
         "x",
         "Factor on the slow state variables' rates in the first half of the warm-up "
         "(moves how soon the status quo comes to rest, not where)",

@@ -152,3 +152,66 @@ def test_sampling_settings_are_checked():
         sample(uncertain, 10, np.random.SeedSequence(0), "sobol")
     with pytest.raises(DistributionError, match="at least 1"):
         sample(uncertain, 0, np.random.SeedSequence(0))
+
+
+# --- the schema's distributions (params.uncertainty) -------------------------------------
+
+
+def _world_numbers() -> list[str]:
+    from coprod.simulation.params import HORIZON, LEVERS, PARAMETER_NAMES, Params
+
+    return [
+        name
+        for name in PARAMETER_NAMES
+        if name not in LEVERS
+        and name not in HORIZON
+        and Params.model_fields[name].annotation in (int, float)
+    ]
+
+
+def test_every_world_parameter_with_a_default_has_a_distribution_that_can_be_drawn():
+    from coprod.simulation.params import describe
+    from coprod.simulation.params.uncertainty import distribution
+
+    names = [n for n in _world_numbers() if describe(n)["default"] != 0]
+    table = {name: distribution(name)[0] for name in names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncationWarning)
+        draws = sample(parse_distributions(table, SOURCE), 50, np.random.SeedSequence(1))
+    for name in names:  # each distribution is centred near the default, within its bounds
+        info = describe(name)
+        assert draws[name].min() >= (info["min"] if info["min"] is not None else -math.inf)
+        assert draws[name].median() == pytest.approx(info["default"], rel=0.25, abs=1)
+
+
+def test_the_default_rule_is_a_triangle_around_the_default_cut_to_the_bounds():
+    from coprod.simulation.params.uncertainty import default_rule
+
+    info = {"default": 0.8, "min": 0.0, "max": 1.0}
+    assert default_rule(info) == {"dist": "triangular", "min": 0.4, "mode": 0.8, "max": 1.0}
+    unbounded = default_rule({"default": 4.0, "min": None, "max": None})
+    assert (unbounded["min"], unbounded["max"]) == (2.0, 6.0)
+
+
+def test_a_stated_distribution_follows_the_default_and_names_its_source():
+    from coprod.simulation.params.uncertainty import STATED, distribution
+
+    spec, source = distribution("gp_cost")
+    assert spec == {"dist": "gamma", "mean": 42.0, "sd": pytest.approx(42.0 * STATED["gp_cost"].cv)}
+    assert "PSSRU" in source and "assumption" in source
+    assert distribution("hours_per_need")[1].startswith("default rule")
+
+
+def test_a_distribution_given_to_param_comes_first(monkeypatch):
+    from coprod.simulation.params import Params
+    from coprod.simulation.params.schema import param
+    from coprod.simulation.params.uncertainty import distribution, stated_names
+
+    own = {"dist": "beta", "mean": 0.3, "sd": 0.05}
+    field = param(0.3, "x", "a share", ge=0, le=1, group="care", distribution=own)
+    assert field.json_schema_extra["distribution"] == own
+    assert "distribution" not in param(0.3, "x", "a share", group="care").json_schema_extra
+    extra = Params.model_fields["acute_size"].json_schema_extra
+    monkeypatch.setitem(extra, "distribution", own)
+    assert distribution("acute_size")[0] == own
+    assert "acute_size" in stated_names()

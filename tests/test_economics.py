@@ -410,3 +410,17 @@ def test_a_real_results_folder_is_evaluated_and_its_totals_are_the_models_own(re
     verdict = evaluate(results.timeseries, results.runs, "traditional")
     assert verdict["scenario"].tolist() == ["timebank"]
     assert verdict["n"].iloc[0] == runs["replicate"].nunique()
+
+
+def test_societal_perspective_values_carers_and_volunteers_hours_recorded_or_thinned():
+    ts = _run("r", cost=500.0, hours=20.0, weeks=52).assign(carer_hours=7.0)
+    runs = _runs_table(ts, n_users=10)
+    flat = {"cost_rate": 0.0, "qaly_rate": 0.0}
+    nhs = run_outcomes(ts, runs, Evaluation(**flat)).iloc[0]["cost"]
+    societal = Evaluation(perspective="societal", hour_value=12, **flat)
+    both = run_outcomes(ts, runs, societal).iloc[0]["cost"]
+    assert both - nhs == pytest.approx(12 * (20 + 7) * 52 / 10)
+    thinned = ts[ts["week"] % 4 == 0]  # [record] every = 4: hours interpolated between
+    assert run_outcomes(thinned, runs, societal).iloc[0]["cost"] == pytest.approx(both)
+    volunteers = run_outcomes(ts.drop(columns="carer_hours"), runs, societal).iloc[0]["cost"]
+    assert both - volunteers == pytest.approx(12 * 7 * 52 / 10)  # carers' time is its own part

@@ -93,3 +93,73 @@ def test_a_wrong_psa_file_exits_2_naming_the_file_and_the_key(old, new, tmp_path
     key = new.split(" =")[0]
     assert str(path) in err and f"`{key}`" in err and "Traceback" not in err, err
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def _study(text: str, tmp_path: Path):
+    from coprod.experiments.methods.psa import load_psa
+
+    path = tmp_path / "psa.toml"
+    path.write_text(text)
+    return load_psa(path)
+
+
+UNCERTAIN_TABLE = TINY[TINY.index("[uncertain]") : TINY.index("[groups]")]
+
+
+def test_without_uncertain_the_stated_distributions_of_the_schema_are_drawn(tmp_path):
+    from coprod.simulation.params.uncertainty import distribution, stated_names
+
+    study = _study(TINY.replace(UNCERTAIN_TABLE, "").split("[groups]")[0], tmp_path)
+    assert list(study.uncertain) == stated_names()
+    mean = distribution("hour_cost")[0]["mean"]
+    assert study.draws["hour_cost"].mean() == pytest.approx(mean, rel=0.05)
+    assert "assumption" in study.job()["uncertain"]["hour_cost"]["source"]
+
+
+def test_default_takes_the_schema_distribution_and_the_file_overrides(tmp_path):
+    text = TINY.replace(
+        'hour_cost = { dist = "lognormal", mean = 55.0, sd = 8.0 }',
+        'hour_cost = "default"\nhours_per_need = "default"',
+    )
+    study = _study(text, tmp_path)
+    assert study.uncertain["hour_cost"]["distribution"].startswith("gamma(")
+    assert study.uncertain["hours_per_need"]["distribution"] == "triangular(min=2, mode=4, max=6)"
+    assert study.uncertain["agency_gain_rate"]["source"] == "the experiment file"
+
+
+def test_a_misspelt_default_is_refused_naming_the_key(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(TINY.replace('{ dist = "lognormal", mean = 55.0, sd = 8.0 }', '"defualt"'))
+    assert main(["psa", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "`hour_cost`" in err and '"default"' in err
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "ECONOMICS.md"
+
+
+def test_the_docs_command_writes_the_section_of_a_folder_below_the_hand_written_text(
+    tiny_psa, tmp_path
+):
+    import coprod
+    from coprod.experiments.reports.economics_doc import HEADING, section
+    from coprod.experiments.reports.economics_doc import main as write_doc
+
+    copy = tmp_path / "ECONOMICS.md"
+    copy.write_text(DOC.read_text())
+    assert write_doc([str(copy), "--from", str(tiny_psa)]) == 0
+    above, below = copy.read_text().split(HEADING)
+    assert above == DOC.read_text().split(HEADING)[0]  # the hand-written sections untouched
+    assert HEADING + below == section(coprod.load(tiny_psa)) + "\n"
+    job = json.loads((tiny_psa / "manifest.json").read_text())["job"]
+    assert job["experiment_sha256"] in below and "| timebank |" in below
+    assert "fewer than 500" in below  # ten draws: the EVPPI's own error is said
+
+
+def test_the_shipped_verdict_was_generated_from_the_shipped_example_as_it_is():
+    from coprod.experiments.reports.economics_doc import COMMAND, HEADING, example_sha256
+
+    shipped = DOC.read_text().split(HEADING)[1]
+    assert example_sha256() in shipped, (
+        f"docs/ECONOMICS.md's verdict is not from experiments/examples/psa.toml: run `{COMMAND}`"
+    )

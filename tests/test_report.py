@@ -277,3 +277,72 @@ def test_policy_timelines_are_listed_and_marked_on_the_time_axes(tmp_path, monke
         assert sorted({x for x, _ in lines}) == [26, 40] and len(lines) == 2 * panels
         assert " capacity_factor 0.8" in labels and " reciprocity none" in labels
     assert "timeline" not in (tmp_path / "report.md").read_text().split("## Headlines")[1]
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_verdict_opens_the_report_with_the_planted_arms(built: tuple[Path, str]) -> None:
+    from coprod.experiments.reports import stats as st
+
+    _, text = built
+    sections = [line for line in text.splitlines() if line.startswith("#")]
+    assert sections[1] == "## The verdict"  # straight after the title
+    verdict = _section(text, "## The verdict")
+    timebank = next(line for line in verdict.splitlines() if line.startswith("| timebank |"))
+    tokenistic = next(line for line in verdict.splitlines() if line.startswith("| tokenistic |"))
+    assert "dominant" in timebank and "no clear QALY difference" in tokenistic  # not GBP 8m/QALY
+    res = make_results()
+    be = st.break_even_week(st.paired_over_time(res.timeseries, "traditional", "cost_cumulative"),
+                            "timebank")  # fmt: skip
+    assert timebank.rstrip(" |").endswith(str(be)) and be is not None
+    assert tokenistic.rstrip(" |").endswith("not within horizon")
+    assert "No PSA was run" in verdict and "200 service users" in verdict
+    assert "104 weeks (2.0 years)" in verdict
+
+
+def test_runs_the_model_discounted_get_a_report_without_a_verdict_table(tmp_path: Path) -> None:
+    res = make_results(replicates=3, weeks=60, snapshot_every=0)
+    res.runs["discount_rate"] = 0.035
+    text = write_report(res, tmp_path).read_text()
+    assert "No cost-effectiveness table for this folder" in text and "discount_rate" in text
+
+
+def test_a_sweeps_verdict_pools_its_design_points(tmp_path: Path) -> None:
+    from coprod.experiments.reports.verdict import section_or_reason
+
+    one = make_results(replicates=3, weeks=60, snapshot_every=0)
+    two = make_results(EFFECTS | {"timebank": (0.0, 0.0, 0.0)}, replicates=3, weeks=60,
+                       snapshot_every=0, seed=2)  # fmt: skip
+    tables = {
+        name: pd.concat([getattr(one, name).assign(point=0), getattr(two, name).assign(point=1)])
+        for name in ("timeseries", "runs")
+    }
+    for name in tables:  # distinct run ids per point
+        tables[name]["run_id"] = tables[name]["run_id"] + "-p" + tables[name]["point"].astype(str)
+    pooled = section_or_reason(SimpleNamespace(**tables), "traditional", "points")
+    row = next(line for line in pooled.splitlines() if line.startswith("| timebank |"))
+    gain = float(row.split("|")[2].split()[0])
+    assert gain == pytest.approx(56 * 0.05 * 0.5 * 0.83, rel=0.1)  # half the points gain
+    assert "Pooled over every design point" in pooled
+
+
+def test_failed_runs_are_warned_of_with_their_logged_errors(tmp_path: Path) -> None:
+    import json
+
+    res = make_results(replicates=3, weeks=60, snapshot_every=0)
+    log = [
+        {"run_id": "timebank-r9", "status": "failed", "error": "Traceback\nValueError: boom"},
+        {"run_id": "timebank-r0", "status": "done"},
+    ]
+    (tmp_path / "status.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
+    res.path = tmp_path
+    res.manifest["failed_runs"] = ["timebank-r9", "tokenistic-r9"]
+    res.manifest["counts"] = {"runs": 11}
+    text = write_report(res, tmp_path / "out").read_text()
+    warning = paragraph(text, "**Warning:")
+    assert "2 of 11 runs failed" in warning
+    assert (
+        "timebank-r9: ValueError: boom" in warning and "tokenistic-r9: error not logged" in warning
+    )

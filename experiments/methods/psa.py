@@ -8,9 +8,12 @@ A PSA file is an experiment file (``base``, ``baseline``, ``replicates``, ``seed
     discount_rate = 0.035             # a year, costs and QALYs (1.5% is NICE's sensitivity case)
     [uncertain]                       # one distribution per uncertain parameter
     hours_per_need = { dist = "gamma", mean = 4.0, sd = 0.6 }
+    gp_cost = "default"               # the schema's distribution (params.uncertainty)
     [groups]                          # optional: parameter groups for partial EVPI
     agency = ["agency_gain_rate", "agency_loss_rate"]
 
+Without ``[uncertain]``, every parameter with a stated distribution in the schema is drawn
+from it (``params.uncertainty.stated_names``); the file's own distributions override.
 Each draw is a design point: the baseline and every arm run there on the same people (common
 random numbers), replicates averaged. The draws of the parameters and of the utility mapping's
 coefficients come from the job's seed (``economics.psa.psa_draws``), so a PSA is reproduced by
@@ -19,6 +22,7 @@ its file alone. Engines, ``--resume``, progress and failure records are the swee
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
 
 OWN_KEYS = ("draws", "perspective", "discount_rate", "uncertain", "groups")
 DEFAULT_REPLICATES = 2
+DEFAULT = "default"
+"""An ``[uncertain]`` entry that takes the parameter's distribution from the schema."""
 DEFAULT_STEPS = 260  # five years: co-production's effects build up; NICE asks for long horizons
 
 
@@ -45,6 +51,10 @@ class PSAStudy:
     draws: pd.DataFrame
     evaluation: Evaluation
     groups: dict[str, list[str]] | None
+    uncertain: dict[str, dict[str, str]]
+    """Each uncertain parameter's distribution as drawn, and its source."""
+    fingerprint: str
+    """The sha256 of the PSA file's text: which file a results folder was run from."""
 
     def job(self) -> dict[str, Any]:
         """The sweep's manifest entry, with what makes it a PSA (enough to analyse it again
@@ -56,6 +66,8 @@ class PSAStudy:
             "rates": [self.evaluation.cost_rate, self.evaluation.qaly_rate],
             "perspective_key": self.evaluation.perspective,
             "groups": self.groups,
+            "uncertain": self.uncertain,
+            "experiment_sha256": self.fingerprint,
             "draws": self.draws.to_dict(orient="list"),
         }
 
@@ -98,14 +110,11 @@ def load_psa(path: str | Path) -> PSAStudy:
     rate = own.get("discount_rate", 0.035)
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 0.2:
         problems.append(f"`discount_rate` = {rate!r} must be a number from 0 to 0.2 (a year).")
-    table = own.get("uncertain")
-    if not isinstance(table, dict) or not table:
-        problems.append("[uncertain] is missing or empty: give each uncertain parameter a dist.")
-        table = {}
+    table, sources = _with_defaults(own.get("uncertain"), problems)
     uncertain, wrong = checked_distributions(table)
     problems += [f"[uncertain] {problem}" for problem in wrong]
     problems += [f"`{key}` is both in [fixed] and [uncertain]." for key in fixed.keys() & table]
-    groups = _groups(own.get("groups"), list(table), problems)
+    groups = _groups(own.get("groups"), [*table, *COEFFICIENTS], problems)
     located = keys.scenarios(raw, path, problems)
     if raw.get("baseline") is None:
         problems.append("`baseline` is missing: a PSA compares arms with a baseline.")
@@ -135,7 +144,45 @@ def load_psa(path: str | Path) -> PSAStudy:
         record=record,
     )
     evaluation = Evaluation(cost_rate=rate, qaly_rate=rate, perspective=perspective)
-    return PSAStudy(experiment, draws, evaluation, groups)
+    described = {
+        name: {"distribution": u.describe(), "source": sources[name]}
+        for name, u in uncertain.items()
+    }
+    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    return PSAStudy(experiment, draws, evaluation, groups, described, fingerprint)
+
+
+def _with_defaults(table: Any, problems: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The file's ``[uncertain]`` table with the schema's distributions filled in
+    (``params.uncertainty``), and where each distribution comes from.
+
+    No table: every parameter with a stated distribution. An entry ``name = "default"``: that
+    parameter's schema distribution (its own, stated, or the default rule). A table such as
+    ``{ dist = "gamma", ... }``: the file's own, which overrides the schema's."""
+    from coprod.simulation.params import PARAMETER_NAMES
+    from coprod.simulation.params.uncertainty import distribution, stated_names
+
+    if table is None:
+        table = dict.fromkeys(stated_names(), DEFAULT)
+    if not isinstance(table, dict) or not table:
+        problems.append(
+            '[uncertain] is empty: give each uncertain parameter a distribution or "default" '
+            "(or leave the table out to draw every parameter with a stated distribution)."
+        )
+        return {}, {}
+    resolved: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, spec in table.items():
+        if isinstance(spec, str) and spec != DEFAULT:
+            problems.append(
+                f'[uncertain] `{name}` = {spec!r}: write "default" for the schema\'s '
+                'distribution, or a table such as { dist = "gamma", mean = 4.0, sd = 0.5 }.'
+            )
+        elif spec == DEFAULT and name in PARAMETER_NAMES and _numeric(name):
+            resolved[name], sources[name] = distribution(name)
+        else:
+            resolved[name], sources[name] = spec, "the experiment file"
+    return resolved, sources
 
 
 def analyse_folder(results: Any) -> Any:
@@ -178,7 +225,8 @@ def _require_economics() -> None:
 
 
 def _groups(table: Any, names: list[str], problems: list[str]) -> dict[str, list[str]] | None:
-    """EVPPI groups: each a list of uncertain parameters (None: one group per parameter)."""
+    """EVPPI groups: each a list of uncertain parameters or of the utility mapping's
+    coefficients (None: one group per parameter, and the mapping's)."""
     if table is None:
         return None
     if not isinstance(table, dict):
@@ -192,10 +240,18 @@ def _groups(table: Any, names: list[str], problems: list[str]) -> dict[str, list
         strays = [m for m in members if m not in names]
         if strays:
             problems.append(
-                f"[groups] `{group}` names {', '.join(map(str, strays))}, not in [uncertain]."
+                f"[groups] `{group}` names {', '.join(map(str, strays))}, not in [uncertain] "
+                "(nor utility_intercept, utility_slope: the mapping's coefficients)."
             )
         groups[str(group)] = [str(m) for m in members]
     return groups
+
+
+def _numeric(name: str) -> bool:
+    """Whether the parameter is a number (others are refused by the distributions' checks)."""
+    from coprod.simulation.params import Params
+
+    return Params.model_fields[name].annotation in (int, float)
 
 
 def _plain(value: Any) -> Any:

@@ -12,11 +12,13 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
+from coprod.experiments.methods.economics.decision import NICE_THRESHOLDS
 from coprod.experiments.reports.figures import _save, palette
 from coprod.experiments.reports.html import write_html
-from coprod.experiments.reports.report import md_table
+from coprod.experiments.reports.markdown import md_table
+from coprod.experiments.reports.verdict import break_even_weeks, horizon_of, verdict_section
 
-THRESHOLDS = (20_000, 30_000)
+THRESHOLDS = NICE_THRESHOLDS
 """NICE's range of cost per QALY gained below which an intervention is normally funded."""
 
 
@@ -36,17 +38,11 @@ def write_psa_report(results: Any, out: Path) -> Path:
         f"# Probabilistic sensitivity analysis: {Path(job['experiment']).stem}",
         "",
         *([job["description"], ""] if job.get("description") else []),
+        psa_verdict(results, outcome),
+        "",
         _population(results, job),
         "",
-        "## The verdict",
-        "",
-        "Against " + job["baseline"] + ", per person over the horizon, discounted; intervals "
-        "are the 2.5th to 97.5th percentiles over the parameter draws (replicates averaged "
-        "within each draw, so they show parameter uncertainty, not replicate noise).",
-        "",
-        _verdict(outcome.verdict),
-        "",
-        _settings(job["evaluation"]),
+        _distributions(job),
         "",
         "## The cost-effectiveness plane",
         "",
@@ -68,11 +64,11 @@ def write_psa_report(results: Any, out: Path) -> Path:
         "",
         "## What more evidence would be worth",
         "",
-        _information(outcome.evpi, outcome.evppi),
+        information(outcome.evpi, outcome.evppi),
         "",
         "## When it pays",
         "",
-        _boxes(outcome.boxes),
+        boxes_words(outcome.boxes),
         "",
     ]
     page = Path(out) / "psa.md"
@@ -81,68 +77,44 @@ def write_psa_report(results: Any, out: Path) -> Path:
     return page
 
 
+def psa_verdict(results: Any, outcome: Any, heading: str = "## The verdict") -> str:
+    """The commissioner's table of a PSA folder (``reports.verdict``), intervals over draws."""
+    job = results.manifest["job"]
+    return verdict_section(
+        outcome.verdict,
+        break_even_weeks(results.timeseries, job["baseline"]),
+        horizon_of(results.runs, results.timeseries),
+        job["evaluation"],
+        "draws",
+        job["baseline"],
+        heading,
+    )
+
+
 def _population(results: Any, job: dict[str, Any]) -> str:
-    """Who and how long the figures are for."""
-    runs = results.runs
-    people = int(runs["n_users"].iloc[0]) if "n_users" in runs else "?"
-    weeks = int(runs["weeks"].iloc[0]) if "weeks" in runs else job.get("steps")
+    """What was run: draws, arms, replicates and seed (who and how long: under the table)."""
     return (
         f"**{job['samples']} parameter draws** x {len(job['scenarios'])} arms (baseline "
-        f"included) x {job['replicates']} replicate(s); {people:,} service "
-        f"users; a horizon of {weeks} weeks ({weeks / 52:.1f} years); seed {job['seed']}. "
-        "The population is a closed cohort (no entries into care, exits or deaths yet): "
-        "read per-person figures as per place in the service."
+        f"included) x {job['replicates']} replicate(s) = {len(results.runs):,} runs; seed "
+        f"{job['seed']}."
     )
 
 
-def _verdict(verdict: Any) -> str:
-    rows = []
-    for _, row in verdict.iterrows():
-        cells = [
-            str(row["scenario"]),
-            _range(row, "d_qalys", "{:+.4f}"),
-            _range(row, "d_cost", "{:+,.0f}"),
-            _icer(row),
-        ]
-        for lam in THRESHOLDS:
-            cells.append(_range(row, f"inmb_{lam}", "{:+,.0f}"))
-            cells.append(f"{row[f'p_ce_{lam}']:.0%}")
-        rows.append(cells)
-    header = ["arm", "QALYs gained", "extra cost (GBP)", "ICER"]
-    for lam in THRESHOLDS:
-        header += [f"INMB at {lam:,} (GBP)", f"P(cost-effective at {lam:,})"]
-    return md_table(header, rows)
-
-
-def _range(row: Any, key: str, form: str) -> str:
-    return (
-        f"{form.format(row[key])} ({form.format(row[key + '_lo'])} to "
-        f"{form.format(row[key + '_hi'])})"
-    )
-
-
-def _icer(row: Any) -> str:
-    """The ICER in words where a ratio would mislead (dominance, a saving per QALY lost)."""
-    quadrant = row["quadrant"]
-    if quadrant in ("dominant", "dominated", "no difference"):
-        return quadrant
-    return f"GBP {row['icer']:,.0f} ({quadrant})"
-
-
-def _settings(stated: dict[str, Any]) -> str:
-    """The evaluation's perspective, rates and mapping, in the reader's words."""
+def _distributions(job: dict[str, Any]) -> str:
+    """The mapping's source and weakness, and each uncertain parameter's distribution and
+    source (folders older than the record of them show the mapping only)."""
+    mapping = job["evaluation"]
     text = (
-        f"Perspective: {stated['perspective']}. Costs discounted at "
-        f"{stated['cost_discount_rate']:.1%} a year and QALYs at "
-        f"{stated['qaly_discount_rate']:.1%}. Utilities from wellbeing by "
-        f"{stated['utility_mapping']} ({stated['utility_source']}): {stated['utility_weakness']}"
+        f"The utility mapping `{mapping['utility_mapping']}` and its coefficients' "
+        f"uncertainty, drawn in every draw: {mapping['utility_source']} "
+        f"{mapping['utility_weakness']}"
     )
-    if "hour_value_gbp" in stated:
-        text += (
-            f" Unpaid hours valued at GBP {stated['hour_value_gbp']:.2f} "
-            f"({stated['hour_value_source']})."
-        )
-    return text
+    stated = job.get("uncertain") or {}
+    if not stated:
+        return text
+    rows = [[f"`{name}`", d["distribution"], d["source"]] for name, d in stated.items()]
+    table = md_table(["parameter", "drawn from", "source"], rows)
+    return f"{text}\n\nThe uncertain parameters:\n\n{table}"
 
 
 def _frontier(ceaf: Any) -> str:
@@ -154,7 +126,7 @@ def _frontier(ceaf: Any) -> str:
     return md_table(["GBP per QALY", "arm to choose", "probability it is best"], rows)
 
 
-def _information(evpi: Any, evppi: Any) -> str:
+def information(evpi: Any, evppi: Any) -> str:
     """EVPI and partial EVPI at NICE's thresholds, per person affected."""
     rows = [
         [f"{lam:,}", f"{evpi.get(lam, float('nan')):,.0f}"]
@@ -171,7 +143,7 @@ def _information(evpi: Any, evppi: Any) -> str:
     )
 
 
-def _boxes(boxes: dict[str, list[Any]]) -> str:
+def boxes_words(boxes: dict[str, list[Any]]) -> str:
     """PRIM's readable rules for where each arm's net benefit at GBP 20,000 is positive."""
     lines = []
     for arm, found in boxes.items():

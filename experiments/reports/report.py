@@ -2,18 +2,16 @@
 
 Reads only the tables it is given plus the metric documentation in ``simulation/outputs.py``,
 so a report can be rebuilt years later without the model. Statistics live in
-:mod:`.stats`, pictures in :mod:`.figures`; this file decides what a
-reader sees first (plain-words headlines, then the tables behind them). The prose is kept in
-:mod:`.report_text`.
+:mod:`.stats`, pictures in :mod:`.figures`, what every section shares in :mod:`.comparison`
+(computed once), numbers in words in :mod:`.formatting`, the commissioner's table that opens
+the page in :mod:`.verdict`; this file decides what a reader sees first (the verdict, then
+plain-words headlines, then the tables behind them). The prose is kept in :mod:`.report_text`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -21,7 +19,18 @@ import pandas as pd
 from coprod.experiments.jobs.launch import failures_in_words
 from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
+from coprod.experiments.reports.comparison import Comparison, ResultsLike, compare
+from coprod.experiments.reports.formatting import (
+    change,
+    count_words,
+    fmt,
+    fmt_p,
+    param_words,
+    population,
+    with_ci,
+)
 from coprod.experiments.reports.html import write_html
+from coprod.experiments.reports.markdown import md_rows, md_table
 from coprod.experiments.reports.report_text import (
     BASE,
     CAVEATS,
@@ -41,7 +50,8 @@ from coprod.experiments.reports.report_text import (
     TOO_FEW,
     WORLD,
 )
-from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
+from coprod.experiments.reports.verdict import section_or_reason
+from coprod.simulation.outputs import SURVEY_QUESTIONS
 
 # The metrics of the early-window table (the ODD's pattern 2: dearer early).
 EARLY_METRICS = ["cost_week", "professional_hours", "wellbeing_mean", "agency_mean", "dependence"]
@@ -52,132 +62,22 @@ KEY_LEVERS = ("power_rule", "reciprocity", "power_sharing", "involvement", "capa
 W, POINTS = st.WEMWBS_PER_UNIT, "{} WEMWBS points"
 
 
-class ResultsLike(Protocol):
-    """What the report needs: a results folder's tables and its manifest."""
-
-    runs: pd.DataFrame
-    timeseries: pd.DataFrame
-    agents: pd.DataFrame
-    survey: pd.DataFrame
-    manifest: dict
-
-
-def fmt(x: float, metric: str = "", sign: bool = False) -> str:
-    """A number rounded by its unit: shares to 3 places, WEMWBS to 2, GBP to whole pounds."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    unit = figures.unit(metric)
-    places = 3 if unit in ("0-1", "share") else 2 if unit.startswith("WEMWBS") or not unit else 1
-    places = 0 if unit.startswith("GBP") or (unit and abs(x) >= 1000) else places
-    x = 0.0 if round(x, places) == 0 else x  # no "-0.000"
-    return f"{x:{'+' if sign else ''},.{places}f}"
-
-
-def fmt_p(p: float) -> str:
-    return "n/a" if not np.isfinite(p) else "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def with_ci(est: list[float], metric: str = "", sign: bool = False) -> str:
-    """'+0.050 (0.030 to 0.070)' from [estimate, lower, upper]; 'no CI' with too few runs."""
-    x, lo, hi = est
-    ci = "no CI" if not np.isfinite(lo) else f"{fmt(lo, metric)} to {fmt(hi, metric)}"
-    return f"{fmt(x, metric, sign)} ({ci})"
-
-
-def md_rows(rows: list[list[str]]) -> str:
-    """Rows of a GitHub Markdown table (pandas' to_markdown needs tabulate: not a dependency)."""
-    return "\n".join("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows)
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    return md_rows([header, ["---"] * len(header), *rows])
-
-
-def change(verbs: str, what: str, est: list[float], metric: str, unit: str = "{}") -> str:
-    """'raised X by 2.1 WEMWBS points (95% CI 1.5 to 2.7)'; the CI is flipped for a fall."""
-    up, down = verbs.split("/")
-    diff, lo, hi = est
-    if not np.isfinite(diff):
-        return f"left {what} unknown"
-    verb, m, a, b = (up, diff, lo, hi) if diff >= 0 else (down, -diff, -hi, -lo)
-    ci = "no 95% CI: fewer than 2 replicates" if not np.isfinite(a) else "95% CI {} to {}"
-    ci = ci.format(fmt(a, metric), fmt(b, metric))
-    return " ".join(filter(None, [verb, what, "by", unit.format(fmt(m, metric)), f"({ci})"]))
-
-
-def _param(runs: pd.DataFrame, col: str) -> str:
-    """A run parameter in words; each scenario's value when they differ."""
-    if runs is None or runs.empty or col not in runs.columns:
-        return "unstated"
-    by = runs.groupby(runs["scenario"].astype(str), sort=False)[col].first().astype(str)
-    return by.iloc[0] if by.nunique() == 1 else ", ".join(f"{v} ({s})" for s, v in by.items())
-
-
-@dataclass
-class Comparison:
-    """Every paired statistic the sections share, computed once from the timeseries."""
-
-    order: list[str]
-    baseline: str
-    metrics: list[str]
-    end: pd.DataFrame
-    d_end: pd.DataFrame
-    d_early: pd.DataFrame
-    tests: pd.DataFrame
-    cost_diff: pd.DataFrame
-    weeks: int
-    n_users: float | None
-
-    @property
-    def others(self) -> list[str]:
-        return [s for s in self.order if s != self.baseline]
-
-    def est(self, scen: str, metric: str, scale: float = 1.0, table: str = "end") -> list[float]:
-        """[diff, lo, hi] of a paired difference times ``scale`` (negative flips the bounds),
-        then d_z."""
-        t = self.d_end if table == "end" else self.d_early
-        hit = t[(t["scenario"] == scen) & (t["metric"] == metric)]
-        d = hit.iloc[0] if len(hit) else pd.Series(np.nan, ["diff", "lo", "hi", "d_z"])
-        v = [d["diff"] * scale, d["lo"] * scale, d["hi"] * scale]
-        return [*(v if scale >= 0 else [v[0], v[2], v[1]]), d["d_z"]]
-
-
-def compare(results: ResultsLike) -> Comparison:
-    """Window values, paired differences, tests and the cost path, once for every section."""
-    ts, runs = results.timeseries, results.runs
-    order = st.scenario_order(ts)
-    baseline = results.manifest.get("job", {}).get("baseline", "traditional")
-    baseline = baseline if baseline in order else order[0]
-    metrics = st.metric_columns(ts, METRICS)
-    end, early = (st.window_values(ts, metrics, w) for w in ("end", "early"))
-    heads = [m for m in st.HEADLINE if m in metrics]
-    n_users = runs["n_users"].unique() if "n_users" in runs.columns else []
-    d_end, d_early = (st.paired_differences(v, baseline) for v in (end, early))
-    tests = st.wilcoxon_tests(end, baseline, heads)
-    cost_diff = st.paired_over_time(ts, baseline, "cost_cumulative")
-    n_users = float(n_users[0]) if len(n_users) == 1 else None
-    weeks = int(ts["week"].max())
-    return Comparison(
-        order, baseline, metrics, end, d_end, d_early, tests, cost_diff, weeks, n_users
-    )
-
-
 def _failures(results: ResultsLike) -> list[str]:
     """A warning at the top when runs failed: how many, which, the first error of each kind
-    (from the folder's status log), so no reader takes a partial comparison for a whole one."""
+    (from the folder's status log, read by storage's own reader), so no reader takes a
+    partial comparison for a whole one."""
+    from coprod.experiments.jobs.storage import ResultsFolder
+
     failed = results.manifest.get("failed_runs") or []
     if not failed:
         return []
-    errors: dict[str, str] = {}
-    log = Path(results.path) / "status.jsonl"
-    for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("status") == "failed":
-            errors[entry["run_id"]] = (entry.get("error") or "").strip().splitlines()[-1:] or [""]
-    lines = {run_id: errors.get(run_id, ["error not logged"])[0] for run_id in failed}
+    logged = ResultsFolder(Path(results.path)).recover_status()
+    lines = {
+        run_id: ((logged.get(run_id, {}).get("error") or "").strip().splitlines() or [""])[-1]
+        if run_id in logged
+        else "error not logged"
+        for run_id in failed
+    }
     total = results.manifest.get("counts", {}).get("runs", len(lines))
     return [f"**Warning: {failures_in_words(lines, total)}** The figures below leave them out."]
 
@@ -210,7 +110,9 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     n_reps = c.end.groupby(level="scenario", observed=True).size()
     reps = f"{n_reps.min()}" if n_reps.min() == n_reps.max() else f"{n_reps.min()}-{n_reps.max()}"
     early = f"{st.EARLY_WEEKS[0]}-{st.EARLY_WEEKS[1]}"
-    out = [_intro(results, c, reps, early), *_failures(results)]
+    title, intro = _intro(results, c, reps, early).split("\n\n", 1)
+    verdict = section_or_reason(results, c.baseline, "replicates") if c.others else ""
+    out = [title, verdict, intro, *_failures(results)]
     base = results.manifest.get("job", {}).get("base")
     out += [BASE.format(base=base)] if base else []
     out += _world(results.runs, c.baseline)
@@ -224,7 +126,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             else "Only the baseline ran."
         )
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
-    survey_week = _param(results.runs, "survey_week")
+    survey_week = param_words(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
         out += _survey(results.survey, c.baseline, survey_week)
     elif survey_week.isdigit() and c.weeks < int(survey_week):
@@ -238,7 +140,10 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             reps=reps,
             no_ci=": no CIs and no tests" if n_reps.min() < 2 else "",
             n_tests=_n_tests(c),
-            **{k: _param(results.runs, k) for k in ("price_year", "cost_basis", "discount_rate")},
+            **{
+                k: param_words(results.runs, k)
+                for k in ("price_year", "cost_basis", "discount_rate")
+            },
         )
     )
     path = out_dir / "report.md"
@@ -254,30 +159,12 @@ def _intro(results: ResultsLike, c: Comparison, reps: str, early: str) -> str:
         baseline=c.baseline,
         reps=reps,
         weeks=c.weeks,
-        warmup=_count(results.runs, "warmup_weeks"),
+        warmup=count_words(results.runs, "warmup_weeks"),
         population=population(results.runs),
         seed=results.manifest.get("job", {}).get("seed", "unstated"),
         end=st.END_WINDOW,
         early=early,
     )
-
-
-def population(runs: pd.DataFrame) -> str:
-    """Who is simulated, in words: "1,000 service users and 600 neighbours on one community
-    network, 60 professionals" (each scenario's number where they differ)."""
-    users, neighbours, staff = (
-        _count(runs, k) for k in ("n_users", "n_neighbours", "n_professionals")
-    )
-    return (
-        f"{users} service users and {neighbours} neighbours on one community network, "
-        f"{staff} professionals"
-    )
-
-
-def _count(runs: pd.DataFrame, column: str) -> str:
-    """A whole-number parameter with thousands separators (as :func:`_param` otherwise)."""
-    value = _param(runs, column)
-    return f"{int(value):,}" if value.isdigit() else value
 
 
 def _timelines(manifest: dict, order: list[str]) -> dict[str, list[dict]]:

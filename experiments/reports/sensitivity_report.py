@@ -32,7 +32,7 @@ from coprod.experiments.methods.sensitivity import (
 )
 from coprod.experiments.reports.figures import _save
 from coprod.experiments.reports.html import write_html
-from coprod.experiments.reports.report import md_table
+from coprod.experiments.reports.markdown import md_table
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import describe
 

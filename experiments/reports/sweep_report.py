@@ -21,8 +21,10 @@ from coprod.experiments.reports.analysis import (
     summarise,
     varied,
 )
+from coprod.experiments.reports.formatting import fmt, population, with_ci
 from coprod.experiments.reports.html import write_html
-from coprod.experiments.reports.report import fmt, md_table, population, with_ci
+from coprod.experiments.reports.markdown import md_table
+from coprod.experiments.reports.verdict import section_or_reason
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")
 HORIZON_WEEKS = 104  # "within two years": the question sweeps are mostly asked
@@ -37,6 +39,8 @@ def write_sweep_report(results: Results, out_dir: Path) -> Path:
     params = varied(results)
     figures = out_dir / "figures"
     lines = [f"# Sweep: {Path(job['experiment']).stem}", "", job.get("description", ""), ""]
+    if baseline:
+        lines += [section_or_reason(results, baseline, "points"), ""]
     lines += [_setup(results), ""]
     if baseline:
         lines += _crossing(results, baseline)

@@ -32,13 +32,15 @@ def param(
     gt: float | None = None,
     source: str = ASSUMPTION,
     group: str,
+    distribution: dict[str, Any] | None = None,
 ) -> Any:
-    """A pydantic field carrying the documentation every consumer of the schema reads."""
-    return Field(
-        default,
-        ge=ge,
-        le=le,
-        gt=gt,
-        description=meaning,
-        json_schema_extra={"unit": unit, "source": source, "group": group},
-    )
+    """A pydantic field carrying the documentation every consumer of the schema reads.
+
+    ``distribution`` (optional) is the parameter's uncertainty for a probabilistic
+    sensitivity analysis, in an experiment file's form (``{"dist": "beta", "mean": 0.3,
+    "sd": 0.05}``), when ``source`` also publishes its spread; without one, ``coprod psa``
+    falls back on ``params.uncertainty`` (its stated distributions, then its default rule)."""
+    extra: dict[str, Any] = {"unit": unit, "source": source, "group": group}
+    if distribution is not None:
+        extra["distribution"] = dict(distribution)
+    return Field(default, ge=ge, le=le, gt=gt, description=meaning, json_schema_extra=extra)

@@ -123,15 +123,15 @@ def psa_table(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 def plane(psa: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """The cost-effectiveness plane: each draw's incremental QALYs (x) and cost (y) of every
-    arm against the baseline."""
-    wide = by_draw(psa)
+    arm against the baseline, and its WEMWBS gain where the table has wellbeing."""
+    wide = by_draw(psa, [m for m in ("cost", "qalys", "wemwbs") if m in psa])
+    measures = sorted({m for m, _ in wide.columns}, key=["qalys", "cost", "wemwbs"].index)
     rows = [
         pd.DataFrame(
             {
                 "draw": wide.index,
                 "scenario": arm,
-                "d_qalys": wide[("qalys", arm)] - wide[("qalys", baseline)],
-                "d_cost": wide[("cost", arm)] - wide[("cost", baseline)],
+                **{f"d_{m}": wide[(m, arm)] - wide[(m, baseline)] for m in measures},
             }
         )
         for arm in arm_order(psa)
@@ -182,9 +182,9 @@ def evpi(psa: pd.DataFrame, thresholds: Sequence[float] = THRESHOLDS) -> pd.Seri
     return pd.Series(values, name="evpi").rename_axis("threshold")
 
 
-def by_draw(psa: pd.DataFrame) -> pd.DataFrame:
+def by_draw(psa: pd.DataFrame, measures: Sequence[str] = ("cost", "qalys")) -> pd.DataFrame:
     """Draws as rows, (measure, arm) as columns; every arm must have every draw."""
-    wide = psa.pivot(index="draw", columns="arm", values=["cost", "qalys"])
+    wide = psa.pivot(index="draw", columns="arm", values=list(measures))
     if wide.isna().to_numpy().any():
         raise CoprodError("some draws lack an arm: every arm must be run at every draw.")
     return wide

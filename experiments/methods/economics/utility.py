@@ -116,15 +116,13 @@ PROVISIONAL = norm_anchored(
         "EQ-5D-3L times the ratio of their population sds (about 0.23 / 8.8)."
     ),
     weakness=(
-        "Provisional: not a fitted mapping. The anchors are published population means (to be "
-        "checked against the papers); the slope is assumed, with a wide se (0.003, so its "
-        "95% interval runs 0.0046-0.0164). "
-        "Johnson et al. 2016 (Health Qual Life Outcomes 14:126; Coventry Household Survey, "
-        "n = 7469) related EQ-5D-3L to WEMWBS by linear regression; about 75% were at full "
-        "health, with a wide range of wellbeing among them: their published coefficients and "
-        "standard errors should replace these once read from the paper. EQ-5D-3L is known "
-        "to be insensitive to mental wellbeing, so any such mapping understates the QALY "
-        "value of a wellbeing gain."
+        "Provisional: not a fitted mapping, and no published WEMWBS-to-EQ-5D mapping with "
+        "coefficients could be read for this release (searched December 2026: see "
+        "docs/ECONOMICS.md section 2). The anchors are published population means quoted as "
+        "recalled, not re-read; the slope is assumed, with a wide se (0.003, so its 95% "
+        "interval runs 0.0046-0.0164). EQ-5D-3L is insensitive to mental wellbeing (about 75% "
+        "of the Coventry Household Survey, Johnson et al. 2016, were at full health whatever "
+        "their wellbeing), so any such mapping understates the QALY value of a wellbeing gain."
     ),
 )
 """The mapping used unless another is given."""

@@ -45,7 +45,7 @@ def test_the_shipped_scenarios_and_the_cli_are_inside(wheel):
     for module in ("api.py", "experiments/cli/__main__.py", "experiments/jobs/launch.py"):
         assert f"coprod/{module}" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "coprod = coprod.experiments.cli:main" in wheel.read(entry).decode()
+    assert "coprod = coprod.console:main" in wheel.read(entry).decode()
 
 
 def test_every_module_of_the_source_folders_is_in_the_wheel(wheel):

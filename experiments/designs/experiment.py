@@ -46,6 +46,7 @@ from pydantic import ValidationError
 
 from coprod.experiments.designs import experiment_keys as keys
 from coprod.experiments.designs.design import Design, Dimension, Lazy, design_points
+from coprod.experiments.jobs.size import spread
 from coprod.experiments.jobs.worker import RunSpec
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import LEVERS, Params, describe
@@ -270,11 +271,10 @@ every range at its maximum): a point that would still be refused fails its runs,
 job reports them."""
 
 
-def _checked_points(count: int) -> list[int]:
-    """Indices of the design points validated up front."""
-    if count <= CHECKED_POINTS:
-        return list(range(count))
-    return [*range(0, count, -(-count // CHECKED_POINTS)), count - 1]
+def _checked_points(count: int) -> Sequence[int]:
+    """Indices of the design points validated up front: spread as a large job's sized runs
+    are (``jobs.size.spread``)."""
+    return spread(range(count), CHECKED_POINTS)
 
 
 def _points_record(points: Sequence[dict[str, Any]]) -> dict[str, Any]:

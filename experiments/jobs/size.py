@@ -83,7 +83,7 @@ def size_of(specs: Sequence[RunSpec], workers: int) -> JobSize:
     return JobSize(len(specs), run_memory, workers, disk * scale, agent_weeks * scale)
 
 
-def spread(specs: Sequence[RunSpec], most: int) -> Sequence[RunSpec]:
+def spread[T](specs: Sequence[T], most: int) -> Sequence[T]:
     """At most about ``most`` of ``specs``, evenly spaced from the first to the last."""
     if len(specs) <= most:
         return specs

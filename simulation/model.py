@@ -53,6 +53,7 @@ from coprod.simulation.packages import (
     package_metrics,
     place,
     review,
+    vacate,
 )
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
@@ -248,10 +249,12 @@ class CoProductionModel(mesa.Model):
         the Mesa agents follow. Returns the slots of deaths, entries and exits."""
         users, comm = self.users, self.community
         age_one_week(users, p)
-        dead = dying(users, p, self.exogenous)
+        dead = dying(users, p, self.exogenous, self.packages.placed)
         if len(dead):
             renew(users, comm, p, dead, self.newcomers, self.next_agent_id)
             self.next_agent_id += len(dead)
+            if restored := vacate(self.packages, dead, self.ledger.last_given):
+                self.ties, self.ledger.last_given = restored
             gone = np.zeros(len(comm.is_user), dtype=bool)
             gone[dead] = True
             self.ledger.last_given[gone[self.ties.target] | gone[self.ties.source]] = NEVER
@@ -304,7 +307,8 @@ class CoProductionModel(mesa.Model):
         review(packages, p, decided, in_care, need, unmanaged, met)
         home = need - unmanaged + users.cover + met + largest_package_met(p)
         unsupported = ~caring(carers, in_care, packages.placed, week)
-        placed = place(packages, p, power, decided, need, unsupported, home, decision_draw)
+        old_enough = np.where(users.age >= p.placement_min_age, need, 0.0)
+        placed = place(packages, p, power, decided, old_enough, unsupported, home, decision_draw)
         if placed.any():
             self.ties, self.ledger.last_given = cut_ties(
                 packages, p, placed, self.ledger.last_given

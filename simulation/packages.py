@@ -115,8 +115,8 @@ def place(
 ) -> np.ndarray:
     """Who is placed this week (MODEL.md 10.3); their package ends.
 
-    ``eligible_need``: the person's need (0 for people not in care); ``unsupported``: no carer
-    caring; ``home_support``: need met at home at best (self-managed, community help, carer
+    ``eligible_need``: the person's need (0 under ``placement_min_age``); ``unsupported``: no
+    carer caring; ``home_support``: need met at home at best (self-managed, community help, carer
     and the largest package); ``draw``: one uniform per person from a stream that draws the
     same count every week, so the same people face the same decision under every rule.
     """
@@ -129,6 +129,28 @@ def place(
     packages.hours = np.where(placed, 0.0, packages.hours)
     packages.placements = int(np.count_nonzero(placed))
     return placed
+
+
+def vacate(
+    packages: Packages, slots: np.ndarray, last_given: np.ndarray
+) -> tuple[Ties, np.ndarray] | None:
+    """The dead leave their package and their care home; a newcomer moves into the house with
+    its ties, so ties a placement had cut come back. Returns the active ties and the tie
+    ledger over them when they change, else None.
+
+    Without this a newcomer inherited the placement and package of the person they replaced:
+    residents in placement could only grow (by half over two years in the status quo).
+    """
+    packages.hours[slots] = 0.0
+    packages.placed[slots] = False
+    packages.last_change[slots] = 0.0
+    full = packages.full_ties
+    gone = np.zeros(len(full.start) - 1, dtype=bool)
+    gone[slots] = True
+    restored = packages.inactive & (gone[full.source] | gone[full.target])
+    if not restored.any():
+        return None
+    return with_inactive(packages, packages.inactive & ~restored, last_given)
 
 
 def largest_package_met(params: Params) -> float:
@@ -145,12 +167,22 @@ def cut_ties(
     inactive. ``last_given`` is the tie ledger over the active ties before the cut.
     """
     full = packages.full_ties
-    was_active = np.flatnonzero(~packages.inactive)
     touches = placed[full.source] | placed[full.target]
-    packages.inactive |= touches & (packages.tie_draw < params.placement_tie_loss)
+    cut = touches & (packages.tie_draw < params.placement_tie_loss)
+    return with_inactive(packages, packages.inactive | cut, last_given)
+
+
+def with_inactive(
+    packages: Packages, inactive: np.ndarray, last_given: np.ndarray
+) -> tuple[Ties, np.ndarray]:
+    """Make ``inactive`` the cut edges; return the active ties and the tie ledger over them
+    (``last_given`` is the ledger over the active ties before; an edge that comes back
+    remembers the oldest exchange on record, as if long ago)."""
+    full = packages.full_ties
     remembered = np.full(len(full.target), last_given.min(initial=0), dtype=np.int64)
-    remembered[was_active] = last_given
-    keep = np.flatnonzero(~packages.inactive)
+    remembered[np.flatnonzero(~packages.inactive)] = last_given
+    packages.inactive = inactive
+    keep = np.flatnonzero(~inactive)
     return active_ties(full, keep), remembered[keep]
 
 

@@ -104,10 +104,14 @@ def age_one_week(users: Users, params: Params) -> None:
         )
 
 
-def dying(users: Users, params: Params, exogenous: np.random.Generator) -> np.ndarray:
-    """Who dies this week: a uniform per resident against the weekly hazard, by age and need."""
+def dying(
+    users: Users, params: Params, exogenous: np.random.Generator, placed: np.ndarray
+) -> np.ndarray:
+    """Who dies this week: a uniform per resident against the weekly hazard, by age and need,
+    raised for residents of care homes (``placed``)."""
     excess = users.need - typical_need(params, users.age)
     annual = annual_hazard(params, users.age) * params.mortality_need_ratio**excess
+    annual = np.where(placed, annual * params.placement_mortality_ratio, annual)
     weekly = -np.expm1(-annual / WEEKS_PER_YEAR)
     return np.flatnonzero(exogenous.random(len(users.age)) < weekly)
 

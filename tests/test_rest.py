@@ -8,10 +8,12 @@ quo would read as an effect of any policy compared with it; the MID itself (0.02
 dependence, a weekly share of about 90 dependent requests in 1,000 and so noisy; 0.02 for
 agency (under a tenth of its level at rest, about 0.25; agency has no published MID); 5% of the
 level for community hours and 10% for weekly cost (cost carries the residual drift of burnout,
-docs/ODD.md section 5). Measured with 10 replicates at the defaults (version 2: residents
-enter and leave care, die and are replaced; docs/ODD.md "Residents"): agency +0.012
-[+0.010, +0.014], wellbeing -0.002 [-0.008, +0.003], dependence -0.002 [-0.008, +0.003],
-community hours -1.6% [-4.6%, +1.3%], cost +3.7% [-0.7%, +8.0%].
+docs/ODD.md section 5). Twenty replicates: with ten, the interval of community hours (a noisy
+weekly sum) was wider than its tolerance whatever the drift. Measured with 20 replicates at the
+defaults (version 2: residents enter and leave care, die and are replaced, some are placed in
+care homes; a 156-week warm-up), over 104 weeks: agency +0.006 [+0.002, +0.009], wellbeing
+-0.001 [-0.003, +0.001], dependence -0.005 [-0.010, -0.000], community hours -3.4%
+[-4.8%, -1.9%], cost +0.6% [-2.0%, +3.2%], carers' strain +2.0% [+0.7%, +3.3%].
 """
 
 from __future__ import annotations
@@ -34,17 +36,22 @@ ABSOLUTE = {
     "dependence": MID_DEPENDENCE,
 }
 RELATIVE = {"community_hours": 0.05, "cost_week": 0.10, "carer_strain_mean": 0.05}
-#: Social care (engineer S): placed people stay placed until they die, so without deaths
-#: (before the residents' open cohort is merged) residents in placement can only grow and
-#: the packages of those placed leave with them. Strictly expected to fail until then.
-UNTIL_DEATHS = {"package_hours": 0.05, "residents_in_placement": 0.10}
+REPLICATES = 20
+#: Social care: package hours are a cost line (the tolerance of cost), and the stock of
+#: residents in care homes a few people per thousand, so it is checked at four times the
+#: default population (about 20 placed) with the same tolerance.
+SOCIAL_CARE = {"package_hours": 0.10, "residents_in_placement": 0.10}
+CITY_BLOCK = {"n_users": 4000, "n_neighbours": 2400, "n_professionals": 240}
 
 
 @functools.cache
-def changes(weeks: int, replicates: int) -> dict[str, tuple[np.ndarray, float]]:
+def changes(
+    weeks: int, replicates: int, scale: tuple[tuple[str, int], ...] = ()
+) -> dict[str, tuple[np.ndarray, float]]:
     """Per metric: the fitted change over the horizon in each replicate, and the mean level."""
-    params = load_scenario("traditional").params.model_copy(update={"weeks": weeks})
-    metrics = (*ABSOLUTE, *RELATIVE, *UNTIL_DEATHS)
+    update = {"weeks": weeks, **dict(scale)}
+    params = load_scenario("traditional").params.model_copy(update=update)
+    metrics = (*ABSOLUTE, *RELATIVE, *SOCIAL_CARE)
     out: dict[str, list[tuple[float, float]]] = {m: [] for m in metrics}
     for seed in replicate_seeds(0, replicates):
         series = simulate(params, parse_seed(seed)).timeseries
@@ -60,9 +67,14 @@ def interval(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def check(weeks: int, replicates: int, relative: dict[str, float] = RELATIVE) -> None:
+def check(
+    weeks: int,
+    replicates: int,
+    relative: dict[str, float] = RELATIVE,
+    scale: tuple[tuple[str, int], ...] = (),
+) -> None:
     """Every metric's change over ``weeks`` lies within its tolerance, CI included."""
-    for metric, (change, level) in changes(weeks, replicates).items():
+    for metric, (change, level) in changes(weeks, replicates, scale).items():
         if metric not in ABSOLUTE and metric not in relative:
             continue
         tolerance = ABSOLUTE.get(metric) or relative[metric] * abs(level)
@@ -74,14 +86,20 @@ def check(weeks: int, replicates: int, relative: dict[str, float] = RELATIVE) ->
 
 
 def test_traditional_has_no_trend_over_the_default_horizon():
-    check(104, 10)
+    check(104, REPLICATES)
 
 
-@pytest.mark.xfail(strict=True, reason="no deaths before the residents merge (engineer R)")
-def test_social_care_has_no_trend_once_deaths_replace_residents():
-    check(104, 10, relative=UNTIL_DEATHS)
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 12): at 6,400 residents package hours fall by 7.4% [3.8%, 11.0%] over "
+    "two years and residents in care homes by 14% [-2%, +31%]: the need of users in care is "
+    "still settling on trust when the warm-up ends",
+)
+def test_social_care_has_no_trend_at_four_times_the_population():
+    check(104, 10, relative=SOCIAL_CARE, scale=tuple(CITY_BLOCK.items()))
 
 
 @pytest.mark.slow
 def test_traditional_has_no_trend_over_four_years():
-    check(208, 10)
+    check(208, REPLICATES)

@@ -98,6 +98,21 @@ class ResidentParams(Part):
         le=100,
         group="residents",
     )
+    placement_mortality_ratio: float = param(
+        7.0,
+        "x",
+        "Death hazard ratio of a resident living in a care home against one of the same age "
+        "and need at home (the frailty that brings a placement and that need does not measure)",
+        ge=1,
+        le=20,
+        group="residents",
+        source="Espuny Pujol, Hancock and Morciano (2021), Soc Sci Med 282:113883 (CPRD, "
+        "England 2006-2015): adjusted 1-year relative risk of death of care home residents "
+        "against community residents matched on age, sex, deprivation and region, 5.4 rising "
+        "to 8.8 at ages 65-74 (lower at older ages); the middle of that range, since the "
+        "model's median age at placement is 74. The length of stay it gives is set beside "
+        "Forder and Fernandez (2011) in docs/VALIDATION.md",
+    )
     age_need_slope: float = param(
         0.012,
         "1/year",

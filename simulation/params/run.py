@@ -18,14 +18,16 @@ class RunParams(Part):
         source="MODEL.md section 2",
     )
     warmup_weeks: int = param(
-        78,
+        156,
         "weeks",
         "Status-quo weeks (expert, no reciprocity) before week 0, the first half sped up "
         "(warmup_speedup) so that week 0 is at rest",
         ge=0,
         le=520,
         group="time",
-        source="MODEL.md section 10.1; measured time constants (docs/ODD.md section 5)",
+        source="MODEL.md section 10.1; trust in care comes to rest over about 90 weeks and "
+        "in-care need follows it (docs/ODD.md section 5): 78 weeks left package hours falling "
+        "by 10% over the next two years",
     )
     warmup_speedup: float = param(
         3.0,

@@ -86,6 +86,17 @@ class ServicesParams(Part):
         le=1,
         group="services",
     )
+    placement_min_age: float = param(
+        65.0,
+        "years",
+        "Youngest age at which a person may be placed in a care home",
+        ge=0,
+        le=120,
+        group="services",
+        source="(assumption) permanent admissions of adults 18-64 are about 40 times rarer per "
+        "head than of people 65 and over (NHS Digital, ASCOF 2A(1) and 2A(2), 2022-23: about 14 "
+        "and 560 per 100,000), so the model places only people of 65 and over",
+    )
     placement_professional: float = param(
         0.25,
         "probability",

@@ -40,6 +40,7 @@ def state_metrics(
         "residents": float(len(in_care)),
         "users_in_care": float(np.count_nonzero(in_care)),
         "mean_age": float(users.age.mean()),
+        "residents_65_plus": float(np.count_nonzero(users.age >= 65.0)),
         "wellbeing_residents_mean": float(comm.wellbeing.mean()),
         "wellbeing_mean": float(wellbeing.mean()),
         "wellbeing_p10": float(np.percentile(wellbeing, 10)),

@@ -117,6 +117,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "care_exits": ("people/week", "Users who left care at a review this week"),
     "deaths": ("people/week", "Residents who died this week (each replaced by a newcomer)"),
     "mean_age": ("years", "Mean age of the residents"),
+    "residents_65_plus": ("people", "Residents aged 65 and over (the denominator of placements)"),
     "wellbeing_residents_mean": ("0-1", "Mean wellbeing of all residents, in care or not"),
 }
 
@@ -176,6 +177,7 @@ LABELS: dict[str, str] = {
     "care_exits": "Exits from care",
     "deaths": "Deaths",
     "mean_age": "Mean age of residents",
+    "residents_65_plus": "Residents aged 65 and over",
     "wellbeing_residents_mean": "Wellbeing of all residents",
 }
 

@@ -135,11 +135,12 @@ def vacate(
     packages: Packages, slots: np.ndarray, last_given: np.ndarray
 ) -> tuple[Ties, np.ndarray] | None:
     """The dead leave their package and their care home; a newcomer moves into the house with
-    its ties, so ties a placement had cut come back. Returns the active ties and the tie
-    ledger over them when they change, else None.
+        its ties, so ties a placement had cut come back (but not those to someone still in a care
+    home). Returns the active ties and the tie
+        ledger over them when they change, else None.
 
-    Without this a newcomer inherited the placement and package of the person they replaced:
-    residents in placement could only grow (by half over two years in the status quo).
+        Without this a newcomer inherited the placement and package of the person they replaced:
+        residents in placement could only grow (by half over two years in the status quo).
     """
     packages.hours[slots] = 0.0
     packages.placed[slots] = False
@@ -147,7 +148,9 @@ def vacate(
     full = packages.full_ties
     gone = np.zeros(len(full.start) - 1, dtype=bool)
     gone[slots] = True
-    restored = packages.inactive & (gone[full.source] | gone[full.target])
+    placed = packages.placed
+    touches = gone[full.source] | gone[full.target]
+    restored = packages.inactive & touches & ~placed[full.source] & ~placed[full.target]
     if not restored.any():
         return None
     return with_inactive(packages, packages.inactive & ~restored, last_given)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from coprod.simulation import CoProductionModel, Params, simulate
 from coprod.simulation.network import build_ties
-from coprod.simulation.packages import active_ties, build_packages, cut_ties, place
+from coprod.simulation.packages import active_ties, build_packages, cut_ties, place, vacate
 from coprod.simulation.params import LEVERS
 from coprod.simulation.rules import POWER_RULES
 
@@ -140,6 +140,53 @@ def test_a_placement_cuts_most_ties_which_stay_in_the_network_and_count_as_lost(
     kept = np.flatnonzero(~packages.inactive)
     np.testing.assert_array_equal(kept_memory, memory[kept])
     np.testing.assert_array_equal(active_ties(ties, np.arange(len(ties.target))).start, ties.start)
+
+
+def test_the_dead_leave_their_care_home_and_package_and_their_ties_come_back():
+    rng = np.random.default_rng(5)
+    n = 300
+    ties = build_ties(n, 6, 0.1, rng)
+    p = Params(placement_tie_loss=0.8)
+    packages = build_packages(n, ties, rng, p)
+    placed = np.zeros(n, bool)
+    placed[:30] = True
+    packages.placed[:30], packages.hours[30:60] = True, 7.0
+    view, memory = cut_ties(packages, p, placed, np.arange(len(ties.target), dtype=np.int64))
+    dead = np.array([0, 1, 2, 30, 31])
+    cut_before = packages.inactive.copy()
+    restored, memory = vacate(packages, dead, memory)
+    assert not packages.placed[dead].any() and (packages.hours[dead] == 0).all()
+    assert packages.placed[3:30].all() and (packages.hours[32:60] == 7.0).all()
+    from_dead = np.isin(ties.source, dead)
+    to_home = packages.placed[ties.target]
+    assert not packages.inactive[from_dead & ~to_home].any()  # ties to people at home return
+    among_living = ~np.isin(ties.source, dead) & ~np.isin(ties.target, dead)
+    np.testing.assert_array_equal(packages.inactive[among_living], cut_before[among_living])
+    assert restored.degree[dead].sum() > view.degree[dead].sum()
+    assert len(restored.target) == np.count_nonzero(~packages.inactive)
+    assert len(memory) == len(restored.target)
+    assert vacate(packages, np.array([200]), memory) is None  # nothing of theirs was cut
+
+
+def test_care_homes_place_only_the_old_and_their_residents_die_sooner():
+    """Placements start at placement_min_age; the hazard ratio shortens stays (Little's law)."""
+    stays = {}
+    for ratio in (1.0, 7.0):
+        model = CoProductionModel(
+            Params(**SMALL, weeks=156, placement_professional=1.0, placement_mortality_ratio=ratio),
+            seed=2,
+        )
+        admissions, stock = 0, 0
+        for _ in range(156):
+            before = model.packages.placed.copy()
+            model.step()
+            new = model.packages.placed & ~before
+            assert (model.users.age[new] >= model.params.placement_min_age).all()
+            admissions += int(new.sum())
+            stock += int(model.packages.placed.sum())
+        stays[ratio] = stock / max(admissions, 1)
+    assert admissions > 0
+    assert stays[7.0] < stays[1.0]
 
 
 def test_placed_residents_ask_nothing_of_professionals_and_lose_connectedness():

@@ -60,20 +60,15 @@ class Horizon:
 
     people: int | None
     weeks: int
-    open_cohort: bool = False
 
     def words(self) -> str:
         """The sentence under the table."""
-        who = f"{self.people:,} service users" if self.people else "the service users"
-        cohort = (
-            "an open cohort: per person means per place in the service"
-            if self.open_cohort
-            else "a closed cohort (nobody enters, leaves or dies), so a long horizon follows an "
-            "ageing fixed group rather than a service"
-        )
+        who = f"{self.people:,}" if self.people else "the runs' `n_users`"
         return (
-            f"**For** {who}, per person, over a horizon of {self.weeks} weeks "
-            f"({self.weeks / 52:.1f} years); {cohort}."
+            f"**For** each of {who} places in the service (`n_users`; about as many residents "
+            f"are in care at rest), over a horizon of {self.weeks} weeks "
+            f"({self.weeks / 52:.1f} years); an open cohort: residents age, die and are "
+            "replaced, and enter and leave care, so per person means per place in the service."
         )
 
 

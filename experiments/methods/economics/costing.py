@@ -11,9 +11,10 @@ the policy starts; the horizon is weeks 1..T, as in ``cost_cumulative``.
 - **Perspective**: ``nhs_pss`` (NHS and personal social services, the default) counts the
   model's ``cost_week``; ``societal`` adds the time of volunteers (``community_hours``) and of
   carers (a ``carer_hours`` metric, once the model has one), valued at a stated rate.
-- **Per person**: totals are divided by the run's ``n_users``, the people the service is
-  for. With the closed cohort this is "per person over the horizon"; with an open cohort it
-  becomes "per place in the service".
+- **Per person**: totals are divided by the run's ``n_users``, the places in the service
+  (about as many residents are in care at rest). The cohort is open (residents die and are
+  replaced, enter and leave care), so this is "per place in the service", not per
+  individual followed over the horizon.
 - **Price year**: the runs' ``price_year``; runs that disagree are refused.
 
 When a run recorded every k-th week only (``[record] every``), the weeks between are filled

@@ -37,11 +37,13 @@ from coprod.simulation.population import (
 WEEKS_PER_YEAR = 52.0
 SETTLE_WEEKS = 260
 """Weeks of the care-status pre-run before the warm-up (:func:`settle_care_status`)."""
-CARE_UPLIFT = 0.095
+CARE_UPLIFT = 0.02
 """How far above their baseline the pre-run holds the need of users in care: the stand-in
-for unmet need escalating and crises relieving it (measured at the defaults: need in care
-0.33 against a baseline of 0.27; 0.08 rather than 0.06 left users in care and community
-hours flat over the next two years in four seeds, 0.06 let them drift by 2% and -4%)."""
+for unmet need escalating and crises relieving it, chosen so the pre-run ends near the full
+model's own balance of users in care (measured at the defaults, 3 seeds: 985 at the end of
+the pre-run against about 980-990 at rest; 0.095, chosen before placements and deaths were
+wired together, ended at 1,140 and set off a slow swing in users in care that outlasted a
+six-year warm-up)."""
 AGE_GRID = np.linspace(0.0, 115.0, 2301)  # years, for the stationary age structure
 
 
@@ -189,6 +191,17 @@ def settle_care_status(
         change = params.need_reversion * (target - users.need) + noise + acute * params.acute_size
         users.need = np.clip(users.need + change, 0.0, 1.0)
         review_care(users, comm, params, week)
+    spread_reviews(users, comm, params, rng)
+
+
+def spread_reviews(users: Users, comm: Community, params: Params, rng: np.random.Generator) -> None:
+    """Give those in care at the end of the pre-run review weeks spread evenly over the cycle,
+    as entries spread over time give them at rest: everyone eligible when the pre-run starts
+    enters in one week and would keep that week's phase (measured: half of those in care at
+    week 0 shared one review week, and exits from care peaked every 26 weeks)."""
+    in_care = np.flatnonzero(comm.is_user)
+    phase = np.floor(rng.random(len(in_care)) * params.care_review_weeks).astype(np.int64)
+    users.review_due[in_care] = -params.warmup_weeks + 1 + phase
 
 
 def review_care(

@@ -298,7 +298,7 @@ def test_the_verdict_opens_the_report_with_the_planted_arms(built: tuple[Path, s
                             "timebank")  # fmt: skip
     assert timebank.rstrip(" |").endswith(str(be)) and be is not None
     assert tokenistic.rstrip(" |").endswith("not within horizon")
-    assert "No PSA was run" in verdict and "200 service users" in verdict
+    assert "No PSA was run" in verdict and "200 places in the service" in verdict
     assert "104 weeks (2.0 years)" in verdict
 
 

@@ -199,10 +199,13 @@ def _icer(row: Any, noise_only: bool) -> str:
     ratio would divide by noise: GBP millions per QALY). Over PSA draws the ratio of the
     expected values is the one to report, its uncertainty being in P(cost-effective)."""
     quadrant = row["quadrant"]
-    if quadrant in ("dominant", "dominated", "no difference"):
+    if quadrant == "no difference":
         return quadrant
     low, high = row.get("d_qalys_lo"), row.get("d_qalys_hi")
     if noise_only and low is not None and not pd.isna(low) and low <= 0 <= high:
+        # "dominated" would read as a QALY loss that the replicates cannot tell from none
         side = "dearer" if row["d_cost"] > 0 else "cheaper"
         return f"no clear QALY difference (interval includes 0); {side}"
+    if quadrant in ("dominant", "dominated"):
+        return quadrant
     return f"GBP {row['icer']:,.0f} per QALY ({quadrant})"

@@ -259,7 +259,7 @@ def test_the_social_care_charts_show_care_homes_home_care_and_carers() -> None:
                      ("residents_in_placement", "carer_strain_mean"))  # fmt: skip
     option = chart_option(homes, page.horizon, [frame])
     assert [(s["name"], s["yAxisIndex"]) for s in option["series"]] == [
-        ("in a care home", 0), ("home-care hours", 1),
+        ("care homes", 0), ("home care", 1),
     ]  # fmt: skip
     assert option["yAxis"][1]["name"] == "hours a week" and option["legend"]["show"]
     hours = [value for _, value in option["series"][1]["data"]]

@@ -338,16 +338,16 @@ def chart_option(spec: ChartSpec, horizon: int, frames: Sequence[pd.DataFrame]) 
     low, high = spec.ylim
     text = {"fontSize": FONT, "color": "#222"}
     y_axis = {"type": "value", "min": low, "max": high, "scale": low is None, "axisLabel": text}
-    if spec.right:  # from 0, its unit over it, no grid lines of its own across the first's
+    if spec.right:  # from 0, its unit along it, no grid lines of its own across the first's
         y_axis = [y_axis, {"type": "value", "min": 0, "axisLabel": text, "name": spec.right_unit,
-                           "nameTextStyle": {**text, "align": "right"},
-                           "splitLine": {"show": False}}]  # fmt: skip
+                           "nameLocation": "middle", "nameRotate": 270, "nameGap": 44,
+                           "nameTextStyle": text, "splitLine": {"show": False}}]  # fmt: skip
     return {
         "animation": False,
         "title": {"text": f"{spec.title}, {spec.unit}", "textStyle": {"fontSize": TITLE_FONT}},
         "legend": {"show": len(series) > 1, "top": 28, "left": 0, "textStyle": text},
-        "grid": {"left": 4, "right": 16, "top": 64 if len(series) > 1 else 36, "bottom": 22,
-                 "containLabel": True},
+        "grid": {"left": 4, "right": 36 if spec.right else 16, "bottom": 22,
+                 "top": 64 if len(series) > 1 else 36, "containLabel": True},
         "xAxis": {"type": "value", "min": 0, "max": horizon, "name": "week",
                   "nameLocation": "middle", "nameGap": 24, "nameTextStyle": text,
                   "axisLabel": text},
@@ -394,24 +394,21 @@ CHARTS = (
     ChartSpec(
         "Care homes",
         "people",
-        (("residents_in_placement", "in a care home", "solid"),),
-        "Solid: people living in a care home (the squares on the network), placed when support "
-        "at home broke down. Under <i>expert</i> the professional decides it <i>to</i> them, "
-        "as Carol's consultant did \u201cwithout further discussion\u201d. Dashed: hours of "
-        "home care a week, which help people stay at home.",
+        (("residents_in_placement", "care homes", "solid"),),
+        "Solid: people living in a care home (squares on the network); under <i>expert</i> it "
+        "is decided <i>to</i> them, as it was for Carol. Dashed, right: home-care hours a week.",
         ylim=(0, None),
-        right=(("package_hours", "home-care hours", "dashed"),),
+        right=(("package_hours", "home care", "dashed"),),
         right_unit="hours a week",
     ),
     ChartSpec(
         "Family carers",
         "strain (0-1)",
         (("carer_strain_mean", "strain", "solid"),),
-        "Solid: how worn out family carers are on average (the rings on the network; 1 = at "
-        "breaking point). Dashed: carers who have broken down since week 0; each breakdown is "
-        "a crisis for the person they care for, and can end in a care home.",
+        "Solid: carers' average strain (rings on the network; 1 = breaking point). Dashed, "
+        "right: carers who broke down since week 0, each a crisis for the person cared for.",
         ylim=(0, 1),
-        right=(("carer_breakdowns_so_far", "breakdowns so far", "dashed"),),
+        right=(("carer_breakdowns_so_far", "broke down", "dashed"),),
         right_unit="carers",
     ),
 )

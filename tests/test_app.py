@@ -15,11 +15,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coprod.simulation.agents import Carer
+from coprod.simulation.carers import caring
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.page.figures import (
+    BROKE_DOWN,
     CHARTS,
     GAP_MAP,
     GAP_RANGE,
+    RINGS,
+    STRAIN_MAP,
     WELLBEING_MAP,
     WELLBEING_RANGE,
     NetworkLayout,
@@ -214,6 +219,69 @@ def test_network_layout_is_sent_once_and_the_week_follows_the_model() -> None:
     assert layout.static is layout.static  # computed once per run
 
 
+def test_carers_and_care_homes_are_marked_on_the_network_week_by_week() -> None:
+    """Each Carer agent is linked once to the person they care for; a ring marks a carer
+    caring this week (coloured by strain) or resting after a breakdown (black); the people
+    living in a care home are listed for their squares."""
+    page = PageModel(PageSettings(n_users=150))
+    model = page.arms[0].model
+    layout = NetworkLayout(page.arms[0])
+    agents = model.agents_by_type[Carer]
+    assert len(agents) == len(layout.carer_pairs) > 0
+    assert json.loads(layout.static)["carer_links"].count("M") == len(agents)
+    for _ in range(6):
+        page.step()
+    carers, comm = model.carers, model.community
+    active = caring(carers, comm.is_user, model.packages.placed, model.week)
+    week = network_week(layout, model)
+    rings = {slot: (colour, broke) for slot, colour, broke in week["carers"]}
+    expected = {a.person: a for a in agents if active[a.cared_for]}
+    assert set(rings) == set(expected) and 0 < len(rings) < len(agents)  # some not caring
+    for slot, agent in expected.items():
+        assert rings[slot] == (hex_colours(STRAIN_MAP, np.array([agent.strain]), 0, 1)[0], False)
+    assert week["placed"] == np.flatnonzero(model.packages.placed).tolist()
+    # a breakdown: the carer stops caring for a while and their ring turns black, dashed
+    carer = next(a for a in expected.values())
+    carers.broken_until[carer.cared_for] = model.week + 4
+    assert [c for c in network_week(layout, model)["carers"] if c[0] == carer.person] == [
+        [carer.person, BROKE_DOWN, True]
+    ]
+    model.packages.placed[carer.cared_for] = True  # placed (as a breakdown may bring)
+    assert carer.cared_for in network_week(layout, model)["placed"]
+
+
+def test_the_social_care_charts_show_care_homes_home_care_and_carers() -> None:
+    page = PageModel(SMALL)
+    for _ in range(6):
+        page.step()
+    frame = history(page.arms[0].model)
+    homes, carers = (next(s for s in CHARTS if s.key == k) for k in
+                     ("residents_in_placement", "carer_strain_mean"))  # fmt: skip
+    option = chart_option(homes, page.horizon, [frame])
+    assert [(s["name"], s["yAxisIndex"]) for s in option["series"]] == [
+        ("care homes", 0), ("home care", 1),
+    ]  # fmt: skip
+    assert option["yAxis"][1]["name"] == "hours a week" and option["legend"]["show"]
+    hours = [value for _, value in option["series"][1]["data"]]
+    assert hours == pytest.approx(frame["package_hours"].round(3).tolist()) and max(hours) > 0
+    breakdowns = chart_option(carers, page.horizon, [frame])["series"][1]["data"]
+    weekly = frame["carer_breakdowns"].where(frame["week"] >= 1, 0.0)
+    assert [value for _, value in breakdowns] == pytest.approx(weekly.cumsum().tolist())
+    assert "Carol" in homes.words and "<i>to</i>" in homes.words
+
+
+def test_a_persons_carer_is_on_the_inner_ring_of_their_own_map() -> None:
+    arm = PageModel(SMALL).arms[0]
+    carer = next(iter(arm.model.agents_by_type[Carer]))
+    for person, family in ((carer.cared_for, carer.person), (carer.person, carer.cared_for)):
+        one = PersonMap(arm, person)
+        radius = np.hypot(*one.points.T)
+        inner = one.contacts[np.isclose(radius, RINGS[0][0], atol=0.1)]
+        assert inner.tolist() == [family]  # the carer, or the person cared for, and no one else
+        assert np.isclose(radius, RINGS[1][0], atol=0.1).sum() == len(one.contacts) - 1
+    assert f"cares for person {carer.cared_for}" in PersonMap(arm, carer.person).summary()
+
+
 def test_colours_are_fixed_to_their_scale() -> None:
     low, high = WELLBEING_RANGE
     red, middle, green = hex_colours(
@@ -305,7 +373,7 @@ def test_chart_options_draw_every_run_and_line_week_by_week() -> None:
 
 
 def test_page_draws_in_the_browser_not_on_the_server() -> None:
-    """The main area renders in-process: one network and four charts, no PNG; side by side
+    """The main area renders in-process: one network and every chart, no PNG; side by side
     adds the second network and the gap map; Step moves every picture on."""
     import ipyvue
     import ipyvuetify

@@ -179,6 +179,21 @@ def test_a_click_on_a_person_opens_their_own_network(tab) -> None:
     tab.wait_for_function("() => document.querySelectorAll('.coprod-person svg').length === 2")
 
 
+def test_carers_and_care_homes_are_drawn_keyed_and_charted(tab) -> None:
+    for _ in range(3):
+        step_seconds(tab)
+    key = tab.inner_text(".coprod-network .coprod-legend")
+    assert "care home" in key and "family carer" in key and "broke down" in key
+    assert tab.locator(".coprod-network .coprod-carer").count() > 0  # carers caring, ringed
+    readout = tab.inner_text(".coprod-readout")
+    homes = int(readout.split("in a care home")[1].split()[0])
+    assert tab.locator(".coprod-network .coprod-placed").count() == homes  # a square each
+    for chart, words in (("residents_in_placement", "Carol"), ("carer_strain_mean", "strain")):
+        cell = tab.locator(f".coprod-chart-{chart}")
+        cell.scroll_into_view_if_needed()
+        assert words in cell.inner_text() and cell.locator("canvas, svg").count() > 0
+
+
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
 def test_legible_at_projector_and_full_hd_sizes(browser, url, tmp_path, width, height) -> None:
     tab = open_page(browser, url, width, height)

@@ -15,7 +15,7 @@ import pytest
 
 import coprod
 from coprod.experiments.reports import figures
-from coprod.experiments.reports.report import write_report
+from coprod.experiments.reports.report import CARE_LEVELS, write_report
 from coprod.simulation.outputs import METRICS, SURVEY_QUESTIONS
 
 # Scenario -> (end wellbeing effect, weekly cost effect after week 26, weekly cost effect before).
@@ -346,3 +346,46 @@ def test_failed_runs_are_warned_of_with_their_logged_errors(tmp_path: Path) -> N
     assert (
         "timebank-r9: ValueError: boom" in warning and "tokenistic-r9: error not logged" in warning
     )
+
+
+def _rows(section: str, label: str) -> list[list[str]]:
+    """The cells after the label of each table row starting with ``label``, in order."""
+    lines = [line for line in section.splitlines() if line.startswith(f"| {label}")]
+    return [[cell.strip() for cell in line.split("|")[2:-1]] for line in lines]
+
+
+def test_social_care_and_carers_from_a_real_run(reference: Path, tmp_path: Path) -> None:
+    """Per arm, home care and carers over the end window, placements and breakdowns over the
+    horizon, each arm's paired difference from the baseline: the numbers are recomputed here
+    from the real run's weekly table, not read back from the report's own code."""
+    from coprod.experiments.reports.formatting import fmt
+
+    results = coprod.load(reference)
+    section = _section(write_report(results, tmp_path).read_text(), "## Social care and carers")
+    ts = results.timeseries.assign(scenario=lambda t: t["scenario"].astype(str))
+    last = ts.groupby("run_id")["week"].transform("max")
+    end = ts[ts["week"] > last - 8].groupby(["scenario", "replicate"]).mean(numeric_only=True)
+    horizon = ts[ts["week"] >= 1].groupby(["scenario", "replicate"]).sum(numeric_only=True)
+    order = ["traditional", "timebank"]  # the job's order (conftest)
+    for label, metric, per_run, unit_of in (
+        ("Home-care package hours", "package_hours", end, "package_hours"),
+        ("Carers' strain", "carer_strain_mean", end, "carer_strain_mean"),
+        ("Care-home placements over the horizon", "placements", horizon, "placements_total"),
+        ("Carers' breakdowns over the horizon", "carer_breakdowns", horizon, "placements_total"),
+    ):
+        levels, (difference,) = _rows(section, label)  # the levels' table, the differences'
+        means = per_run[metric].groupby(level="scenario").mean()
+        assert [cell.split(" (")[0] for cell in levels] == [fmt(means[s], unit_of) for s in order]
+        paired = (per_run.xs("timebank")[metric] - per_run.xs("traditional")[metric]).mean()
+        assert difference.split(" (")[0] == fmt(paired, unit_of, sign=True), label
+    assert end["package_hours"].min() > 0  # the tiny world has home care to show
+    assert (tmp_path / "figures" / "social_care.png").stat().st_size > 10_000
+    assert "![social care and carers over time](figures/social_care.png)" in section
+
+
+def test_results_from_before_social_care_get_no_such_section(tmp_path: Path) -> None:
+    res = make_results(replicates=3, weeks=30, snapshot_every=0)
+    res.timeseries = res.timeseries.drop(columns=[*CARE_LEVELS, "placements", "carer_breakdowns"])
+    text = write_report(res, tmp_path).read_text()
+    assert "## Social care and carers" not in text and "## Headlines" in text
+    assert not (tmp_path / "figures" / "social_care.png").exists()

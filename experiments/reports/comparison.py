@@ -12,6 +12,9 @@ import pandas as pd
 from coprod.experiments.reports import stats as st
 from coprod.simulation.outputs import METRICS
 
+#: Weekly flows also counted over the whole horizon (:func:`horizon_totals`).
+TOTALLED = ("placements", "carer_breakdowns")
+
 
 class ResultsLike(Protocol):
     """What the report needs: a results folder's tables and its manifest."""
@@ -37,6 +40,7 @@ class Comparison:
     cost_diff: pd.DataFrame
     weeks: int
     n_users: float | None
+    totals: pd.DataFrame  # per run: weekly flows summed over weeks 1 to its end (TOTALLED)
 
     @property
     def others(self) -> list[str]:
@@ -67,6 +71,18 @@ def compare(results: ResultsLike) -> Comparison:
     cost_diff = st.paired_over_time(ts, baseline, "cost_cumulative")
     n_users = float(n_users[0]) if len(n_users) == 1 else None
     weeks = int(ts["week"].max())
+    totals = horizon_totals(ts, [m for m in TOTALLED if m in metrics], order)
     return Comparison(
-        order, baseline, metrics, end, d_end, d_early, tests, cost_diff, weeks, n_users
+        order, baseline, metrics, end, d_end, d_early, tests, cost_diff, weeks, n_users, totals
     )
+
+
+def horizon_totals(ts: pd.DataFrame, flows: list[str], order: list[str]) -> pd.DataFrame:
+    """Each run's weekly ``flows`` summed over its weeks 1 to its end, as ``<flow>_total``
+    (index scenario, replicate): a placement or a carer's breakdown is a rare event, so an
+    8-week end window of them is mostly noise while the count over the horizon is what a
+    commissioner would be told ("12 people placed in two years")."""
+    rows = ts[ts["week"] >= 1]
+    scenario = pd.Categorical(rows["scenario"].astype(str), categories=order)
+    out = rows.assign(scenario=scenario).groupby(st.KEYS, observed=True)[flows].sum()
+    return out.rename(columns=lambda m: f"{m}_total")

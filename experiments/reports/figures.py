@@ -27,8 +27,13 @@ from coprod.simulation.outputs import LABELS, METRICS
 DPI = 110
 Change = tuple[str, int, str]  # a policy timeline's change: scenario, week, what changed
 TITLE_CHARS = 50
-# Columns of runs that sweeps plot beside the weekly metrics: name -> (unit, words).
-RUN_SUMMARIES = {"total_cost": ("GBP", "Cost over the whole horizon")}
+# One value per run shown beside the weekly metrics: name -> (unit, words). Sweeps plot the
+# runs' total cost; the report counts rare events over the horizon (comparison.TOTALLED).
+RUN_SUMMARIES = {
+    "total_cost": ("GBP", "Cost over the whole horizon"),
+    "placements_total": ("people", "Care-home placements over the horizon"),
+    "carer_breakdowns_total": ("people", "Carers' breakdowns over the horizon"),
+}
 SUBGROUP_WORDS = {"baseline_need": "baseline need", "agency": "agency"}  # week-0 quartile columns
 WEEK = "Week of the scenario's policy (0 = its start)"
 # Wellbeing is shown on the WEMWBS scale (14 + 56 x wellbeing), the unit readers know.
@@ -45,6 +50,15 @@ TIMESERIES_PANELS = [
     "trust_mean",
     "unmet_demand_hours",
     "burnout_mean",
+]
+# Panels of the social-care figure: home care, care homes, and the family carers beside them.
+CARE_PANELS = [
+    "package_hours",
+    "residents_in_placement",
+    "placements",
+    "carer_strain_mean",
+    "carer_breakdowns",
+    "carer_wellbeing_mean",
 ]
 
 
@@ -152,10 +166,11 @@ def timeseries(
     colours: dict,
     path: Path,
     changes: Sequence[Change] = (),
+    panels: Sequence[str] = TIMESERIES_PANELS,
 ) -> Path:
-    """Key metrics week by week: mean across replicates with the 95% CI band; ``changes``
-    (scenario, week, label) mark the scenarios' policy timelines."""
-    metrics = [m for m in TIMESERIES_PANELS if m in set(over_time["metric"])]
+    """``panels`` (the key metrics by default) week by week: mean across replicates with the
+    95% CI band; ``changes`` (scenario, week, label) mark the scenarios' policy timelines."""
+    metrics = [m for m in panels if m in set(over_time["metric"])]
     fig, axes = _grid(len(metrics))
     by_metric = dict(tuple(over_time[over_time["metric"].isin(metrics)].groupby("metric")))
     for ax, m in zip(axes, metrics, strict=False):

@@ -10,7 +10,6 @@ plain-words headlines, then the tables behind them). The prose is kept in :mod:`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +60,24 @@ NOT_TABULATED = ("wemwbs_mean",)
 # Levers every scenario's line names; any other lever only where it differs from the baseline.
 KEY_LEVERS = ("power_rule", "reciprocity", "power_sharing", "involvement", "capacity_factor")
 W, POINTS = st.WEMWBS_PER_UNIT, "{} WEMWBS points"
+# "Social care and carers": end-window levels, and the rows in the order a reader follows a
+# person (home care, a care home, the carer beside them); ``*_total`` from comparison.TOTALLED.
+CARE_LEVELS = ["package_hours", "cost_packages", "residents_in_placement", "cost_placements",
+               "carers", "carer_strain_mean", "carer_wellbeing_mean"]  # fmt: skip
+CARE_ROWS = ["package_hours", "cost_packages", "residents_in_placement", "placements_total",
+             "cost_placements", "carers", "carer_strain_mean", "carer_breakdowns_total",
+             "carer_wellbeing_mean"]  # fmt: skip
+SOCIAL_CARE = """## Social care and carers
+
+Home-care packages, care homes and the family carers beside them. Levels are each run's mean
+over its last {end} weeks (mean and 95% CI across replicates); placements and carers'
+breakdowns are counted over the whole horizon (weeks 1-{weeks}), since they are rare. A
+placement is decided at a review or after a crisis for someone whose support at home broke
+down: under `expert` the professional decides it *to* the person (Carol's story in the
+sources: "without further discussion he insisted that she move to a residential care home");
+under sharing rules the person and their carer weigh the alternatives at home. A carer breaks
+down when their strain passes its threshold: they stop caring for a while and the person is
+re-assessed. Strain and wellbeing are on a 0-1 scale."""
 
 
 def _failures(results: ResultsLike) -> list[str]:
@@ -127,6 +144,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             else "Only the baseline ran."
         )
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
+    out += _social_care(c, over_time, colours, fig_dir, marks)
     out += budget_section(ts, fig_dir, [])  # commissioning (issue 17): the yearly split
     survey_week = param_words(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
@@ -324,24 +342,45 @@ def _mid_and_cost(c: Comparison, facts: dict[str, dict[str, str]]) -> list[str]:
     return [MID_AND_COST.format(mid=md_rows(mid), cost=md_rows(cost), **text)]
 
 
+def _level_table(
+    values: pd.DataFrame, metrics: list[str], order: list[str], bounds: dict | None = None
+) -> str:
+    """Each metric's mean (95% CI) across replicates per scenario, in its shown unit; a level
+    stays in its documented range (``bounds``, :func:`stats.ranges` by default)."""
+    bounds = st.ranges(metrics) if bounds is None else bounds
+    lv = st.ci_table(values, ["scenario"], metrics, bounds).set_index(["scenario", "metric"])
+    rows = [
+        [
+            figures.label(m),
+            *(
+                with_ci(list(figures.shown(m, lv.loc[(s, m), ["mean", "lo", "hi"]])), m)
+                for s in order
+            ),
+        ]
+        for m in metrics
+    ]
+    return md_table(["metric (unit)", *order], rows)
+
+
+def _difference_table(diffs: pd.DataFrame, metrics: list[str], others: list[str]) -> str:
+    """Each metric's paired difference (95% CI) from the baseline per scenario, from a
+    :func:`stats.paired_differences` table; "n/a" where a pair is missing."""
+    d = diffs.set_index(["scenario", "metric"])[["diff", "lo", "hi"]]
+
+    def cell(s: str, m: str) -> str:
+        est = d.loc[(s, m)].tolist() if (s, m) in d.index else [np.nan] * 3
+        return with_ci(list(figures.shown(m, est, difference=True)), m, True)
+
+    rows = [[figures.label(m), *(cell(s, m) for s in others)] for m in metrics]
+    return md_table(["metric (unit)", *others], rows)
+
+
 def _tables(c: Comparison, early: str) -> list[str]:
     """Every metric's level and paired difference at the end, then early differences."""
     metrics = [m for m in c.metrics if m not in NOT_TABULATED]
-    lv = st.ci_table(c.end, ["scenario"], metrics, st.ranges(metrics))
-    lv = lv.set_index(["scenario", "metric"])
-
-    def diff(s: str, m: str, table: str) -> str:
-        return with_ci(_shown_est(c, s, m, table), m, True)
-
-    def rows(metrics: list[str], cell: Callable, scenarios: list[str]) -> list[list[str]]:
-        return [[figures.label(m), *(cell(s, m) for s in scenarios)] for m in metrics]
-
-    def level(s: str, m: str) -> str:
-        return with_ci(list(figures.shown(m, lv.loc[(s, m), ["mean", "lo", "hi"]])), m)
-
     out = [
         "## Every metric at the end: mean (95% CI) across replicates",
-        md_table(["metric (unit)", *c.order], rows(metrics, level, c.order)),
+        _level_table(c.end, metrics, c.order),
         "![end-of-horizon distributions](figures/end_distributions.png)",
         "Week-by-week means and 95% CIs of every metric are in `report_over_time.csv`.",
         "![time series](figures/timeseries.png)",
@@ -350,17 +389,38 @@ def _tables(c: Comparison, early: str) -> list[str]:
         early_metrics = [m for m in EARLY_METRICS if m in c.metrics]
         out += [
             f"## Every metric at the end: paired difference from {c.baseline} (95% CI)",
-            md_table(
-                ["metric (unit)", *c.others],
-                rows(metrics, lambda s, m: diff(s, m, "end"), c.others),
-            ),
+            _difference_table(c.d_end, metrics, c.others),
             f"## Early (weeks {early}): paired difference from {c.baseline} (95% CI)",
-            md_table(
-                ["metric (unit)", *c.others],
-                rows(early_metrics, lambda s, m: diff(s, m, "early"), c.others),
-            ),
+            _difference_table(c.d_early, early_metrics, c.others),
         ]
     return out
+
+
+def _social_care(
+    c: Comparison, over_time: pd.DataFrame, colours: dict, fig_dir: Path, marks: list
+) -> list[str]:
+    """Home care, care homes and family carers per scenario (issue 12): levels over the end
+    window, placements and breakdowns counted over the horizon, paired differences from the
+    baseline, and the weeks behind them. Left out for results from before version 2."""
+    levels = [m for m in CARE_LEVELS if m in c.metrics]
+    if not levels:
+        return []
+    values = c.end[levels].join(c.totals)
+    rows = [m for m in CARE_ROWS if m in values.columns]
+    bounds = {**st.ranges(levels), **dict.fromkeys(c.totals.columns, (0.0, np.inf))}
+    figures.timeseries(
+        over_time, c.order, colours, fig_dir / "social_care.png", marks, figures.CARE_PANELS
+    )
+    out = [
+        SOCIAL_CARE.format(end=st.END_WINDOW, weeks=c.weeks, baseline=c.baseline),
+        _level_table(values, rows, c.order, bounds),
+    ]
+    if c.others:
+        out += [
+            f"Paired difference from {c.baseline} on the same people and seeds (95% CI):",
+            _difference_table(st.paired_differences(values[rows], c.baseline), rows, c.others),
+        ]
+    return [*out, "![social care and carers over time](figures/social_care.png)"]
 
 
 def _survey(survey: pd.DataFrame, baseline: str, week: str) -> list[str]:

@@ -25,6 +25,7 @@ from coprod.simulation.page.controls import (
     caption,
 )
 from coprod.simulation.page.figures import (
+    CARER_LINK,
     CHARTS,
     GAP_RANGE,
     RUN_COLOURS,
@@ -57,7 +58,10 @@ solara.server.settings.theme.variant = solara.server.settings.ThemeVariant.light
 NETWORK_KEY = (
     '<span class="coprod-bar coprod-wellbeing"></span> wellbeing &nbsp;<span style="color:'
     '#8a8a8a">&#9679;</span> not in care &nbsp;<span style="color:{help}">&#9472;&#9472;</span>'
-    ' help this week &nbsp;<span class="coprod-bar coprod-burnout"></span> staff burnout'
+    ' help this week &nbsp;<span class="coprod-key-home">&#9632;</span> care home &nbsp;'
+    '<span style="color:#fd8d3c">&#9711;</span><span style="color:' + CARER_LINK + '">&#9472;'
+    '</span> family carer (<b>&#9676;</b> broke down) &nbsp;<span class="coprod-bar '
+    'coprod-burnout"></span> staff burnout, carer strain'
 )
 GAP_KEY = (
     '<span class="coprod-bar coprod-gap-bar"></span> each person in B: worse off &#8592; same '
@@ -80,9 +84,17 @@ CSS = (
 .coprod-user { stroke: #333; stroke-width: 0.2; cursor: pointer; }
 .coprod-picked { stroke: #000; stroke-width: 1.2; }
 .coprod-staff { stroke: #333; stroke-width: 0.6; }
+.coprod-carer-link { stroke: """
+    + CARER_LINK
+    + """; stroke-width: 0.7; fill: none; }
+.coprod-carer { fill: none; stroke-width: 0.9; pointer-events: none; }
+.coprod-broke { stroke-dasharray: 1.6 1.2; }
+.coprod-placed { stroke: #000; stroke-width: 0.6; cursor: pointer; }
+.coprod-key-home { color: #000; font-size: 17px; }
 .coprod-ring { fill: none; stroke: #d0d0d0; stroke-width: 0.6; }
 .coprod-ring-label { font-size: 11px; fill: #444; text-anchor: middle; }
 .coprod-ever { stroke-width: 1.2; stroke-dasharray: 3 2; fill: none; }
+.coprod-single > .coprod-network { grid-row: span 2; grid-column: span 2; }
 .coprod-person-wide { grid-column: span 2; }
 .coprod-person-tall { grid-row: span 2; }
 .coprod-person .coprod-fill { flex: 1 1 auto; min-height: 140px; }
@@ -106,7 +118,11 @@ TALK = """<p><b>Things to talk about</b></p><ul>
 <li>Watch the blue lines: who helps whom? Does the help grow or fade week by week?</li>
 <li>Are the service users' dots turning green (feeling better) or red?</li>
 <li>Do the professionals' squares turn red (burnout)? What happens to the cost then?</li>
-<li>Why might agency fall when professionals decide everything?</li></ul>
+<li>Why might agency fall when professionals decide everything?</li>
+<li>Who ends up in a care home (a square)? Was it decided with them, or <i>to</i> them, as
+it was for Carol?</li>
+<li>Watch a carer's ring turn red as they wear out: what happens to the person they care
+for when the carer breaks down?</li></ul>
 <p>Try: switch on <i>Side by side</i>, or pick <i>tokenistic</i>: people are asked, not
 heard.</p>"""
 
@@ -236,7 +252,8 @@ def Pictures(model: PageModel, week: solara.Reactive[int], person: solara.Reacti
             network_week(layout, arm.model) for arm, layout in zip(arms, layouts, strict=True)
         ]
         gap = gap_week(arms[0].model, arms[1].model) if len(arms) > 1 else None
-    with solara.Div(classes=["coprod-grid"]):
+    # one run: its network two rows and columns big, so squares and carers' rings show
+    with solara.Div(classes=["coprod-grid", "coprod-single" if len(arms) == 1 else "coprod-two"]):
         for index, (arm, layout, state) in enumerate(zip(arms, layouts, states, strict=True)):
             name = f"{'AB'[index]}: {arm.label}" if len(arms) > 1 else arm.label
             NetworkCell(
@@ -263,6 +280,11 @@ def Pictures(model: PageModel, week: solara.Reactive[int], person: solara.Reacti
             PersonCell(model, person, now).key("person")
 
 
+def count(people: float) -> str:
+    """A number of people in words: "1 person", "3 people"."""
+    return f"{people:.0f} {'person' if round(people) == 1 else 'people'}"
+
+
 @solara.component
 def ThisWeek(model: PageModel, week: solara.Reactive[int]) -> None:
     """Each run's headline numbers, now and at week 0."""
@@ -282,6 +304,10 @@ def ThisWeek(model: PageModel, week: solara.Reactive[int]) -> None:
                 f"<tr><td>trust in professionals</td><td>{now.trust_mean:.2f}</td></tr>"
                 f"<tr><td>cost this week</td><td>£{now.cost_week:,.0f}</td></tr>"
                 f"<tr><td>community help</td><td>{now.community_hours:.0f} h</td></tr>"
+                f"<tr><td>in a care home</td><td>{count(now.residents_in_placement)}</td></tr>"
+                f"<tr><td>home care</td><td>{now.package_hours:.0f} h a week</td></tr>"
+                f"<tr><td>carers' strain</td><td>{now.carer_strain_mean:.2f} "
+                f"({now.carer_breakdowns_so_far:.0f} broke down since week 0)</td></tr>"
             )
         solara.HTML("table", "".join(rows), classes=["coprod-readout"])
 

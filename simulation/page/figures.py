@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
+from coprod.simulation.agents import Carer
+from coprod.simulation.carers import caring
 from coprod.simulation.metrics import wemwbs
 from coprod.simulation.model import CoProductionModel
 from coprod.simulation.page.model import Arm, helping_edges
@@ -29,6 +31,10 @@ WELLBEING_MAP, WELLBEING_RANGE = "RdYlGn", (0.3, 0.8)  # covers every shipped sc
 #: notice, so the colour saturates at twice that.
 GAP_MAP, GAP_RANGE = "PRGn", (-6.0, 6.0)
 BURNOUT_MAP = "YlOrRd"
+#: A family carer's strain (0-1) shares the staff's burnout colours: the same "how worn out".
+STRAIN_MAP = BURNOUT_MAP
+CARER_LINK = "#8c510a"  # a family carer's ring in the key, and their link to the person
+BROKE_DOWN = "#000000"  # a carer's ring after a breakdown, while they are not caring
 EMPTY_POST = "#ffffff"
 NEIGHBOUR_COLOUR = "#8a8a8a"  # a resident out of care this week
 #: One colour per run, shared by the charts' lines, the networks' help and the page's labels.
@@ -67,6 +73,10 @@ class NetworkLayout:
             np.minimum(ties.source, ties.target) * len(self.points)
             + np.maximum(ties.source, ties.target),
         )
+        # (carer, cared-for) slots, read once from the Carer agents: a carer cares for the same
+        # person all run long (carers.py), so only their strain and breakdowns change weekly
+        carers = model.agents_by_type.get(Carer, [])
+        self.carer_pairs = np.array([(c.person, c.cared_for) for c in carers], dtype=np.int64)
         count = len(model.professionals.burnout)
         self.staff = [
             [SCALE * 1.12 + STAFF_COLUMN * (i // 10), -SCALE + STAFF_COLUMN * (i % 10)]
@@ -78,8 +88,9 @@ class NetworkLayout:
     @cached_property
     def static(self) -> str:
         """What never changes during the run: positions, ties, the professionals' places, and
-        a dot size that shrinks as people crowd. Every resident is a dot: who is in care
-        changes week by week, so the week's colours say it (:func:`network_week`)."""
+        a dot size that shrinks as people crowd, and each family carer's link to the person
+        they care for. Every resident is a dot: who is in care (or in a care home) changes
+        week by week, so the week's colours and marks say it (:func:`network_week`)."""
         radius = float(np.clip(70 / np.sqrt(len(self.points)), 1.2, 5.0))
         return json.dumps(
             {
@@ -87,6 +98,7 @@ class NetworkLayout:
                 "neighbours": "",
                 "radius": round(radius, 2),
                 "ties": svg_path(self.points[self.pairs]),
+                "carer_links": svg_path(self.points[self.carer_pairs.reshape(-1, 2)]),
                 "staff": self.staff,
                 "view_box": self.view_box,
             }
@@ -100,7 +112,8 @@ class NetworkLayout:
 
 def network_week(layout: NetworkLayout, model: CoProductionModel) -> dict[str, Any]:
     """One week of a run's network: users in care by wellbeing, everyone else grey (the
-    care-status mask of this week), the help given, staff by burnout."""
+    care-status mask of this week), the help given, staff by burnout, who lives in a care
+    home and the family carers (:func:`carers_week`)."""
     pros, comm = model.professionals, model.community
     staff = hex_colours(BURNOUT_MAP, pros.burnout, 0.0, 1.0)
     empty = ~pros.in_post(model.week)
@@ -114,8 +127,27 @@ def network_week(layout: NetworkLayout, model: CoProductionModel) -> dict[str, A
         "staff_fill": [
             EMPTY_POST if out else colour for colour, out in zip(staff, empty, strict=True)
         ],
+        "placed": np.flatnonzero(model.packages.placed).tolist(),
+        "carers": carers_week(layout.carer_pairs, model),
         "week": model.week,
     }
+
+
+def carers_week(pairs: np.ndarray, model: CoProductionModel) -> list[list]:
+    """[carer slot, ring colour, broke down] of each carer caring this week (ring coloured by
+    their strain) or resting after a breakdown (a black dashed ring); a carer whose person is
+    out of care, or in a care home, has no ring: they are not caring."""
+    if not len(pairs):
+        return []
+    carers, cared_for = model.carers, pairs[:, 1]
+    active = caring(carers, model.community.is_user, model.packages.placed, model.week)[cared_for]
+    broke = (model.week < carers.broken_until[cared_for]) & model.community.is_user[cared_for]
+    shown = active | broke
+    colours = hex_colours(STRAIN_MAP, carers.strain[cared_for[shown]], 0.0, 1.0)
+    return [
+        [int(slot), BROKE_DOWN if down else colour, bool(down)]
+        for slot, colour, down in zip(pairs[shown, 0], colours, broke[shown], strict=True)
+    ]
 
 
 def wellbeing_gap(a: CoProductionModel, b: CoProductionModel) -> np.ndarray:
@@ -139,7 +171,7 @@ def gap_week(a: CoProductionModel, b: CoProductionModel) -> dict[str, Any]:
 #: The rings of a personal network map (GENIE: the people, groups and services a person
 #: draws on, closest inside), as (radius in SVG units, label).
 RINGS = (
-    (28.0, "household, carer (not modelled yet)"),
+    (28.0, "household, carer"),
     (55.0, "friends and neighbours"),
     (78.0, "groups, time bank"),
     (98.0, "services"),
@@ -173,7 +205,12 @@ class PersonMap:
         self.contacts = np.unique(ties.target[self.out])
         # who a click opens next: users in care when the map opened (-1: a neighbour)
         self.opens = np.where(model.community.is_user[self.contacts], self.contacts, -1)
-        self.points = _on_ring(len(self.contacts), RINGS[1][0], np.pi / 2)
+        # family closest: the person's carer, or the person they care for (one of their ties)
+        family = np.r_[model.carers.carer[person], model.carers.carer_of[person]]
+        close = np.isin(self.contacts, family[family >= 0])
+        self.points = np.empty((len(self.contacts), 2))
+        self.points[close] = _on_ring(int(close.sum()), RINGS[0][0], np.pi / 2)
+        self.points[~close] = _on_ring(int((~close).sum()), RINGS[1][0], np.pi / 2)
         self.bank = _on_ring(1, RINGS[2][0], -np.pi / 4)
         self.service = _on_ring(1, RINGS[3][0], np.pi + np.pi / 5)
 
@@ -231,15 +268,34 @@ class PersonMap:
         bank = "in the time bank" if model.community.member[p] else "no time bank"
         return (
             f"wellbeing {now:.0f} ({now - start:+.1f} since week 0); knows "
-            f"{len(self.contacts)}, {helped} helping or helped; {bank}"
+            f"{len(self.contacts)}, {helped} helping or helped; {bank}; {self._care_words()}"
         )
+
+    def _care_words(self) -> str:
+        """Social care and family care round the person this week, in a few words."""
+        model, p = self.arm.model, self.person
+        hours = model.packages.hours[p]
+        care = (
+            "in a care home"
+            if model.packages.placed[p]
+            else f"home care {hours:.0f} h a week"
+            if hours > 0
+            else "no home care"
+        )
+        carers = model.carers
+        if caring(carers, model.community.is_user, model.packages.placed, model.week)[p]:
+            care += f"; their carer's strain {carers.strain[p]:.2f}"
+        if carers.carer_of[p] >= 0:
+            care += f"; cares for person {carers.carer_of[p]}"
+        return care
 
 
 @dataclass(frozen=True)
 class ChartSpec:
     """What a chart shows: ``lines`` are (column, name, line style), drawn for every run in
     the run's colour; ``words`` is its caption; ``scale`` multiplies the values; ``smooth``
-    averages over that many weeks up to each week."""
+    averages over that many weeks up to each week. ``right`` lines go on a second axis in
+    ``right_unit`` (from 0): two things a class reads together that have different units."""
 
     title: str
     unit: str
@@ -248,6 +304,8 @@ class ChartSpec:
     scale: float = 1.0
     smooth: int = 1
     ylim: tuple[float | None, float | None] = (None, None)
+    right: tuple[tuple[str, str, str], ...] = ()
+    right_unit: str = ""
 
     @property
     def key(self) -> str:
@@ -260,9 +318,10 @@ def chart_option(spec: ChartSpec, horizon: int, frames: Sequence[pd.DataFrame]) 
     B, in the runs' colours). The x axis spans the horizon, so the lines grow to the right as
     the weeks pass; the unit goes in the title, where a projector does not cut it off."""
     series = []
+    axes = [(0, line) for line in spec.lines] + [(1, line) for line in spec.right]
     for index, (frame, colour) in enumerate(zip(frames, RUN_COLOURS, strict=False)):
         weeks = frame["week"].to_numpy()
-        for column, name, style in spec.lines:
+        for axis, (column, name, style) in axes:
             values = frame[column].rolling(spec.smooth, min_periods=1).mean() * spec.scale
             run = "AB"[index] if len(frames) > 1 else ""
             series.append(
@@ -273,21 +332,26 @@ def chart_option(spec: ChartSpec, horizon: int, frames: Sequence[pd.DataFrame]) 
                     "color": colour,
                     "lineStyle": {"type": style, "width": 3},
                     "showSymbol": False,
+                    "yAxisIndex": axis,
                 }
             )
     low, high = spec.ylim
     text = {"fontSize": FONT, "color": "#222"}
+    y_axis = {"type": "value", "min": low, "max": high, "scale": low is None, "axisLabel": text}
+    if spec.right:  # from 0, its unit along it, no grid lines of its own across the first's
+        y_axis = [y_axis, {"type": "value", "min": 0, "axisLabel": text, "name": spec.right_unit,
+                           "nameLocation": "middle", "nameRotate": 270, "nameGap": 44,
+                           "nameTextStyle": text, "splitLine": {"show": False}}]  # fmt: skip
     return {
         "animation": False,
         "title": {"text": f"{spec.title}, {spec.unit}", "textStyle": {"fontSize": TITLE_FONT}},
         "legend": {"show": len(series) > 1, "top": 28, "left": 0, "textStyle": text},
-        "grid": {"left": 4, "right": 16, "top": 64 if len(series) > 1 else 36, "bottom": 22,
-                 "containLabel": True},
+        "grid": {"left": 4, "right": 36 if spec.right else 16, "bottom": 22,
+                 "top": 64 if len(series) > 1 else 36, "containLabel": True},
         "xAxis": {"type": "value", "min": 0, "max": horizon, "name": "week",
                   "nameLocation": "middle", "nameGap": 24, "nameTextStyle": text,
                   "axisLabel": text},
-        "yAxis": {"type": "value", "min": low, "max": high, "scale": low is None,
-                  "axisLabel": text},
+        "yAxis": y_axis,
         "series": series,
     }  # fmt: skip
 
@@ -326,5 +390,25 @@ CHARTS = (
         "Hours of help people gave each other this week (the blue lines on the network); "
         "dotted: the part exchanged through a time bank.",
         ylim=(0, None),
+    ),
+    ChartSpec(
+        "Care homes",
+        "people",
+        (("residents_in_placement", "care homes", "solid"),),
+        "Solid: people living in a care home (squares on the network); under <i>expert</i> it "
+        "is decided <i>to</i> them, as it was for Carol. Dashed, right: home-care hours a week.",
+        ylim=(0, None),
+        right=(("package_hours", "home care", "dashed"),),
+        right_unit="hours a week",
+    ),
+    ChartSpec(
+        "Family carers",
+        "strain (0-1)",
+        (("carer_strain_mean", "strain", "solid"),),
+        "Solid: carers' average strain (rings on the network; 1 = breaking point). Dashed, "
+        "right: carers who broke down since week 0, each a crisis for the person cared for.",
+        ylim=(0, 1),
+        right=(("carer_breakdowns_so_far", "broke down", "dashed"),),
+        right_unit="carers",
     ),
 )

@@ -49,7 +49,14 @@ CHART_METRICS = (
     "community_hours",
     "timebank_hours",
     "trust_mean",
+    "residents_in_placement",
+    "package_hours",
+    "carer_strain_mean",
+    "carer_breakdowns",
 )
+#: Weekly counts the charts show as running totals since week 0 (``<name>_so_far``): a rare
+#: event is easier to point at as a line that steps up than as a spike.
+SO_FAR = ("carer_breakdowns",)
 
 
 @dataclass(frozen=True)
@@ -212,8 +219,13 @@ class PageModel(mesa.Model):
 
 
 def history(model: CoProductionModel) -> pd.DataFrame:
-    """The weekly metrics the charts draw, week 0 to now."""
-    return model.timeseries()[["week", *CHART_METRICS]]
+    """The weekly metrics the charts draw, week 0 to now, and the running totals of
+    ``SO_FAR`` from week 1 (week 0's count is the warm-up's last week)."""
+    frame = model.timeseries()[["week", *CHART_METRICS]]
+    since = frame["week"] >= 1
+    return frame.assign(
+        **{f"{name}_so_far": frame[name].where(since, 0.0).cumsum() for name in SO_FAR}
+    )
 
 
 def helping_edges(model: CoProductionModel) -> np.ndarray:

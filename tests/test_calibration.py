@@ -19,7 +19,8 @@ from coprod.simulation.params import Params
 from coprod.simulation.scenario import load_base, load_scenario
 from coprod.simulation.seeds import parse_seed, replicate_seeds
 
-SPICE = Path(__file__).resolve().parents[1] / "scenarios" / "targets" / "spice_cardiff.toml"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SPICE = SCENARIOS / "targets" / "spice_cardiff.toml"
 SMALL = {
     "n_users": 150,
     "n_neighbours": 90,
@@ -61,6 +62,23 @@ def test_the_spice_targets_are_the_four_published_shares_with_sources():
     assert "self-reported" in targets.caveat and "programme-commissioned" in targets.caveat
     assert targets.scenario.name == "timebank"
     assert all(fittable(name) is None for name in targets.ranges)
+
+
+def test_the_shipped_calibration_loads_stays_in_its_ranges_and_runs():
+    """The shipped fit is a fit of the shipped targets: every value within the range the
+    targets file lets it explore, the scenario is the surveyed one on the same values, and a
+    (small) world resting on the base runs to its survey."""
+    ranges = load_targets(SPICE).ranges
+    base = load_base(SCENARIOS / "calibrated" / BASE_FILE)
+    scenario = load_scenario(SCENARIOS / "calibrated" / SCENARIO_FILE)
+    assert base and scenario.params.reciprocity == load_scenario("timebank").params.reciprocity
+    for name, value in base.items():
+        assert ranges[name].min <= value <= ranges[name].max, (name, value)
+        assert getattr(scenario.params, name) == value, name
+    small = {**SMALL, "weeks": SMALL["survey_week"]}
+    summary = simulate(scenario.params.model_copy(update=small), parse_seed("5")).summary
+    assert summary["survey_participants"] > 0
+    assert all(0 <= summary[f"survey_{q}"] <= 1 for q in QUESTIONS)
 
 
 def write(folder: Path, text: str) -> Path:

@@ -400,8 +400,9 @@ class Commissioner:
         self, params: Params, rows: Mapping[str, Sequence[float]], people: People, week: int
     ) -> dict[str, float]:
         """Monitor the year, assess and plan under the rule, secure the contracts; returns
-        the lever changes that act at once (packages, at each review); money for staffed
-        levers is planned into their posts (``staffing`` moves them week by week)."""
+        the lever changes that act now: packages (at each review) and the new posts' locum
+        cover; money for staffed levers is planned into their posts (``staffing`` moves them
+        week by week from the next week on)."""
         seen = monitor(rows, survey(self.year_start, people, params))
         if self.ref is None:
             self.ref = reference(seen.spend, seen.activity, params)
@@ -419,7 +420,7 @@ class Commissioner:
                 self.posts[name].fund(changes.pop(name), week, params)
         self.shares, self.budget = planned
         self.begin(people)
-        return changes
+        return changes | self._in_force(params)
 
     def _follow_timeline(self, params: Params) -> None:
         """Posts start as the levers stand at the first cycle; a lever a timeline moved since
@@ -430,24 +431,30 @@ class Commissioner:
                 self.posts[name], self.in_force[name] = Establishment(now), now
 
     def staffing(self, params: Params, pros: Professionals, week: int) -> dict[str, float]:
-        """The start of a week: posts are filled, and cut by attrition and notice; returns
-        the staffed levers that moved. Professional hours in force are those in post plus
-        the locums' cover of the new posts still vacant."""
-        self.locum_share, self.recruited = 0.0, 0.0
+        """The start of a week, before any cycle: posts due are filled, cuts go by last
+        week's attrition and by notice; returns the staffed levers that moved."""
+        self.recruited = 0.0
         if not self.posts:
             return {}
         self._follow_timeline(params)
         last = (week - 1) % WEEKS_PER_YEAR
         attrition = float(pros.leavers[last] / pros.filled[last]) if pros.filled[last] else 0.0
-        changes = {}
         for name, post in self.posts.items():
             recruited = post.advance(week, attrition if name == PROFESSIONAL else 0.0)
+            if name == PROFESSIONAL:
+                self.recruited = recruited * params.n_professionals
+        return self._in_force(params)
+
+    def _in_force(self, params: Params) -> dict[str, float]:
+        """The staffed levers that act now, where they moved: those in post, and for
+        professional posts the locums' cover of the new posts still vacant."""
+        changes = {}
+        for name, post in self.posts.items():
             value = post.staffed
             if name == PROFESSIONAL:
                 cover = params.locum_cover_share * post.vacant
                 value += cover
                 self.locum_share = cover / value if value > 0 else 0.0
-                self.recruited = recruited * params.n_professionals
             if value != self.in_force[name]:
                 changes[name] = self.in_force[name] = value
         return changes

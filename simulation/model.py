@@ -367,13 +367,13 @@ class CoProductionModel(mesa.Model):
         self.week += 1
         if self.week in self.timeline:
             self._set_policy(self.params.model_copy(update=self.timeline[self.week]))
+        if changes := self.commissioner.staffing(self.params, self.professionals, self.week):
+            self._set_policy(self.params.model_copy(update=changes))  # posts filled or cut
         if self.commissioner.due(self.week):  # commissioning: the yearly cycle (issue 17)
             rows = self.datacollector.model_vars
             view = self._commissioning_view()
             if changes := self.commissioner.cycle(self.params, rows, view, self.week):
                 self._set_policy(self.params.model_copy(update=changes))
-        if changes := self.commissioner.staffing(self.params, self.professionals, self.week):
-            self._set_policy(self.params.model_copy(update=changes))  # posts filled or cut
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
         if self.week == self.params.survey_week:

@@ -466,6 +466,8 @@ def test_budget_by_year_averages_replicates_per_arm_and_skips_the_first_year(tmp
                 "budget_packages": np.where(weeks > 52, 0.0, np.nan),
                 "budget_timebank": np.where(weeks > 52, 1000.0 - budget, np.nan),
                 "budget_prevention": np.where(weeks > 52, 0.0, np.nan),
+                "cost_professional": np.where(year == 3, 15.0, 12.0),  # GBP a week
+                "cost_locum": 5.0,
             }
         )
 
@@ -476,7 +478,9 @@ def test_budget_by_year_averages_replicates_per_arm_and_skips_the_first_year(tmp
     assert by_year.index.tolist() == [("block", 2), ("block", 3), ("moving", 2), ("moving", 3)]
     assert by_year.loc[("moving", 2), "budget_posts"] == 800.0  # mean of two replicates
     assert (by_year["total"] == 1000.0).all()
-    assert "| moving | 3 | 1 | 50.0 | 0.0 | 50.0 | 0.0 |" in budget_table(by_year)
+    assert by_year["spent"].tolist() == [17.0 * 52, 20.0 * 52] * 2  # the lines' cost a year
+    assert "| moving | 3 | 1 | 1 | 50.0 | 0.0 | 50.0 | 0.0 |" in budget_table(by_year)
+    assert "| block | 2 | 1 | - |" in budget_table(by_year.assign(spent=np.nan))
     section = budget_section(ts, tmp_path, [])
     assert (tmp_path / "budget_split.png").is_file() and any("budget_split" in s for s in section)
     assert budget_section(ts[ts["week"] <= 52], tmp_path, []) == []  # no cycle yet: no section

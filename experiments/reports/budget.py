@@ -62,8 +62,9 @@ def budget_by_year(timeseries: pd.DataFrame, params: list[str] | None = None) ->
 
 
 def _spent(ts: pd.DataFrame) -> pd.Series:
-    """What the four lines cost, at each recorded week's rate a year (GBP/year): posts are
-    recruited and cut with delays, so in a year of change this lags the budget."""
+    """What the four lines cost, at each recorded week's rate a year (GBP/year). The budget
+    is what the contracts pay for; spend lags it while posts are recruited or cut, and under
+    the activity cost basis falls below it when less is delivered (an underspend)."""
     names = [name for line in SPEND_OF.values() for name in line if name in ts]
     return ts[names].sum(axis=1) * WEEKS_PER_YEAR if names else pd.Series(float("nan"), ts.index)
 

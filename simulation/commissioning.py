@@ -8,6 +8,14 @@ and lets part of the contracts move towards it (**secure**: at most
 line's unit cost in the first policy year (the reference): the split is never a parameter,
 it results from what is monitored and who decides.
 
+Money for people becomes people with the workforce's delays (``Establishment``): a new
+professional, coordinator or community development post is vacant for ``vacancy_weeks``
+before it is filled (locums cover ``locum_cover_share`` of new professional hours at the
+premium meanwhile, and each professional recruited costs ``recruitment_cost``); a cut goes
+by attrition (professional leavers' hours are not re-advertised) and what is left goes at the
+end of ``commissioning_notice_weeks`` of notice. Package money acts at each person's review
+(``packages.py``), its own delay.
+
 Rules: ``block`` keeps last year's split (prices are constant, so inflation only means the
 same real money: the model is exactly the one without a commissioner); ``activity`` pays each
 line its counted outputs at the reference tariff; ``outcomes`` moves money towards the lines
@@ -22,13 +30,14 @@ motivation to help.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # the schema validates rule names from here: no import back at run time
     from coprod.simulation.params import Params
+    from coprod.simulation.population import Professionals
 
 WEEKS_PER_YEAR = 52
 LINES = ("posts", "packages", "timebank", "prevention")
@@ -54,6 +63,11 @@ ACTIVITY_OF = {
     "prevention": "prevention_reached",
 }
 BUDGET_METRICS = {line: f"budget_{line}" for line in LINES}
+#: The levers that are people in post: money for them is recruited, or cut by attrition and
+#: notice (``Establishment``). Professional posts alone have locum cover and attrition (a
+#: workforce of many; the coordinator and the community development worker are a post or two).
+STAFFED = ("capacity_factor", "coordinator_posts", "prevention_hours")
+PROFESSIONAL = "capacity_factor"
 #: A change in wellbeing a person notices: 3 WEMWBS points on the 0-1 scale's 56 (Maheswaran
 #: et al. 2012, Health and Quality of Life Outcomes 10:156, the minimal important difference;
 #: the week-52 survey's threshold too).
@@ -274,6 +288,73 @@ def _within(params: Params, name: str, value: float) -> float:
     return float(min(max(value, low), high))
 
 
+# --- secure: money for people becomes people with the workforce's delays ---------------------
+
+
+Pending = list[tuple[int, float]]  # (week it takes effect, amount of the lever)
+
+
+@dataclass
+class Establishment:
+    """One staffed lever: the value in post, new posts advertised (each filled in its week),
+    and cuts under notice (each gone in its week, sooner for what attrition takes)."""
+
+    staffed: float
+    hiring: Pending = field(default_factory=list)
+    leaving: Pending = field(default_factory=list)
+
+    @property
+    def vacant(self) -> float:
+        """Funded posts not yet filled."""
+        return sum(amount for _, amount in self.hiring)
+
+    def funded(self) -> float:
+        """The value the contracts pay for: in post, plus advertised, less under notice."""
+        return self.staffed + self.vacant - sum(amount for _, amount in self.leaving)
+
+    def fund(self, value: float, week: int, params: Params) -> None:
+        """Next year's funded value. A rise first withdraws notices (the newest first), then
+        advertises posts filled after ``vacancy_weeks``; a cut first withdraws adverts, then
+        gives notice that ends after ``commissioning_notice_weeks``."""
+        change = value - self.funded()
+        if change > 0:
+            self.leaving, change = _withdraw(self.leaving, change)
+            if change > 0:
+                self.hiring.append((week + params.vacancy_weeks, change))
+        elif change < 0:
+            self.hiring, rest = _withdraw(self.hiring, -change)
+            if rest > 0:
+                self.leaving.append((week + params.commissioning_notice_weeks, rest))
+
+    def advance(self, week: int, attrition: float) -> float:
+        """The week's moves: advertised posts due are filled; a share ``attrition`` of the
+        staff leave and, while cuts are pending, are not replaced (the earliest notices
+        first); notices that end leave. Returns the amount recruited."""
+        recruited = sum(amount for due, amount in self.hiring if due <= week)
+        self.hiring = [(due, amount) for due, amount in self.hiring if due > week]
+        self.staffed += recruited
+        cutting = sum(amount for _, amount in self.leaving)
+        left = min(attrition * self.staffed, cutting)
+        if left > 0:
+            self.leaving = _withdraw(self.leaving[::-1], left)[0][::-1]
+        ending = sum(amount for due, amount in self.leaving if due <= week)
+        self.leaving = [(due, amount) for due, amount in self.leaving if due > week]
+        self.staffed = max(self.staffed - left - ending, 0.0)
+        return recruited
+
+
+def _withdraw(pending: Pending, amount: float) -> tuple[Pending, float]:
+    """Take ``amount`` off the pending moves, the last first; returns what is left of both."""
+    kept = list(pending)
+    while kept and amount > 0:
+        due, planned = kept.pop()
+        taken = min(planned, amount)
+        amount -= taken
+        if planned > taken:
+            kept.append((due, planned - taken))
+    return kept, amount
+
+
 def yearly_budget(ref: Reference, params: Params) -> float:
     """The budget: typed, or the reference year's spend, times the budget factor."""
     return (params.commissioning_budget or ref.budget) * params.commissioning_budget_factor
@@ -292,8 +373,8 @@ def starting_split(ref: Reference, params: Params) -> np.ndarray:
 
 
 class Commissioner:
-    """The yearly cycle's memory: the contracts in force, the reference year, and what the
-    survey compares with (everyone at the start of the year)."""
+    """The yearly cycle's memory: the contracts in force, the reference year, what the survey
+    compares with (everyone at the start of the year), and the staffed levers' posts."""
 
     def __init__(self, n_people: int) -> None:
         self.reached = np.zeros(n_people)  # prevention contacts per resident, running
@@ -301,6 +382,10 @@ class Commissioner:
         self.budget = np.nan
         self.ref: Reference | None = None
         self.year_start: People | None = None
+        self.posts: dict[str, Establishment] = {}  # from the first cycle on
+        self.in_force: dict[str, float] = {}  # each staffed lever's value as last set
+        self.locum_share = 0.0  # this week: share of professional hours locums work on new posts
+        self.recruited = 0.0  # this week: professionals recruited into new posts
 
     def begin(self, people: People) -> None:
         """Week 0, and the start of every commissioning year: the survey's 'before'."""
@@ -312,10 +397,12 @@ class Commissioner:
         return week > 1 and (week - 1) % WEEKS_PER_YEAR == 0
 
     def cycle(
-        self, params: Params, rows: Mapping[str, Sequence[float]], people: People
+        self, params: Params, rows: Mapping[str, Sequence[float]], people: People, week: int
     ) -> dict[str, float]:
         """Monitor the year, assess and plan under the rule, secure the contracts; returns
-        the lever changes (empty when nothing moves)."""
+        the lever changes that act now: packages (at each review) and the new posts' locum
+        cover; money for staffed levers is planned into their posts (``staffing`` moves them
+        week by week from the next week on)."""
         seen = monitor(rows, survey(self.year_start, people, params))
         if self.ref is None:
             self.ref = reference(seen.spend, seen.activity, params)
@@ -325,9 +412,51 @@ class Commissioner:
             contracts = self.shares
         target = COMMISSIONING_RULES[params.commissioning](contracts, seen, self.ref, params)
         planned = secure(contracts, target, self.ref, params), yearly_budget(self.ref, params)
-        changes = levers((self.shares, self.budget), planned, self.ref, params)
+        self._follow_timeline(params)
+        funded = params.model_copy(update={n: post.funded() for n, post in self.posts.items()})
+        changes = levers((self.shares, self.budget), planned, self.ref, funded)
+        for name in STAFFED:
+            if name in changes:
+                self.posts[name].fund(changes.pop(name), week, params)
         self.shares, self.budget = planned
         self.begin(people)
+        return changes | self._in_force(params)
+
+    def _follow_timeline(self, params: Params) -> None:
+        """Posts start as the levers stand at the first cycle; a lever a timeline moved since
+        is taken as it is (in post, nothing pending: the timeline is the world's change)."""
+        for name in STAFFED:
+            now = float(getattr(params, name))
+            if self.in_force.get(name) != now:
+                self.posts[name], self.in_force[name] = Establishment(now), now
+
+    def staffing(self, params: Params, pros: Professionals, week: int) -> dict[str, float]:
+        """The start of a week, before any cycle: posts due are filled, cuts go by last
+        week's attrition and by notice; returns the staffed levers that moved."""
+        self.recruited = 0.0
+        if not self.posts:
+            return {}
+        self._follow_timeline(params)
+        last = (week - 1) % WEEKS_PER_YEAR
+        attrition = float(pros.leavers[last] / pros.filled[last]) if pros.filled[last] else 0.0
+        for name, post in self.posts.items():
+            recruited = post.advance(week, attrition if name == PROFESSIONAL else 0.0)
+            if name == PROFESSIONAL:
+                self.recruited = recruited * params.n_professionals
+        return self._in_force(params)
+
+    def _in_force(self, params: Params) -> dict[str, float]:
+        """The staffed levers that act now, where they moved: those in post, and for
+        professional posts the locums' cover of the new posts still vacant."""
+        changes = {}
+        for name, post in self.posts.items():
+            value = post.staffed
+            if name == PROFESSIONAL:
+                cover = params.locum_cover_share * post.vacant
+                value += cover
+                self.locum_share = cover / value if value > 0 else 0.0
+            if value != self.in_force[name]:
+                changes[name] = self.in_force[name] = value
         return changes
 
     def budget_columns(self) -> dict[str, float]:

@@ -367,9 +367,12 @@ class CoProductionModel(mesa.Model):
         self.week += 1
         if self.week in self.timeline:
             self._set_policy(self.params.model_copy(update=self.timeline[self.week]))
+        if changes := self.commissioner.staffing(self.params, self.professionals, self.week):
+            self._set_policy(self.params.model_copy(update=changes))  # posts filled or cut
         if self.commissioner.due(self.week):  # commissioning: the yearly cycle (issue 17)
             rows = self.datacollector.model_vars
-            if changes := self.commissioner.cycle(self.params, rows, self._commissioning_view()):
+            view = self._commissioning_view()
+            if changes := self.commissioner.cycle(self.params, rows, view, self.week):
                 self._set_policy(self.params.model_copy(update=changes))
         self._advance(self.params, self.power_rule, self.reciprocity)
         self._collect()
@@ -467,17 +470,18 @@ class CoProductionModel(mesa.Model):
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
-        locum_hours = float(delivered[~in_post].sum())
+        covered = self.commissioner.locum_share  # locums on commissioned posts not yet filled
+        locum_hours = float(delivered[~in_post].sum()) + covered * float(delivered[in_post].sum())
         costs = weekly_costs(
             p,
             delivered_hours=hours - locum_hours,
             locum_hours=locum_hours,
-            funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor),
+            funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor * (1 - covered)),
             crises=int(events.crises.sum()),
             admissions=int(events.admissions.sum()),
             gp_contacts=int(events.gp_contacts.sum()),
             coordinator_posts=p.coordinator_posts if reciprocity.bank else 0.0,
-            recruits=recruits,
+            recruits=recruits + self.commissioner.recruited,
             package_hours=float(self.packages.hours.sum()),
             placed=int(np.count_nonzero(self.packages.placed)),
             week=max(week, 0),

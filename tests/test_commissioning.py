@@ -4,6 +4,8 @@ as the model without a commissioner, the prevention line, and bad input at the c
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -286,15 +288,29 @@ def test_block_is_exactly_the_model_without_a_commissioner(monkeypatch, name, ch
     )
 
 
+def paid_for(model: CoProductionModel) -> dict[str, float]:
+    """The levers the contracts pay for: the staffed ones' funded posts, the others in force."""
+    posts = model.commissioner.posts
+    return {
+        name: posts[name].funded() if name in posts else getattr(model.params, name)
+        for name in cm.LEVER_OF.values()
+    }
+
+
 def test_a_commissioner_moves_levers_once_a_year_and_the_budget_columns_add_up():
     model = CoProductionModel(small("co_commissioning", weeks=110), seed=2)
-    levers = []
+    paid, in_force = [], []
     for _ in range(110):
         model.step()
-        levers.append({name: getattr(model.params, name) for name in cm.LEVER_OF.values()})
-    assert levers[51] == levers[0]  # weeks 1-52: the scenario's own levers
-    assert levers[52] != levers[51] and levers[103] == levers[52] and levers[104] != levers[103]
-    assert levers[52]["prevention_hours"] > 0  # isolated users asked for community development
+        paid.append(paid_for(model))
+        in_force.append(model.params.prevention_hours)
+    assert paid[51] == paid[0]  # weeks 1-52: the scenario's own levers
+    assert paid[52] != paid[51] and paid[103] == paid[52] and paid[104] != paid[103]
+    assert paid[52]["prevention_hours"] > 0  # isolated users asked for community development
+    vacancy = model.params.vacancy_weeks  # the worker is recruited first
+    assert (
+        in_force[52 + vacancy - 1] == 0 and in_force[52 + vacancy] == paid[52]["prevention_hours"]
+    )
     ts = model.timeseries()
     budgets = ts[BUDGET_COLUMNS]
     assert (budgets.iloc[53:105].nunique() == 1).all()  # constant within a year
@@ -307,7 +323,81 @@ def test_a_commissioner_moves_levers_once_a_year_and_the_budget_columns_add_up()
     ]
     spent = ts.loc[1:52, lines].to_numpy().sum()
     assert budgets.iloc[53].sum() == pytest.approx(spent)  # the computed default budget
-    assert (ts["prevention_reached"].iloc[53:] > 0).all() and (ts["cost_prevention"] > 0).any()
+    assert (ts["prevention_reached"].iloc[53 + vacancy :] > 0).all()
+    assert (ts["prevention_reached"].iloc[: 53 + vacancy] == 0).all()
+
+
+# --- secure: posts with the workforce's delays ---------------------------------------------
+
+
+def test_new_posts_are_vacant_until_recruited_and_a_cut_goes_by_attrition_then_notice():
+    params = Params(vacancy_weeks=10, commissioning_notice_weeks=6)
+    post = cm.Establishment(1.0)
+    post.fund(1.5, week=53, params=params)
+    assert (post.staffed, post.vacant, post.funded()) == (1.0, 0.5, 1.5)
+    assert [post.advance(week, 0.0) for week in range(53, 64)] == [0.0] * 10 + [0.5]
+    assert (post.staffed, post.vacant) == (1.5, 0.0)  # filled at week 53 + 10
+    post.fund(1.0, week=105, params=params)
+    staffed = []
+    for week in range(105, 113):
+        post.advance(week, 0.02)  # 2% of the staff leave each week
+        staffed.append(post.staffed)
+    assert staffed[0] == pytest.approx(1.5 * 0.98)  # leavers' posts are not refilled
+    assert all(a > b for a, b in itertools.pairwise(staffed[:7]))
+    assert staffed[5] > 1.0  # a week before the notice ends: still above the funded posts
+    assert staffed[6] == pytest.approx(1.0) == staffed[7]  # the rest leave at week 105 + 6
+    assert post.leaving == [] and post.funded() == pytest.approx(1.0)
+
+
+def test_a_change_of_plan_withdraws_adverts_and_notices_before_new_ones():
+    params = Params(vacancy_weeks=10, commissioning_notice_weeks=6)
+    post = cm.Establishment(1.0)
+    post.fund(1.6, week=1, params=params)
+    post.fund(1.2, week=5, params=params)  # 0.4 of the 0.6 advertised is withdrawn
+    assert post.hiring == [(11, pytest.approx(0.2))] and post.leaving == []
+    post.fund(0.7, week=6, params=params)  # the last advert goes, then notice for 0.3
+    assert post.hiring == [] and post.leaving == [(12, pytest.approx(0.3))]
+    post.fund(0.9, week=7, params=params)
+    assert post.leaving == [(12, pytest.approx(0.1))] and post.funded() == pytest.approx(0.9)
+
+
+def run_posts(budget_factor: float, weeks: int = 80) -> tuple[list[float], pd.DataFrame]:
+    """A traditional world on block contracts whose budget is scaled at week 53 (every line's
+    money, so its posts' too): the professional capacity in force each week, and the weekly
+    metrics."""
+    params = small(
+        "traditional", weeks=weeks, commissioning="block", commissioning_budget_factor=budget_factor
+    )
+    model = CoProductionModel(params, seed=4)
+    capacity = [model.params.capacity_factor]
+    for _ in range(weeks):
+        model.step()
+        capacity.append(model.params.capacity_factor)
+    return capacity, model.timeseries().set_index("week")
+
+
+def test_a_commissioned_rise_in_posts_is_vacancies_then_filled_posts_in_the_model():
+    capacity, ts = run_posts(1.5)
+    _, same = run_posts(1.0)
+    delay, cover = Params().vacancy_weeks, Params().locum_cover_share
+    filled_at = 53 + delay
+    assert capacity[52] == 1.0  # then money for half as many posts again
+    assert capacity[53] == pytest.approx(1.0 + cover * 0.5)  # locums cover the vacancies
+    assert len(set(capacity[53:filled_at])) == 1 and capacity[filled_at] == pytest.approx(1.5)
+    locums = ts["locum_hours"] - same["locum_hours"]
+    assert (locums.loc[53 : filled_at - 1] > 0).all()  # new posts worked by locums at first
+    recruited = ts["cost_recruitment"] - same["cost_recruitment"]
+    assert recruited.loc[filled_at] == pytest.approx(0.5 * SMALL["n_professionals"] * 6000.0)
+
+
+def test_a_commissioned_cut_does_not_remove_staff_mid_caseload_in_one_week():
+    capacity, _ = run_posts(0.5)
+    notice_ends = 53 + Params().commissioning_notice_weeks
+    assert capacity[53] == 1.0  # the week of the decision: everyone still in post
+    falling = capacity[53 : notice_ends + 1]
+    assert all(a >= b for a, b in itertools.pairwise(falling))
+    assert capacity[notice_ends - 1] > 0.5 and capacity[notice_ends] == pytest.approx(0.5)
+    assert capacity[-1] == pytest.approx(0.5)  # and it stays cut
 
 
 def test_week0_commissioning_state_is_the_same_in_every_scenario():
@@ -376,6 +466,8 @@ def test_budget_by_year_averages_replicates_per_arm_and_skips_the_first_year(tmp
                 "budget_packages": np.where(weeks > 52, 0.0, np.nan),
                 "budget_timebank": np.where(weeks > 52, 1000.0 - budget, np.nan),
                 "budget_prevention": np.where(weeks > 52, 0.0, np.nan),
+                "cost_professional": np.where(year == 3, 15.0, 12.0),  # GBP a week
+                "cost_locum": 5.0,
             }
         )
 
@@ -386,7 +478,9 @@ def test_budget_by_year_averages_replicates_per_arm_and_skips_the_first_year(tmp
     assert by_year.index.tolist() == [("block", 2), ("block", 3), ("moving", 2), ("moving", 3)]
     assert by_year.loc[("moving", 2), "budget_posts"] == 800.0  # mean of two replicates
     assert (by_year["total"] == 1000.0).all()
-    assert "| moving | 3 | 1 | 50.0 | 0.0 | 50.0 | 0.0 |" in budget_table(by_year)
+    assert by_year["spent"].tolist() == [17.0 * 52, 20.0 * 52] * 2  # the lines' cost a year
+    assert "| moving | 3 | 1 | 1 | 50.0 | 0.0 | 50.0 | 0.0 |" in budget_table(by_year)
+    assert "| block | 2 | 1 | - |" in budget_table(by_year.assign(spent=np.nan))
     section = budget_section(ts, tmp_path, [])
     assert (tmp_path / "budget_split.png").is_file() and any("budget_split" in s for s in section)
     assert budget_section(ts[ts["week"] <= 52], tmp_path, []) == []  # no cycle yet: no section

@@ -23,6 +23,7 @@ import pandas as pd
 from coprod.experiments.jobs.results import load
 from coprod.experiments.reports.analysis import varied
 from coprod.experiments.reports.figures import DPI
+from coprod.simulation.commissioning import SPEND_OF
 
 LINES = {
     "budget_posts": "professional posts",
@@ -55,22 +56,40 @@ def budget_by_year(timeseries: pd.DataFrame, params: list[str] | None = None) ->
     if ts.empty:
         return pd.DataFrame()
     year = (ts["week"] - 1) // WEEKS_PER_YEAR + 1
-    frame = ts.assign(arm=arm_labels(ts, params or []), year=year)
-    means = frame.groupby(["arm", "year"], sort=False)[columns].mean()
-    return means.assign(total=means.sum(axis=1))
+    frame = ts.assign(arm=arm_labels(ts, params or []), year=year, spent=_spent(ts))
+    means = frame.groupby(["arm", "year"], sort=False)[[*columns, "spent"]].mean()
+    return means.assign(total=means[columns].sum(axis=1))
+
+
+def _spent(ts: pd.DataFrame) -> pd.Series:
+    """What the four lines cost, at each recorded week's rate a year (GBP/year). The budget
+    is what the contracts pay for; spend lags it while posts are recruited or cut, and under
+    the activity cost basis falls below it when less is delivered (an underspend)."""
+    names = [name for line in SPEND_OF.values() for name in line if name in ts]
+    return ts[names].sum(axis=1) * WEEKS_PER_YEAR if names else pd.Series(float("nan"), ts.index)
 
 
 def budget_table(by_year: pd.DataFrame) -> str:
-    """Markdown: per arm and year, the total (GBP thousand) and each line's share."""
-    header = ["arm", "year", "budget, GBP k", *(f"{name}, %" for name in LINES.values())]
+    """Markdown: per arm and year, the budget and what the lines cost (GBP thousand), and
+    each line's share of the budget."""
+    header = [
+        "arm",
+        "year",
+        "budget, GBP k",
+        "spent, GBP k",
+        *(f"{name}, %" for name in LINES.values()),
+    ]
     rows = [
         [
             arm,
             str(year),
             f"{row['total'] / 1e3:,.0f}",
+            f"{row['spent'] / 1e3:,.0f}" if pd.notna(row["spent"]) else "-",
             *(f"{100 * row[c] / row['total']:.1f}" if row["total"] > 0 else "-" for c in LINES),
         ]
-        for (arm, year), row in by_year.reindex(columns=[*LINES, "total"]).fillna(0).iterrows()
+        for (arm, year), row in by_year.reindex(columns=[*LINES, "total", "spent"])
+        .fillna({c: 0 for c in [*LINES, "total"]})
+        .iterrows()
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])

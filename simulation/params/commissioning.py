@@ -21,6 +21,10 @@ LINK_WORKER_CASELOAD = (
     "Surrey Training Hub, Social prescriber role: a caseload of 200-250 people a year over 6-12 "
     "contacts each, about 1 contact per working hour"
 )
+NOTICE = (
+    "Employment Rights Act 1996 s.86: an employer's statutory minimum notice is a week per "
+    "complete year of service, at most 12 weeks (the most a long-serving team is owed)"
+)
 NEWBIGGING = (
     "Newbigging, ESRC seminar 4 (sources/esrc-seminar-commissioning.txt): the four-stage "
     "cycle; contracts make the split move slowly (share itself an assumption)"
@@ -58,6 +62,16 @@ class CommissioningParams(Part):
         le=1,
         group="levers",
         source=NEWBIGGING,
+    )
+    commissioning_notice_weeks: int = param(
+        12,
+        "weeks",
+        "Notice a staffed line's cut posts are given: professionals who leave meanwhile are "
+        "not replaced (attrition), the rest go when it ends",
+        ge=0,
+        le=520,
+        group="commissioning",
+        source=NOTICE,
     )
     commissioning_budget: float = param(
         0.0,

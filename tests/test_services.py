@@ -122,16 +122,21 @@ def test_fewer_placements_when_alternatives_are_weighed_in_the_model():
     assert shared["placements"].sum() < expert["placements"].sum()
 
 
-def test_a_placement_cuts_most_ties_which_stay_in_the_network_and_count_as_lost():
-    rng = np.random.default_rng(4)
-    n = 400
+def placed_world(n: int, placed_count: int, seed: int):
+    """A network of ``n`` people whose first ``placed_count`` were just placed (ties cut)."""
+    rng = np.random.default_rng(seed)
     ties = build_ties(n, 6, 0.1, rng)
     p = Params(placement_tie_loss=0.8)
     packages = build_packages(n, ties, rng, p)
-    placed = np.zeros(n, bool)
-    placed[:40] = True
+    placed = np.arange(n) < placed_count
+    packages.placed[placed] = True
     memory = np.arange(len(ties.target), dtype=np.int64)
     view, kept_memory = cut_ties(packages, p, placed, memory)
+    return ties, packages, memory, view, kept_memory
+
+
+def test_a_placement_cuts_most_ties_which_stay_in_the_network_and_count_as_lost():
+    ties, packages, memory, view, kept_memory = placed_world(400, 40, seed=4)
     lost = 1 - view.degree[:40].sum() / ties.degree[:40].sum()
     assert 0.65 < lost < 0.95
     # the view is a valid CSR of the kept edges: twins are twins, memory went with its edge
@@ -143,15 +148,8 @@ def test_a_placement_cuts_most_ties_which_stay_in_the_network_and_count_as_lost(
 
 
 def test_the_dead_leave_their_care_home_and_package_and_their_ties_come_back():
-    rng = np.random.default_rng(5)
-    n = 300
-    ties = build_ties(n, 6, 0.1, rng)
-    p = Params(placement_tie_loss=0.8)
-    packages = build_packages(n, ties, rng, p)
-    placed = np.zeros(n, bool)
-    placed[:30] = True
-    packages.placed[:30], packages.hours[30:60] = True, 7.0
-    view, memory = cut_ties(packages, p, placed, np.arange(len(ties.target), dtype=np.int64))
+    ties, packages, _, view, memory = placed_world(300, 30, seed=5)
+    packages.hours[30:60] = 7.0
     dead = np.array([0, 1, 2, 30, 31])
     cut_before = packages.inactive.copy()
     restored, memory = vacate(packages, dead, memory)

@@ -477,8 +477,8 @@ run: the shipped scenarios at the defaults, {replicates} replicates (replicate i
 scenario with the same seed), {weeks} weeks after a {warmup}-week warm-up, {residents:,}
 residents (`n_users` {users:,} + `n_neighbours` {neighbours}; who is in care is the model's
 outcome), {pros} professionals. `tests/test_stylised_facts.py` regenerates it and fails when
-this file differs. Model version 2, part 2 (docs/ODD.md sections 7a and 7b): the calibration
-in `scenarios/calibrated/` predates it and is not used here.
+this file differs. Model version 2 (docs/ODD.md section 7); the calibration in
+`scenarios/calibrated/` (docs/CALIBRATION.md) is not used here.
 
 ## Magnitudes of the status quo (`traditional`)
 

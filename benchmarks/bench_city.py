@@ -2,9 +2,9 @@
 
 The world of ``experiments/examples/city.toml``: 1,000,000 residents (625,000 users, 375,000
 neighbours) and 37,500 professionals, the default proportions, no agent snapshots. Heavy:
-at a million residents expect about 25-40 minutes on two shared cores, most of it the
-156-week warm-up, which every run pays before week 0 (and about 1.5 GiB of memory); try
-``--residents 100000`` first (a few minutes).
+at a million residents the build and the 156-week warm-up, which every run pays before
+week 0, took 10 CPU-minutes (54 minutes wall on two cores shared with other work), and the
+peak memory was 2 GiB; try ``--residents 100000`` first (a few minutes).
 
 Wall time on a shared machine says how busy it was as much as how fast the code is, so CPU
 time is printed beside every wall time, with the load average at the start and end.

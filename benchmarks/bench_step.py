@@ -14,8 +14,8 @@ same run at the same population: the ratio to it moves far less with the load th
 figure alone.
 
 Run: ``python benchmarks/bench_step.py [--agents 1000 10000 100000] [--weeks 104]
-[--scenarios traditional timebank] [--no-compare]``; a million agents (minutes, about 3 GiB):
-``python benchmarks/bench_step.py --agents 1000000 --weeks 4 --scenarios timebank --no-compare``
+[--scenarios traditional timebank] [--no-compare]``; a million residents, stage by stage (build,
+warm-up, weeks, peak memory): ``benchmarks/bench_city.py``.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from coprod.simulation.care import allocate
+from coprod.simulation.care import allocation_kernel
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Users
@@ -66,14 +67,40 @@ def informal_help(
     giver; gifts below ``min_exchange_hours`` are not made.
     """
     helped_back = ledger.last_given[ties.reverse] > week - params.reciprocity_window
-    factor = rule.tie_factor(params, helped_back)
-    offer = wanted[ties.target] * factor
-    priority = offer * np.where(pointed, params.referral_weight, 1.0)[ties.target]
-    flow = allocate(ties.source, priority, offer, hours)
-    received = np.bincount(ties.target, flow, minlength=len(hours))
-    scale = np.divide(wanted, received, out=np.ones_like(wanted), where=received > wanted)
-    flow = flow * scale[ties.target]
-    return np.where(flow >= params.min_exchange_hours, flow, 0.0)
+    return _share_out(
+        ties.source,
+        ties.target,
+        rule.tie_factor(params, helped_back),
+        np.asarray(wanted, np.float64),
+        np.where(pointed, params.referral_weight, 1.0),
+        np.asarray(hours, np.float64),
+        params.min_exchange_hours,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _share_out(
+    source: np.ndarray,
+    target: np.ndarray,
+    factor: np.ndarray,
+    wanted: np.ndarray,
+    weight: np.ndarray,
+    hours: np.ndarray,
+    min_hours: float,
+) -> np.ndarray:
+    """``informal_help``'s kernel: offers, the givers' allocation, then each person's
+    proportional take, in two passes over the ties rather than a dozen array temporaries."""
+    offer = wanted[target] * factor
+    flow = allocation_kernel(source, offer * weight[target], offer, hours)
+    received = np.zeros(len(wanted))
+    for tie in range(len(flow)):
+        received[target[tie]] += flow[tie]
+    for tie in range(len(flow)):
+        person = target[tie]
+        scale = wanted[person] / received[person] if received[person] > wanted[person] else 1.0
+        scaled = flow[tie] * scale
+        flow[tie] = scaled if scaled >= min_hours else 0.0
+    return flow
 
 
 def exchange(
@@ -142,18 +169,17 @@ def after_exchange(
     one more tie): joining the bank without trading neither raises nor lowers connectedness.
     """
     recent = week - params.reciprocity_window
-    gave = ledger.last_given > recent
-    back = ledger.last_given[ties.reverse] > recent
     n = len(comm.is_user)
-    active_ties = np.bincount(ties.source, gave | back, minlength=n)
+    active_ties, gave_to, gave_and_back = _tie_counts(
+        ties.source, ties.reverse, ledger.last_given, recent, n
+    )
     bank_tie = comm.member & (comm.bank_last > recent) if rule.bank else np.zeros(n, bool)
     ties_total = ties.degree + bank_tie
     comm.connectedness = np.divide(
         active_ties + bank_tie, ties_total, out=np.zeros(n), where=ties_total > 0
     )
-    gave_to = np.bincount(ties.source, gave, minlength=n)
     reciprocated = np.divide(
-        np.bincount(ties.source, gave & back, minlength=n),
+        gave_and_back,
         gave_to,
         out=np.zeros(n),
         where=gave_to > 0,
@@ -165,3 +191,20 @@ def after_exchange(
     trading = bank.active & comm.member
     recognition = rule.recognition(params, reciprocated, trading, ledger.bank_fill)
     comm.motivation += params.motivation_rate * (recognition - comm.motivation)
+
+
+@numba.njit(cache=True, nogil=True)
+def _tie_counts(
+    source: np.ndarray, reverse: np.ndarray, last_given: np.ndarray, recent: int, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per person, ties with help either way since ``recent``, ties they gave along, and
+    those of these that helped back: one pass over the ties (counts, as float64)."""
+    active, gave_to, gave_and_back = np.zeros(n), np.zeros(n), np.zeros(n)
+    for tie in range(len(source)):
+        gave = last_given[tie] > recent
+        back = last_given[reverse[tie]] > recent
+        person = source[tie]
+        active[person] += gave or back
+        gave_to[person] += gave
+        gave_and_back[person] += gave and back
+    return active, gave_to, gave_and_back

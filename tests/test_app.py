@@ -18,6 +18,7 @@ import pytest
 from coprod.simulation.agents import Carer
 from coprod.simulation.carers import caring
 from coprod.simulation.errors import CoprodError
+from coprod.simulation.packages import cut_ties
 from coprod.simulation.page.figures import (
     BROKE_DOWN,
     CHARTS,
@@ -33,6 +34,7 @@ from coprod.simulation.page.figures import (
     gap_week,
     hex_colours,
     network_week,
+    svg_path,
     wellbeing_gap,
 )
 from coprod.simulation.page.model import (
@@ -217,6 +219,27 @@ def test_network_layout_is_sent_once_and_the_week_follows_the_model() -> None:
     }
     assert 0 < after["help"].count("M") == len(pairs)
     assert layout.static is layout.static  # computed once per run
+
+
+def test_help_is_drawn_after_placements_change_the_active_ties() -> None:
+    """A placement cuts ties and a death restores them, so the model's active tie indices
+    move under a layout drawn at week 0: help is found by its two ends (this crashed Play)."""
+    page = PageModel(SMALL.with_scenario("timebank"))
+    model = page.arms[0].model
+    layout = NetworkLayout(page.arms[0])
+    model.packages.placed[:] = False
+    placed = np.zeros(len(model.community.is_user), dtype=bool)
+    placed[::7] = True  # many placements at once: most of their ties go
+    model.ties, model.ledger.last_given = cut_ties(
+        model.packages, model.params, placed, model.ledger.last_given
+    )
+    page.step()
+    assert len(model.ties.target) < len(model.all_ties.target)
+    ends = sorted(
+        {tuple(sorted((model.ties.source[i], model.ties.target[i]))) for i in helping_edges(model)}
+    )
+    assert ends  # someone helped someone
+    assert network_week(layout, model)["help"] == svg_path(layout.points[np.array(ends)])
 
 
 def test_carers_and_care_homes_are_marked_on_the_network_week_by_week() -> None:

@@ -66,13 +66,10 @@ class NetworkLayout:
     def __init__(self, arm: Arm) -> None:
         model = arm.model
         self.points = np.round(arm.positions * SCALE, 1)
-        ties = model.ties
+        # the whole network: the ties a placement makes inactive stay drawn (packages.py)
+        ties = model.all_ties
         self.pairs = np.unique(np.sort(np.c_[ties.source, ties.target], axis=1), axis=0)
-        self.pair_of_tie = np.searchsorted(
-            self.pairs[:, 0] * len(self.points) + self.pairs[:, 1],
-            np.minimum(ties.source, ties.target) * len(self.points)
-            + np.maximum(ties.source, ties.target),
-        )
+        self.pair_keys = self.pair_key(self.pairs[:, 0], self.pairs[:, 1])
         # (carer, cared-for) slots, read once from the Carer agents: a carer cares for the same
         # person all run long (carers.py), so only their strain and breakdowns change weekly
         carers = model.agents_by_type.get(Carer, [])
@@ -104,9 +101,17 @@ class NetworkLayout:
             }
         )
 
+    def pair_key(self, one: np.ndarray, other: np.ndarray) -> np.ndarray:
+        """One number per unordered pair of people."""
+        return np.minimum(one, other) * len(self.points) + np.maximum(one, other)
+
     def help_path(self, model: CoProductionModel) -> str:
-        """The ties along which help was given this week, each pair once."""
-        pairs = np.unique(self.pair_of_tie[helping_edges(model)])
+        """The ties along which help was given this week, each pair once. The edges are
+        looked up by their ends: the model's active ties change when a placement cuts some
+        or a death restores them, so an edge's index does not stay put (it crashed Play)."""
+        ties, edges = model.ties, helping_edges(model)
+        keys = self.pair_key(ties.source[edges], ties.target[edges])
+        pairs = np.unique(np.searchsorted(self.pair_keys, keys))
         return svg_path(self.points[self.pairs[pairs]])
 
 

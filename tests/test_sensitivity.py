@@ -163,11 +163,12 @@ def test_a_tiny_study_runs_end_to_end_through_the_cli(tmp_path, capsys, method):
     assert set(table["output"]) == {"cost_gap", "wellbeing", "qol", "members"}
     assert sorted(table["base_samples"].unique()) == [2, 4]
     page = (out / "sensitivity.md").read_text()
-    assert (
-        page.count("It leans most on:") == 3
-        and "Replicate noise" in page
-        and "N against 2N" in page
-    )
+    # every output gets a conclusion: what it leans on, or that nothing moves it (the time
+    # bank's members under traditional are always none; a tiny world's survey may have no
+    # participants at any point)
+    leans, still = page.count("It leans most on:"), page.count("No assumption moves it")
+    assert leans + still == 4 and leans >= 2 and still >= 1
+    assert "Replicate noise" in page and "N against 2N" in page
     assert all((out / "figures" / f"sensitivity_{n}.png").is_file() for n in ("qol", "wellbeing"))
     results = coprod.load(out)
     study = load_study(path, method)

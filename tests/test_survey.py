@@ -41,14 +41,24 @@ def answers(survey: SurveyTracker, wellbeing, need, package=None) -> pd.DataFram
     return survey.result
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="off the record (issue 12): 24.8% of the model's residents tick another category "
+    "at retest, against 31% (CHARLS) to nearly 40% (NHANES) published",
+)
 def test_self_rated_health_changes_category_at_retest_as_often_as_published():
     """About a third of people tick another category a month later with nothing changed
-    (NHANES nearly 40%, CHARLS 31%, both general populations): the reporting noise gives a
-    quarter or more over the model's own residents (26% at the defaults: on the low side)."""
+    (NHANES nearly 40%, CHARLS 31%, both general populations). Over the model's own residents
+    the reporting noise gives fewer: 26% in session 4, 24.8% on the model at rest."""
     rng = np.random.default_rng(1)
     need = np.tile(CoProductionModel(seed=1).users.need, 10)
     first, again = self_rated_health(need, P, rng), self_rated_health(need, P, rng)
-    assert 0.25 < np.mean(first != again) < 0.42
+    assert 0.30 < np.mean(first != again) < 0.42
+
+
+def test_self_rated_health_without_reporting_noise_is_the_same_at_retest():
+    rng = np.random.default_rng(1)
+    need = np.tile(CoProductionModel(seed=1).users.need, 10)
     quiet = P.model_copy(update={"survey_srh_noise": 0.0})
     assert (self_rated_health(need, quiet, rng) == self_rated_health(need, quiet, rng)).all()
 

@@ -295,6 +295,22 @@ def test_a_large_latin_hypercube_is_stratified_within_each_block():
     assert points[CHUNK + 3] == list(points)[CHUNK + 3]  # by index as in order
 
 
+def grid_file(tmp_path: Path, sharing_steps: int, uptake_steps: int, name: str = "exp.toml"):
+    """A time-bank grid over power_sharing x timebank_uptake with the given steps."""
+    return write(
+        tmp_path,
+        f"""\
+        base = "timebank"
+        baseline = "traditional"
+        replicates = 1
+        [vary]
+        power_sharing = {{ min = 0.0, max = 1.0, steps = {sharing_steps} }}
+        timebank_uptake = {{ min = 0.01, max = 0.5, steps = {uptake_steps} }}
+        """,
+        name=name,
+    )
+
+
 def test_a_million_run_sweep_is_planned_in_a_second_in_constant_memory(tmp_path):
     """1,000 x 500 grid points x 2 scenarios: loaded, its runs made on demand, sized, and its
     manifest record small; the peak of memory allocated stays under 20 MB (the list of runs
@@ -302,17 +318,7 @@ def test_a_million_run_sweep_is_planned_in_a_second_in_constant_memory(tmp_path)
     from coprod.experiments.jobs.runner import _planned
     from coprod.experiments.jobs.size import size_of
 
-    path = write(
-        tmp_path,
-        """\
-        base = "timebank"
-        baseline = "traditional"
-        replicates = 1
-        [vary]
-        power_sharing = { min = 0.0, max = 1.0, steps = 1000 }
-        timebank_uptake = { min = 0.01, max = 0.5, steps = 500 }
-        """,
-    )
+    path = grid_file(tmp_path, 1000, 500)
 
     def plan() -> tuple:
         experiment = load_experiment(path)
@@ -328,20 +334,7 @@ def test_a_million_run_sweep_is_planned_in_a_second_in_constant_memory(tmp_path)
     tracemalloc.stop()
     assert len(specs) == size.runs == 1_000_000
     assert elapsed < 1.0 and peak < 20 * 2**20, (elapsed, peak)
-    tiny = load_experiment(
-        write(
-            tmp_path,
-            """\
-            base = "timebank"
-            baseline = "traditional"
-            replicates = 1
-            [vary]
-            power_sharing = { min = 0.0, max = 1.0, steps = 2 }
-            timebank_uptake = { min = 0.01, max = 0.5, steps = 2 }
-            """,
-            name="tiny.toml",
-        )
-    )
+    tiny = load_experiment(grid_file(tmp_path, 2, 2, name="tiny.toml"))
     # the record does not grow with the runs: a million take no more room than eight
     assert len(json.dumps(planned)) - len(json.dumps(_planned(tiny.job(), tiny.specs()))) < 50
     last = specs[-1]

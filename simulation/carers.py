@@ -1,7 +1,8 @@
 """Family carers (MODEL.md 10.2): informal care under strain that can break down.
 
-A share ``carer_share`` of people have a carer: one of their network ties who can care (today
-a neighbour), chosen by fixed per-person draws at build time, so the same people have the same
+A share ``carer_share`` of people have a carer who can care (not in care themselves): their
+household partner where they have one, else one of their network ties, chosen by fixed
+per-person draws at build time, so the same people have the same
 carers in every scenario (common random numbers). While the person is in care at home the
 carer gives hours rising with the person's need; those hours meet part of the need and lower
 what the person asks of services and the package an assessment gives. The caring load net of
@@ -45,11 +46,18 @@ class Carers:
 
 
 def choose_carers(
-    params: Params, ties: Ties, can_care: np.ndarray, has_draw: np.ndarray, pick_draw: np.ndarray
+    params: Params,
+    ties: Ties,
+    partner: np.ndarray,
+    can_care: np.ndarray,
+    has_draw: np.ndarray,
+    pick_draw: np.ndarray,
 ) -> np.ndarray:
-    """Each person's carer slot, or NONE: a person with ``has_draw < carer_share`` gets the
-    tie of rank ``floor(pick_draw * k)`` among their ``k`` ties who can care; a carer cares
-    for one person (the lowest slot that picked them)."""
+    """Each person's carer slot, or NONE: a person with ``has_draw < carer_share`` is cared
+    for by their household partner if the partner can care, as most help with daily living
+    is given by a spouse or partner (Health Survey for England 2013, ch. 2); otherwise by the
+    tie of rank ``floor(pick_draw * k)`` among their ``k`` ties who can care. A carer cares
+    for one person: a partner first, then the lowest slot that picked them."""
     n = len(can_care)
     ok = can_care[ties.target]
     k = np.bincount(ties.source, ok, minlength=n).astype(np.int64)
@@ -59,11 +67,14 @@ def choose_carers(
     chosen = ok & (rank == wanted[ties.source])
     carer = np.full(n, NONE, dtype=np.int64)
     carer[ties.source[chosen]] = ties.target[chosen]
-    carer[~(has_draw < params.carer_share) | (k == 0)] = NONE
+    by_partner = (partner >= 0) & can_care[np.maximum(partner, 0)]
+    carer[by_partner] = partner[by_partner]
+    carer[~(has_draw < params.carer_share) | ((k == 0) & ~by_partner)] = NONE
     with_carer = np.flatnonzero(carer >= 0)
-    _, first = np.unique(carer[with_carer], return_index=True)
+    order = with_carer[np.argsort(~by_partner[with_carer], kind="stable")]  # partners first
+    _, first = np.unique(carer[order], return_index=True)
     keep = np.zeros(n, dtype=bool)
-    keep[with_carer[first]] = True
+    keep[order[first]] = True
     carer[~keep] = NONE
     return carer
 

@@ -171,7 +171,7 @@ class CoProductionModel(mesa.Model):
         settle_care_status(self.users, self.community, params, population)
         at_rest_in_care(self.users, params, self.community.is_user)
         self.community.household, self.community.partner = build_households(
-            params, ages, population
+            params, ages, self.ties.ring_position, population
         )
         self.newcomers = population.spawn(1)[0]
         self.next_agent_id = n_people + params.n_professionals
@@ -280,7 +280,7 @@ class CoProductionModel(mesa.Model):
         users, comm = self.users, self.community
         n = len(comm.is_user)
         carer = choose_carers(
-            p, self.ties, ~comm.is_user, population.random(n), population.random(n)
+            p, self.ties, comm.partner, ~comm.is_user, population.random(n), population.random(n)
         )
         self.carers = build_carers(carer)
         self.packages = build_packages(n, self.ties, population, p)

@@ -264,23 +264,28 @@ def build_community(
 
 
 def build_households(
-    params: Params, ages: np.ndarray, rng: np.random.Generator
+    params: Params, ages: np.ndarray, ring_position: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Households of neighbouring slots (tied on the network), of size 1 + Poisson, and the
-    partner of each of a household's first two adults; returns (household, partner)."""
+    """Households of neighbours along the network's ring (so tied, unless a tie was rewired),
+    of size 1 + Poisson, and the partner of each of a household's first two adults; returns
+    (household, partner) per slot. Slots are shuffled along the ring, so households of
+    consecutive *slots* would be strangers to each other."""
     n = len(ages)
     sizes = 1 + stats.poisson.ppf(rng.random(n), params.household_size_mean - 1.0).astype(int)
-    household = np.repeat(np.arange(n), sizes)[:n].astype(np.int64)
-    adult = ages >= ADULT
-    starts = np.r_[0, np.flatnonzero(np.diff(household)) + 1]
+    along = np.argsort(ring_position)  # the slot at each place of the ring
+    household_along = np.repeat(np.arange(n), sizes)[:n].astype(np.int64)
+    adult = ages[along] >= ADULT
+    starts = np.r_[0, np.flatnonzero(np.diff(household_along)) + 1]
     adults_before = np.cumsum(adult) - adult
     rank = adults_before - np.repeat(adults_before[starts], np.diff(np.r_[starts, n]))
     first = np.flatnonzero(adult & (rank == 0))
     second = np.flatnonzero(adult & (rank == 1))
-    partner = np.full(n, -1, dtype=np.int64)
     # the first adult of each household with a second: pair them
-    pairs_first = first[np.isin(household[first], household[second])]
-    partner[pairs_first], partner[second] = second, pairs_first
+    pairs_first = first[np.isin(household_along[first], household_along[second])]
+    household = np.empty(n, dtype=np.int64)
+    household[along] = household_along
+    partner = np.full(n, -1, dtype=np.int64)
+    partner[along[pairs_first]], partner[along[second]] = along[second], along[pairs_first]
     return household, partner
 
 

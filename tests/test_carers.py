@@ -28,14 +28,15 @@ def test_no_carers_means_no_carer_hours_and_more_package_hours():
     assert without["package_hours"].mean() > with_carers["package_hours"].mean()
 
 
-def test_carers_are_distinct_ties_who_can_care_and_more_share_only_adds_carers():
+def test_carers_are_distinct_partners_or_ties_who_can_care_and_more_share_only_adds_carers():
     rng = np.random.default_rng(3)
     n = 1000
     ties = build_ties(n, 6, 0.1, rng)
+    nobody = np.full(n, NONE)
     can_care = rng.random(n) < 0.4
     has, pick = rng.random(n), rng.random(n)
-    low = choose_carers(Params(carer_share=0.3), ties, can_care, has, pick)
-    high = choose_carers(Params(carer_share=0.7), ties, can_care, has, pick)
+    low = choose_carers(Params(carer_share=0.3), ties, nobody, can_care, has, pick)
+    high = choose_carers(Params(carer_share=0.7), ties, nobody, can_care, has, pick)
     for carer in (low, high):
         people = np.flatnonzero(carer >= 0)
         assert can_care[carer[people]].all()
@@ -44,6 +45,26 @@ def test_carers_are_distinct_ties_who_can_care_and_more_share_only_adds_carers()
             assert carer[person] in ties.target[ties.start[person] : ties.start[person + 1]]
     assert (high >= 0).sum() > (low >= 0).sum() > 0
     assert 0.15 < (low >= 0).mean() < 0.3
+
+
+def test_a_partner_who_can_care_is_the_carer_before_any_tie():
+    """Partners pair slots 2i and 2i+1 in the first half; the ties' own choices would pick
+    others, and a person whose partner cannot care is cared for by a tie."""
+    rng = np.random.default_rng(5)
+    n = 400
+    ties = build_ties(n, 6, 0.1, rng)
+    partner = np.where(np.arange(n) < n // 2, np.arange(n) ^ 1, NONE)
+    can_care = np.arange(n) % 4 != 0  # slots 0, 4, 8, ... cannot care
+    has, pick = np.zeros(n), rng.random(n)  # everyone wants a carer
+    carer = choose_carers(Params(carer_share=1.0), ties, partner, can_care, has, pick)
+    by_partner = (partner >= 0) & can_care[partner]
+    np.testing.assert_array_equal(carer[by_partner], partner[by_partner])
+    widowed = np.flatnonzero((partner >= 0) & ~by_partner & (carer >= 0))
+    assert len(widowed) > 0  # partner cannot care: a tie does
+    cared = np.flatnonzero(carer >= 0)
+    assert len(np.unique(carer[cared])) == len(cared)  # still one person per carer
+    no_partner = choose_carers(Params(carer_share=1.0), ties, np.full(n, NONE), can_care, has, pick)
+    assert (no_partner[by_partner] != partner[by_partner]).mean() > 0.5
 
 
 def test_strain_rises_with_hours_and_falls_with_respite():

@@ -72,6 +72,21 @@ def test_initial_ages_follow_the_stationary_structure_and_households_pair_adults
     assert (model.users.age[paired] >= 18).all()
 
 
+def test_households_are_neighbours_on_the_network():
+    """People are shuffled along the ring, so households of consecutive slots would be
+    strangers: on an unrewired ring every household shares ties, and partners are tied."""
+    model = CoProductionModel(Params(**SMALL, network_rewiring=0.0), seed=3)
+    comm, ties = model.community, model.all_ties
+    tied = set(zip(ties.source.tolist(), ties.target.tolist(), strict=True))
+    paired = np.flatnonzero(comm.partner >= 0)
+    assert all((int(i), int(comm.partner[i])) in tied for i in paired)
+    members = np.flatnonzero(np.bincount(comm.household)[comm.household] > 1)
+    assert len(members) > 0 and all(
+        any((int(i), int(j)) in tied for j in np.flatnonzero(comm.household == comm.household[i]))
+        for i in members
+    )
+
+
 def test_a_death_brings_a_newcomer_with_a_new_id_in_the_same_house():
     model = CoProductionModel(Params(**SMALL, mortality_hazard_70=0.5), seed=2)
     before = model.community.agent_id.copy()

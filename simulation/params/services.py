@@ -117,8 +117,8 @@ class ServicesParams(Part):
     carer_share: float = param(
         0.6,
         "share",
-        "Share of people who have a family carer among their neighbour ties (a fixed draw per "
-        "person)",
+        "Share of people who have a family carer: their partner if out of care, else one of "
+        "their ties out of care (a fixed draw per person; fewer have one where nobody can care)",
         ge=0,
         le=1,
         group="carers",

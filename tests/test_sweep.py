@@ -181,6 +181,10 @@ def test_sweep_command_writes_a_summary_and_figures(sweep_file, sweep_reference,
     assert_same_tables(out, sweep_reference)
     page = (out / "sweep.md").read_text()
     assert "Cumulative cost against traditional" in page and "power_sharing" in page
+    care = page.split("## Social care and carers")[1].split("\n## ")[0]
+    assert "package_hours" in care and "carer_strain_mean" in care
+    rows = [line for line in care.splitlines() if line.startswith("| ") and " to " in line]
+    assert len(rows) == RUNS // 2  # one per design point and scenario (2 replicates each)
     for figure in ("response_curves", "heatmap_total_cost", "heatmap_wemwbs_mean"):
         assert f"figures/{figure}.png" in page and (out / "figures" / f"{figure}.png").is_file()
     html = (out / "sweep.html").read_text()

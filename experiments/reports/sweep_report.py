@@ -24,6 +24,7 @@ from coprod.experiments.reports.analysis import (
 from coprod.experiments.reports.formatting import fmt, population, with_ci
 from coprod.experiments.reports.html import write_html
 from coprod.experiments.reports.markdown import md_table
+from coprod.experiments.reports.report import CARE_LEVELS
 from coprod.experiments.reports.verdict import section_or_reason
 
 CURVE_METRICS = ("wemwbs_mean", "dependence", "cost_week", "total_cost")
@@ -46,6 +47,7 @@ def write_sweep_report(results: Results, out_dir: Path) -> Path:
         lines += _crossing(results, baseline)
     else:
         lines += _means(results)
+    lines += _social_care(results)
     shown = [response_curves(results, CURVE_METRICS, figures / "response_curves.png")]
     numeric = [p for p in params if pd.api.types.is_numeric_dtype(results.runs[p])]
     if len(numeric) >= 2:
@@ -132,6 +134,41 @@ def _means(results: Results) -> list[str]:
         for key, row in wide.head(MAX_ROWS).iterrows()
     ]
     return [*lines, md_table([*wide.index.names, "wemwbs_mean", "total_cost (GBP)"], rows)]
+
+
+def _social_care(results: Results) -> list[str]:
+    """Home care, care homes and carers per scenario and design point: end-window means with
+    their 95% CI across replicates (MODEL.md 10.10). Left out for results from before
+    version 2, which have no social care."""
+    levels = [m for m in CARE_LEVELS if f"end_{m}" in results.runs.columns]
+    if not levels:
+        return []
+    table = summarise(results, metrics=levels)
+    keys = ["scenario", *varied(results)]
+    cells = table.assign(
+        cell=[
+            with_ci([row["mean"], row["ci_low"], row["ci_high"]], row["metric"])
+            for _, row in table.iterrows()
+        ]
+    ).pivot_table(index=keys, columns="metric", values="cell", aggfunc="first", sort=False)
+    lines = [
+        "",
+        "## Social care and carers",
+        "",
+        "Levels over each run's end window: mean and 95% CI across replicates. A sweep that "
+        "moves need, carers or the power rule moves these first; the comparison report "
+        "(`coprod report`) tells the story of one design point.",
+        "",
+    ]
+    if len(cells) > MAX_ROWS:
+        lines += [
+            f"The first {MAX_ROWS} rows of {len(cells)} (all of them: `summarise` in pandas):"
+        ]
+        lines += [""]
+    rows = [
+        [*map(str, key), *(row[m] for m in levels)] for key, row in cells.head(MAX_ROWS).iterrows()
+    ]
+    return [*lines, md_table([*keys, *levels], rows)]
 
 
 def _snippet(out_dir: Path, baseline: str | None) -> list[str]:

@@ -13,7 +13,7 @@ from scipy import stats
 from coprod.experiments.designs.distributions import parse_distributions
 from coprod.experiments.jobs.results import load
 from coprod.experiments.methods.economics import (
-    PROVISIONAL,
+    DEFAULT_MAPPING,
     Evaluation,
     UtilityMapping,
     ceac,
@@ -31,7 +31,7 @@ from coprod.experiments.methods.economics import (
     summarise,
 )
 from coprod.experiments.methods.economics.psa import analyse, psa_draws
-from coprod.experiments.methods.economics.utility import norm_anchored
+from coprod.experiments.methods.economics.utility import norm_anchored, slope_from_correlation
 from coprod.experiments.methods.prim import discover
 from coprod.simulation.errors import CoprodError
 
@@ -82,7 +82,7 @@ def test_two_years_of_constant_cost_and_wellbeing_discount_as_a_geometric_series
     geometric = (1 - Q**104) / (1 - Q)  # sum of Q**k for k = 0..103, by hand
     assert out["cost"] == pytest.approx(52.0 * geometric)
     assert out["cost_undiscounted"] == pytest.approx(52.0 * 104)
-    utility = PROVISIONAL.intercept + PROVISIONAL.slope * 50.0
+    utility = DEFAULT_MAPPING.intercept + DEFAULT_MAPPING.slope * 50.0
     assert out["qalys"] == pytest.approx(utility / 52 * geometric)
     assert out["qalys_undiscounted"] == pytest.approx(utility * 2)
     assert out["weeks"] == 104
@@ -171,6 +171,58 @@ def test_the_mapping_passes_its_anchor_is_capped_and_draws_with_its_covariance()
     assert at_anchor.std() == pytest.approx(0.01, rel=0.05)  # the slope's spread cancels there
     with pytest.raises(CoprodError, match="semidefinite"):
         UtilityMapping("bad", 0, 0, ((1, 2), (2, 1)), "t", "s", "w")
+
+
+def test_a_slope_from_r_squared_and_sds_is_the_least_squares_slope_with_its_se():
+    rng = np.random.default_rng(4)
+    wemwbs = rng.normal(50, 9, 3000)
+    utility = 0.4 + 0.008 * wemwbs + rng.normal(0, 0.2, 3000)
+    fit = stats.linregress(wemwbs, utility)
+    sds = (utility.std(ddof=1), 0.0), (wemwbs.std(ddof=1), 0.0)
+    slope, se = slope_from_correlation(fit.rvalue**2, 3000, *sds)
+    assert slope == pytest.approx(fit.slope, rel=1e-12)
+    assert se == pytest.approx(fit.stderr, rel=1e-9)  # the regression's own sampling se
+    _, wider = slope_from_correlation(fit.rvalue**2, 3000, (sds[0][0], 0.02), sds[1])
+    assert wider**2 == pytest.approx(se**2 + (slope * 0.02 / sds[0][0]) ** 2)
+    with pytest.raises(CoprodError, match="r_squared"):
+        slope_from_correlation(1.2, 3000, *sds)
+    with pytest.raises(CoprodError, match="positive"):
+        slope_from_correlation(0.1, 3000, (0.0, 0.0), sds[1])
+
+
+# The published figures the default mapping is derived from, restated from their sources so
+# that a slip in either place shows (docs/ECONOMICS.md section 2 gives the addresses).
+JOHNSON_2016_R2, JOHNSON_2016_N = 0.104, 7469  # Health Qual Life Outcomes 14:126, abstract
+SHES_2018_WEMWBS_MEAN, SHES_2018_WEMWBS_SD = 49.4, 8.96  # Scottish Health Survey 2018, T1.2
+SHES_2018_WEMWBS_SD_AGE_BANDS = (7.62, 9.85)  # lowest and highest of its seven age bands
+LINDKVIST_2016_EQ5D_SD = 0.22  # Health Qual Life Outcomes 14:134, Table 1, UK tariff
+JANSSEN_2021_EQ5D_SD_BANDS = (0.096, 0.291)  # EUR5 norms, Eur J Health Econ, abstract
+KIND_1999_EQ5D_MEAN, ASSUMED_MEAN_SE = 0.86, 0.01  # York CHE DP 172, not re-read
+
+
+def test_the_default_mapping_is_derived_from_the_published_figures_it_names():
+    m = DEFAULT_MAPPING
+    z = stats.norm.ppf(0.975)
+    se_su = (JANSSEN_2021_EQ5D_SD_BANDS[1] - JANSSEN_2021_EQ5D_SD_BANDS[0]) / (2 * z)
+    se_sw = (SHES_2018_WEMWBS_SD_AGE_BANDS[1] - SHES_2018_WEMWBS_SD_AGE_BANDS[0]) / (2 * z)
+    slope = math.sqrt(JOHNSON_2016_R2) * LINDKVIST_2016_EQ5D_SD / SHES_2018_WEMWBS_SD
+    var_slope = slope**2 * (
+        (1 - JOHNSON_2016_R2) / (JOHNSON_2016_R2 * (JOHNSON_2016_N - 2))
+        + (se_su / LINDKVIST_2016_EQ5D_SD) ** 2
+        + (se_sw / SHES_2018_WEMWBS_SD) ** 2
+    )
+    assert m.slope == pytest.approx(slope, rel=1e-12)
+    assert m.intercept == pytest.approx(KIND_1999_EQ5D_MEAN - slope * SHES_2018_WEMWBS_MEAN)
+    w0 = SHES_2018_WEMWBS_MEAN
+    expected = [
+        [ASSUMED_MEAN_SE**2 + w0**2 * var_slope, -w0 * var_slope],
+        [-w0 * var_slope, var_slope],
+    ]
+    assert np.array(m.covariance) == pytest.approx(np.array(expected), rel=1e-12)
+    assert "derived" in m.name and "provisional" in m.name
+    assert m.weakness.startswith("Provisional: derived") and "not a published mapping" in m.weakness
+    for figure in ("0.104", "7,469", "8.96", "0.22", "49.4", "0.86"):
+        assert figure in m.source
 
 
 def test_icer_names_each_quadrant():

@@ -32,12 +32,17 @@ from coprod.experiments.methods.economics.decision import (
 )
 from coprod.experiments.methods.economics.evppi import evppi
 from coprod.experiments.methods.economics.psa import PSAResult, analyse, psa_draws
-from coprod.experiments.methods.economics.utility import PROVISIONAL, UtilityMapping
+from coprod.experiments.methods.economics.utility import (
+    DEFAULT_MAPPING,
+    DERIVED_JOHNSON_2016,
+    UtilityMapping,
+)
 
 __all__ = [
+    "DEFAULT_MAPPING",
+    "DERIVED_JOHNSON_2016",
     "NICE_THRESHOLDS",
     "PERSPECTIVES",
-    "PROVISIONAL",
     "THRESHOLDS",
     "Evaluation",
     "PSAResult",

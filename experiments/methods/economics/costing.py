@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.methods.economics.utility import PROVISIONAL, UtilityMapping
+from coprod.experiments.methods.economics.utility import DEFAULT_MAPPING, UtilityMapping
 from coprod.simulation.errors import CoprodError
 
 WEEKS_PER_YEAR = 52
@@ -56,7 +56,7 @@ class Evaluation:
     qaly_rate: float = 0.035
     perspective: str = "nhs_pss"
     hour_value: float = HOUR_VALUE
-    mapping: UtilityMapping = field(default=PROVISIONAL)
+    mapping: UtilityMapping = field(default=DEFAULT_MAPPING)
 
     def __post_init__(self) -> None:
         if self.perspective not in PERSPECTIVES:

@@ -31,14 +31,18 @@ from coprod.experiments.methods.economics.decision import (
     summarise,
 )
 from coprod.experiments.methods.economics.evppi import evppi
-from coprod.experiments.methods.economics.utility import COEFFICIENTS, PROVISIONAL, UtilityMapping
+from coprod.experiments.methods.economics.utility import (
+    COEFFICIENTS,
+    DEFAULT_MAPPING,
+    UtilityMapping,
+)
 
 
 def psa_draws(
     uncertain: Mapping[str, Uncertain],
     n: int,
     seed: np.random.SeedSequence,
-    mapping: UtilityMapping = PROVISIONAL,
+    mapping: UtilityMapping = DEFAULT_MAPPING,
 ) -> pd.DataFrame:
     """``n`` draws: one row per draw, a column per uncertain parameter and the mapping's
     :data:`~utility.COEFFICIENTS`."""

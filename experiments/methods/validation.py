@@ -319,10 +319,16 @@ def care_magnitudes(series: dict[str, list[pd.DataFrame]], params: Params) -> li
             "Deaths",
             "per 1,000 residents a year",
             per_resident_year("deaths", 1000.0),
-            577_160 / 60.2e3,
-            "9.6 (577,160 deaths in 2022, about 60.2 million people)",
-            "ONS, Deaths registered in England and Wales: 2022; ONS mid-2022 population "
-            "estimate for England and Wales",
+            1000.0 / ((79.0 + 82.9) / 2.0),
+            "12.4 in a stationary population with the UK's life tables (1,000 / life "
+            "expectancy at birth, 81.0); the crude rate of the real population is 9.6",
+            "ONS, National life tables, UK: 2018 to 2020 (life expectancy at birth 79.0 men, "
+            "82.9 women; their mean for persons). The model's population is stationary (each "
+            "death replaced), so its death rate is 1,000 over its own life expectancy; the "
+            "UK's is not (577,160 deaths in England and Wales in 2022 among about 60.2 "
+            "million, ONS), and its crude rate is lower. Deaths are above the stationary "
+            "figure because need raises the hazard and care-home residents die faster "
+            "(placement_mortality_ratio)",
             digits=1,
         ),
         Magnitude(

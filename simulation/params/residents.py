@@ -14,7 +14,10 @@ CENSUS_2021 = (
 LIFE_TABLES = (
     "(assumption) Gompertz approximation of ONS National life tables, UK (persons, 2020-2022): "
     "qx about 0.018 at 70, doubling about every 7.3 years; the exact qx values were not found "
-    "with the search tool and should be checked"
+    "with the search tool. Checked against ONS National life tables, UK: 2018 to 2020: the "
+    "Gompertz modal age at death, 70 + ln(0.095 / 0.018) / 0.095 = 87.5 years, lies between "
+    "the published modal ages 86.7 (men) and 89.3 (women), and its life expectancy at birth "
+    "(about 81) is the published 79.0 (men) and 82.9 (women)"
 )
 
 

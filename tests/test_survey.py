@@ -41,26 +41,48 @@ def answers(survey: SurveyTracker, wellbeing, need, package=None) -> pd.DataFram
     return survey.result
 
 
+def retest(noise: float = P.survey_srh_noise) -> tuple[np.ndarray, np.ndarray]:
+    """Two answers of the model's residents at rest (ten copies each), nothing changed."""
+    rng = np.random.default_rng(1)
+    need = np.tile(CoProductionModel(seed=1).users.need, 10)
+    quiet = P.model_copy(update={"survey_srh_noise": noise})
+    return self_rated_health(need, quiet, rng), self_rated_health(need, quiet, rng)
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="off the record (issue 12): 24.8% of the model's residents tick another category "
-    "at retest, against 31% (CHARLS) to nearly 40% (NHANES) published",
+    reason="off the record (issue 12): 25.8% of the model's residents tick another category "
+    "at retest, against 31% (CHARLS) to nearly 40% (NHANES) published; the agreement beyond "
+    "chance is on the record (next test), so the fault is the model's spread of categories",
 )
 def test_self_rated_health_changes_category_at_retest_as_often_as_published():
     """About a third of people tick another category a month later with nothing changed
     (NHANES nearly 40%, CHARLS 31%, both general populations). Over the model's own residents
-    the reporting noise gives fewer: 26% in session 4, 24.8% on the model at rest."""
-    rng = np.random.default_rng(1)
-    need = np.tile(CoProductionModel(seed=1).users.need, 10)
-    first, again = self_rated_health(need, P, rng), self_rated_health(need, P, rng)
+    the reporting noise gives fewer: 26% in session 4, 25.8% on the model at rest."""
+    first, again = retest()
     assert 0.30 < np.mean(first != again) < 0.42
 
 
+def kappa(first: np.ndarray, again: np.ndarray) -> float:
+    """Cohen's kappa of two answers over five categories."""
+    observed = np.mean(first == again)
+    chance = (np.bincount(first, minlength=5) * np.bincount(again, minlength=5)).sum()
+    chance /= len(first) ** 2
+    return float((observed - chance) / (1 - chance))
+
+
+def test_self_rated_health_agrees_at_retest_beyond_chance_as_published():
+    """Cohen's kappa of a retest: 0.54 in CHARLS (Pan et al. 2022), about 0.5 in Mini-Finland
+    (Martikainen et al. 1999); 0.575 for the model. The change rate (above) and kappa cannot
+    both be met: about 48% of the model's residents are in the best category, so agreement
+    by chance is high; the noise that gives 31% changed (about 0.075) brings kappa to 0.48."""
+    assert 0.45 < kappa(*retest()) < 0.6
+    assert kappa(*retest(noise=0.2)) < 0.45  # the check can fail: heavy noise agrees less
+
+
 def test_self_rated_health_without_reporting_noise_is_the_same_at_retest():
-    rng = np.random.default_rng(1)
-    need = np.tile(CoProductionModel(seed=1).users.need, 10)
-    quiet = P.model_copy(update={"survey_srh_noise": 0.0})
-    assert (self_rated_health(need, quiet, rng) == self_rated_health(need, quiet, rng)).all()
+    first, again = retest(noise=0.0)
+    assert (first == again).all()
 
 
 def test_a_world_where_nothing_changed_still_answers_some_yes_through_noise_alone():

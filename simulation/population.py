@@ -178,7 +178,7 @@ def build_users(params: Params, rng: np.random.Generator, ages: np.ndarray) -> U
         professional=caseload,
         seen_holder=caseload.copy(),  # post i's first holder has id i
         flagged=np.zeros(n, dtype=bool),
-        referred_until=np.full(n, -1, dtype=np.int64),
+        referred_until=np.full(n, NEVER, dtype=np.int64),  # -1 pointed everyone in warm-up weeks
         need_history=np.tile(baseline, (4, 1)),
         met_share=np.ones(n),
         cover=zeros.copy(),

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from coprod.simulation import CoProductionModel, Params, simulate
 from coprod.simulation.agents import Neighbour, ServiceUser
-from coprod.simulation.population import NEVER
+from coprod.simulation.population import NEVER, build_users
 from coprod.simulation.residents import posts_for, review_care, stationary_ages
 
 SMALL = {"n_users": 120, "n_neighbours": 80, "n_professionals": 8, "warmup_weeks": 4}
@@ -70,6 +70,18 @@ def test_initial_ages_follow_the_stationary_structure_and_households_pair_adults
     np.testing.assert_array_equal(comm.partner[comm.partner[paired]], paired)
     assert (comm.household[paired] == comm.household[comm.partner[paired]]).all()
     assert (model.users.age[paired] >= 18).all()
+
+
+def test_nobody_is_pointed_to_community_givers_without_a_referral():
+    """A referral points givers to a user until ``referred_until``; before any referral that
+    week must lie before every week of the warm-up, or everyone in care counts as referred
+    until week 0 and the weighting switches off there (a step in entries, exits and package
+    hours at every population size, found in session 6)."""
+    model = CoProductionModel(Params(**{**SMALL, "warmup_weeks": 0}), seed=3)
+    users = build_users(model.params, np.random.default_rng(0), np.full(50, 70.0))
+    assert (users.referred_until < -Params().warmup_weeks - 10**4).all()
+    referred = model.users.referred_until > NEVER
+    assert not referred.any()  # no warm-up weeks: nobody has been referred yet
 
 
 def test_households_are_neighbours_on_the_network():

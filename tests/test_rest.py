@@ -11,11 +11,14 @@ level for community hours and 10% for weekly cost (cost carries the residual dri
 docs/ODD.md section 5). Twenty replicates: with ten, the interval of community hours (a noisy
 weekly sum) was wider than its tolerance whatever the drift. Measured with 20 replicates at the
 defaults (version 2: residents enter and leave care, die and are replaced, some are placed in
-care homes; a 156-week warm-up), over 104 weeks: agency +0.004 [+0.000, +0.007], wellbeing
--0.001 [-0.002, +0.000], dependence -0.004 [-0.008, -0.000], community hours -2.7%
-[-4.8%, -0.6%], cost +0.3% [-2.1%, +2.6%], carers' strain +2.6% [+1.3%, +3.9%]. Users in care
-(not tested) rise by 2.3% [1.3%, 3.3%] over the first year: a slow swing of care status the
-warm-up does not yet bring to rest (docs/ODD.md).
+care homes; a 156-week warm-up), over 104 weeks: agency +0.005 [+0.002, +0.008], wellbeing
++0.000 [-0.002, +0.002], dependence -0.002 [-0.007, +0.002], community hours -1.6%
+[-3.7%, +0.6%], cost +3.0% [-1.1%, +7.2%], carers' strain +0.3% [-0.9%, +1.5%], users in care
++0.6% [-0.7%, +1.9%]; at four times the population (10 replicates) package hours -1.1%
+[-4.3%, +2.1%] and users in care +0.0% [-0.5%, +0.6%]. Until session 6 users in care rose by
+about 2% and package hours fell by 5-7% over two years at every size: users never referred to
+community givers counted as referred through the whole warm-up (``referred_until`` started at
+-1, above every warm-up week), and the weighting switched off at week 0.
 """
 
 from __future__ import annotations
@@ -37,12 +40,20 @@ ABSOLUTE = {
     "wellbeing_mean": MID_WELLBEING / 2,
     "dependence": MID_DEPENDENCE,
 }
-RELATIVE = {"community_hours": 0.05, "cost_week": 0.10, "carer_strain_mean": 0.05}
+RELATIVE = {
+    "community_hours": 0.05,
+    "cost_week": 0.10,
+    "carer_strain_mean": 0.05,
+    "users_in_care": 0.05,
+}
 REPLICATES = 20
-#: Social care: package hours are a cost line (the tolerance of cost), and the stock of
-#: residents in care homes a few people per thousand, so it is checked at four times the
-#: default population (about 20 placed) with the same tolerance.
-SOCIAL_CARE = {"package_hours": 0.10, "residents_in_placement": 0.10}
+#: Social care, checked at four times the default population where it is less noisy: package
+#: hours are a cost line (the tolerance of cost), and users in care the stock every service
+#: draws on (half the tolerance: it moved +2% when the warm-up was off balance). The stock of
+#: residents in care homes (about 17 at this size) is not checked: its change over two years
+#: has a 95% interval of about +-24% at 10 replicates and +-11% at 40 (+5.5% [-5.3, +16.3]
+#: measured at 40), so no affordable number of runs resolves a 10% tolerance.
+SOCIAL_CARE = {"package_hours": 0.10, "users_in_care": 0.05}
 CITY_BLOCK = {"n_users": 4000, "n_neighbours": 2400, "n_professionals": 240}
 
 
@@ -92,12 +103,6 @@ def test_traditional_has_no_trend_over_the_default_horizon():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 12): at 6,400 residents package hours fall by 7.4% [3.8%, 11.0%] over "
-    "two years and residents in care homes by 14% [-2%, +31%]: the need of users in care is "
-    "still settling on trust when the warm-up ends",
-)
 def test_social_care_has_no_trend_at_four_times_the_population():
     check(104, 10, relative=SOCIAL_CARE, scale=tuple(CITY_BLOCK.items()))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from coprod.simulation.params import Params
 from coprod.simulation.warmup import fast_weeks
@@ -43,12 +43,18 @@ def beta_at(quantile: np.ndarray, mean: float, concentration: float) -> np.ndarr
     """The Beta(mean, concentration) values at the given quantiles: a person keeps their place
     in the distribution when a policy moves its mean."""
     a, b = max(mean * concentration, SHAPE_FLOOR), max((1.0 - mean) * concentration, SHAPE_FLOOR)
-    return stats.beta.ppf(quantile, a, b)
+    return special.betaincinv(a, b, quantile)  # stats.beta.ppf's own kernel, 5x less overhead
 
 
 def gamma(rng: np.random.Generator, mean: float, shape: float, n: int) -> np.ndarray:
     """Gamma draws by mean and shape, from exactly ``n`` uniforms (see :func:`beta`)."""
-    return stats.gamma.ppf(rng.random(n), shape, scale=mean / shape)
+    return gamma_at(rng.random(n), mean, shape)
+
+
+def gamma_at(quantile: np.ndarray, mean: float, shape: float) -> np.ndarray:
+    """The Gamma(mean, shape) values at the given quantiles (``stats.gamma.ppf``'s own kernel,
+    without its per-call overhead: newcomers arrive a few a week)."""
+    return special.gammaincinv(shape, quantile) * (mean / shape)
 
 
 def typical_need(params: Params, age: np.ndarray) -> np.ndarray:
@@ -63,7 +69,7 @@ def baseline_need_at(params: Params, age: np.ndarray, quantile: np.ndarray) -> n
     mean = typical_need(params, age)
     concentration = params.baseline_need_concentration
     a = np.maximum(mean * concentration, SHAPE_FLOOR)
-    return stats.beta.ppf(quantile, a, np.maximum((1.0 - mean) * concentration, SHAPE_FLOOR))
+    return special.betaincinv(a, np.maximum((1.0 - mean) * concentration, SHAPE_FLOOR), quantile)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from coprod.simulation.population import (
     baseline_need_at,
     build_community,
     build_users,
+    gamma_at,
     typical_need,
 )
 
@@ -90,8 +91,7 @@ def stationary_ages(params: Params, quantile: np.ndarray) -> np.ndarray:
 
 def newcomer_ages(params: Params, quantile: np.ndarray) -> np.ndarray:
     """Ages of newcomers at the given quantiles of their Gamma distribution."""
-    shape = params.age_newcomer_shape
-    return stats.gamma.ppf(quantile, shape, scale=params.age_newcomer_mean / shape)
+    return gamma_at(quantile, params.age_newcomer_mean, params.age_newcomer_shape)
 
 
 def age_one_week(users: Users, params: Params) -> None:

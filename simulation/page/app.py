@@ -61,7 +61,7 @@ NETWORK_KEY = (
     ' help this week &nbsp;<span class="coprod-key-home">&#9632;</span> care home &nbsp;'
     '<span style="color:#fd8d3c">&#9711;</span><span style="color:' + CARER_LINK + '">&#9472;'
     '</span> family carer (<b>&#9676;</b> broke down) &nbsp;<span class="coprod-bar '
-    'coprod-burnout"></span> staff burnout, carer strain'
+    'coprod-burnout"></span> carer strain, burnout of staff (&#9642; at the side)'
 )
 GAP_KEY = (
     '<span class="coprod-bar coprod-gap-bar"></span> each person in B: worse off &#8592; same '

@@ -175,15 +175,15 @@ class CoProductionModel(mesa.Model):
         streams = split(seed)
         super().__init__(rng=streams.behaviour)
         status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
-        key = world_key(params, seed) if warm_ups is not None else None
-        world = warm_ups.find(key) if warm_ups is not None and key is not None else None
-        if world is not None:
+        key = world_key(params, seed) if warm_ups else None
+        world = warm_ups.find(key) if warm_ups and key else None
+        if world:
             world.restore(self)
         else:
             mesa_owned = set(vars(self))
             self._build(params, streams)
             self._warm_up(status_quo)
-            if warm_ups is not None and key is not None:
+            if warm_ups and key:
                 warm_ups.keep(key, World.of(self, mesa_owned))
         self._start_policy(status_quo, params)
 

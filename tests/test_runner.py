@@ -217,7 +217,7 @@ def test_a_broken_pool_stops_the_job_with_a_clear_error_and_resume_finishes_it(r
     out = tmp_path / "results"
     with pytest.raises(CoprodError, match=r"worker pool broke.*--resume"):
         run_job(
-            specs, out, job=job, executor=CountingExecutor(5, BrokenProcessPool), progress=False
+            specs, out, job=job, executor=CountingExecutor(3, BrokenProcessPool), progress=False
         )
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
     assert outcome.done == len(specs) and not outcome.failed

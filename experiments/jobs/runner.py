@@ -284,16 +284,18 @@ def _tasks(
 
     Runs that start from one week-0 state (:func:`_shared`: the arms of a replicate) go in
     one task, one after another, so its worker builds and warms up that state once
-    (``simulation.week0``). A group is cut into near-equal parts only to keep about
-    ``window`` tasks in the job had every group its size (so no slot of the window idles at
-    the end), and to keep a task within :data:`MOST_BATCHED` runs. Consecutive parts smaller
-    than ``batch`` (:func:`batch_size`: tiny runs) then go together, up to ``batch`` a task.
-    Results do not depend on the tasks: every run is seeded by its spec.
+    (``simulation.week0``). A group is cut into near-equal parts only to keep a task within
+    :data:`MOST_BATCHED` runs, and to leave the job at least a quarter of ``window`` tasks
+    had every group its size (the default window is four tasks per core: every worker gets
+    one; a part costs its own warm-up, so a comparison of many replicates keeps whole
+    groups). Consecutive parts smaller than ``batch`` (:func:`batch_size`: tiny runs) then
+    go together, up to ``batch`` a task. Results do not depend on the tasks: every run is
+    seeded by its spec.
     """
     task: list[RunSpec] = []
     for group in _shared(specs):
         size = len(group)
-        parts = min(size, max(-(-window * size // runs), -(-size // MOST_BATCHED)))
+        parts = min(size, max(-(-window * size // (4 * runs)), -(-size // MOST_BATCHED)))
         for part in (group[i * size // parts : (i + 1) * size // parts] for i in range(parts)):
             if task and len(task) + len(part) > batch:
                 yield tuple(task)

@@ -9,7 +9,10 @@ collects the metrics, agent snapshots and the week-52 survey.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -74,7 +77,7 @@ from coprod.simulation.residents import (
     stationary_ages,
 )
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES, PowerRule, ReciprocityRule
-from coprod.simulation.seeds import split
+from coprod.simulation.seeds import Streams, split
 from coprod.simulation.survey import SurveyTracker, participants, survey_summary
 from coprod.simulation.timebank import (
     bank_metrics,
@@ -87,6 +90,7 @@ from coprod.simulation.timebank import (
 )
 from coprod.simulation.timeline import changes_by_week
 from coprod.simulation.warmup import accelerated, fast_weeks
+from coprod.simulation.week0 import SHARED, WarmUps, World
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import lose_continuity, update_workforce
 
@@ -106,6 +110,36 @@ STATUS_QUO_LEVERS = {
     "package_hours_factor": 1.0,  # S: the council's usual generosity
     "prevention_hours": 0.0,  # commissioning (issue 17): no community development before
 }
+#: Parameters the build and warm-up never read: the run's length and records, and the levers
+#: that act only once the policy starts. With :data:`STATUS_QUO_LEVERS` (read in the warm-up
+#: only at their status-quo values) they are left out of :func:`world_key`, so arms that
+#: differ only in them share a week-0 state. tests/test_shared_warmup.py records every
+#: parameter read before week 0 in every shipped scenario and fails if one of these is.
+FROM_WEEK0 = (
+    "weeks",
+    "timeline",
+    "snapshot_every",
+    "survey_week",
+    "power_sharing",
+    "involvement",
+    "pressure_effect",
+    "coordinator_posts",
+    "commissioning",
+    "commissioning_voice",
+    "commissioning_max_shift",
+    "commissioning_notice_weeks",
+    "commissioning_budget",
+    "commissioning_budget_factor",
+    "commissioning_split_posts",
+    "commissioning_split_packages",
+    "commissioning_split_timebank",
+    "commissioning_split_prevention",
+    "commissioning_isolated",
+    "commissioning_high_need",
+)
+#: Above this many residents a run's week-0 state is never kept: copying a city costs memory
+#: a worker may not have, and a city's replicates are too few for sharing to matter.
+MOST_SHARED_PEOPLE = 20_000
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
 
@@ -119,15 +153,19 @@ class CoProductionModel(mesa.Model):
         seed: np.random.SeedSequence | int | None = None,
         *,
         rng: int | None = None,
+        warm_ups: WarmUps | None = None,
         **overrides: object,
     ) -> None:
-        """Build the world and warm it up to week 0.
+        """Build the world and warm it up to week 0, then start the scenario's policy.
 
         ``params`` is a validated parameter set; keyword ``overrides`` (any parameter by name,
         ``CoProductionModel(power_sharing=0.5, n_users=300)``) are validated on top of it, so
         ``mesa.batch_run`` can sweep the model as it sweeps any Mesa model. ``seed`` (or
         ``rng``, the name ``batch_run`` passes) is a ``SeedSequence`` or an integer; with
-        neither the seed comes from OS entropy and the run cannot be repeated.
+        neither the seed comes from OS entropy and the run cannot be repeated. ``warm_ups``
+        (``week0.WarmUps``) keeps the week-0 state of the last build and starts from a copy
+        of it when :func:`world_key` says this build would make the same state: the model is
+        then bit for bit the one built from scratch, without the cost of building it.
         """
         params = params or Params()
         if overrides:
@@ -136,6 +174,22 @@ class CoProductionModel(mesa.Model):
         seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         streams = split(seed)
         super().__init__(rng=streams.behaviour)
+        status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
+        key = world_key(params, seed) if warm_ups else None
+        world = warm_ups.find(key) if warm_ups and key else None
+        if world:
+            world.restore(self)
+        else:
+            mesa_owned = set(vars(self))
+            self._build(params, streams)
+            self._warm_up(status_quo)
+            if warm_ups and key:
+                warm_ups.keep(key, World.of(self, mesa_owned))
+        self._start_policy(status_quo, params)
+
+    def _build(self, params: Params, streams: Streams) -> None:
+        """The residents, their network, carers and packages, the professionals, the time
+        bank's pool and the commissioner, as they are when the warm-up starts."""
         self.params = params
         self.exogenous = streams.exogenous
         population = streams.population
@@ -151,10 +205,6 @@ class CoProductionModel(mesa.Model):
         self._agents_placed = False
         self._build_social_care(population)
         self.commissioner = Commissioner(len(self.community.is_user))  # commissioning
-        self.timeline = changes_by_week(params.timeline)
-        status_quo = params.model_copy(update=STATUS_QUO_LEVERS)
-        self._warm_up(status_quo)
-        self._start_policy(status_quo, params)
 
     def _build_residents(
         self, params: Params, population: np.random.Generator, n_people: int
@@ -339,6 +389,7 @@ class CoProductionModel(mesa.Model):
         )
         self.commissioner.begin(self._commissioning_view())  # commissioning: the baseline
         self.cost_cumulative = 0.0
+        self.timeline = changes_by_week(params.timeline)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in ("week", *METRICS)}
         )
@@ -625,9 +676,34 @@ def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def warm_up_inputs(values: Mapping[str, Any]) -> str | None:
+    """What the build and warm-up read of a run's parameters (``Params.model_dump()``), as
+    one digest: every parameter but :data:`STATUS_QUO_LEVERS` and :data:`FROM_WEEK0`. None
+    for a population above :data:`MOST_SHARED_PEOPLE`, whose week-0 state is never kept."""
+    if values["n_users"] + values["n_neighbours"] > MOST_SHARED_PEOPLE:
+        return None
+    left_out = {*STATUS_QUO_LEVERS, *FROM_WEEK0}
+    read = {name: value for name, value in values.items() if name not in left_out}
+    text = json.dumps(read, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(text).hexdigest()
+
+
+def world_key(params: Params, seed: np.random.SeedSequence) -> str | None:
+    """The key of the week-0 state a build would make: the seed (its entropy and spawn key,
+    all that ``seeds.split`` reads) and :func:`warm_up_inputs`; None if it is not to be kept."""
+    inputs = warm_up_inputs(params.model_dump())
+    return None if inputs is None else f"{seed.entropy!r}/{seed.spawn_key!r}/{inputs}"
+
+
 def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
-    """Run one scenario for ``params.weeks`` weeks and return everything it produced."""
-    model = CoProductionModel(params, seed)
+    """Run one scenario for ``params.weeks`` weeks and return everything it produced.
+
+    The process keeps the week-0 state of its last run (``week0.SHARED``, one population's
+    worth, never above :data:`MOST_SHARED_PEOPLE` residents): a run with the same seed whose
+    build and warm-up read the same parameters (another arm of the replicate) starts from a
+    copy of it, with results bit for bit those of a run from scratch.
+    """
+    model = CoProductionModel(params, seed, warm_ups=SHARED)
     for _ in range(params.weeks):
         model.step()
     timeseries = model.timeseries()

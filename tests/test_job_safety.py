@@ -24,7 +24,7 @@ from coprod.experiments.jobs.lock import FolderInUseError, FolderLock
 from coprod.experiments.jobs.pool import HealingPool
 from coprod.experiments.jobs.runner import run_job
 from coprod.experiments.jobs.storage import CorruptResultsError, ResumeMismatchError
-from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute
+from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute, execute_many
 
 HOLD = """
 import sys, time
@@ -205,10 +205,14 @@ def die_on(doomed: str) -> Callable[[RunSpec], RunOutput]:
     return functools.partial(_die_or_execute, doomed)
 
 
-def _die_or_execute(doomed: str, spec: RunSpec) -> RunOutput:
-    if spec.run_id == doomed:
+def _die_or_execute(
+    doomed: str, task: RunSpec | tuple[RunSpec, ...]
+) -> RunOutput | list[RunOutput]:
+    """One run, or a task of several (the arms of a replicate) as ``execute_many``."""
+    specs = task if isinstance(task, tuple) else (task,)
+    if any(spec.run_id == doomed for spec in specs):
         os.kill(os.getpid(), signal.SIGKILL)
-    return execute(spec)
+    return execute_many(specs) if isinstance(task, tuple) else execute(task)
 
 
 class DyingPool(ProcessPoolExecutor):

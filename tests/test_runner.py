@@ -80,11 +80,12 @@ def test_tables_do_not_depend_on_the_worker_count(workers, reference, tmp_path):
 
 
 def test_any_executor_fits_and_only_a_window_of_runs_is_in_flight(reference, tmp_path):
+    """... and the two arms of each replicate (one week-0 state) go as one task."""
     specs, job = tiny_job()
     executor = CountingExecutor()
     with executor:
         run_job(specs, tmp_path / "results", job=job, executor=executor, progress=False, window=2)
-    assert executor.submitted == len(specs)
+    assert executor.submitted == job["replicates"] == len(specs) // 2
     assert executor.most_in_flight <= 2
     assert_same_results(tmp_path / "results", reference)
 
@@ -139,20 +140,24 @@ def interrupt_fourth_run(monkeypatch):
 
 @pytest.mark.parametrize("where", ["in a run", "in the parent"])
 def test_interrupted_job_resumes_to_the_same_tables(where, monkeypatch, reference, tmp_path):
+    """Ctrl-C in the fourth run, or in the parent as it submits the third task (each task
+    the two arms of a replicate, so four runs are done)."""
     specs, job = tiny_job()
     out = tmp_path / "results"
     executor = None
     if where == "in a run":
         interrupt_fourth_run(monkeypatch)
+        done = 3
     else:
-        executor = CountingExecutor(interrupt_at=4)
+        executor = CountingExecutor(interrupt_at=3)
+        done = 4
     with pytest.raises(KeyboardInterrupt):
         run_job(specs, out, job=job, executor=executor, progress=False, window=1)
     if executor is not None:
         executor.shutdown()
     monkeypatch.undo()
     status = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
-    assert [entry["status"] for entry in status] == ["done"] * 3  # never "failed"
+    assert [entry["status"] for entry in status] == ["done"] * done  # never "failed"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["state"] == "running" and manifest["sessions"][0]["interrupted"]
     with pytest.raises(CoprodError, match="--resume"):
@@ -165,7 +170,7 @@ def test_interrupted_job_resumes_to_the_same_tables(where, monkeypatch, referenc
     part.write_bytes(part.read_bytes() + part.read_bytes()[-500:-100])
 
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
-    assert (outcome.executed, outcome.done) == (len(specs) - 3, len(specs))
+    assert (outcome.executed, outcome.done) == (len(specs) - done, len(specs))
     assert_same_results(out, reference)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["state"] == "complete" and len(manifest["sessions"]) == 2
@@ -212,7 +217,7 @@ def test_a_broken_pool_stops_the_job_with_a_clear_error_and_resume_finishes_it(r
     out = tmp_path / "results"
     with pytest.raises(CoprodError, match=r"worker pool broke.*--resume"):
         run_job(
-            specs, out, job=job, executor=CountingExecutor(5, BrokenProcessPool), progress=False
+            specs, out, job=job, executor=CountingExecutor(3, BrokenProcessPool), progress=False
         )
     outcome = run_job(specs, out, job=job, resume=True, progress=False)
     assert outcome.done == len(specs) and not outcome.failed

@@ -262,6 +262,7 @@ def _probe(spec: RunSpec) -> tuple[float, int]:
     from dataclasses import replace
 
     from coprod.experiments.jobs.worker import execute
+    from coprod.simulation import week0
 
     params = spec.params
     shrink = min(1.0, PROBE_AGENTS / agents(params))
@@ -270,6 +271,7 @@ def _probe(spec: RunSpec) -> tuple[float, int]:
         for key in ("n_users", "n_neighbours", "n_professionals")
     }
     probe = replace(spec, params={**params, **small, "weeks": PROBE_WEEKS})
+    week0.SHARED.clear()  # time a build and warm-up: an earlier probe's kept state hides them
     started = time.perf_counter()
     execute(probe)
     elapsed = time.perf_counter() - started

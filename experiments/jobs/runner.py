@@ -1,17 +1,20 @@
 """Run scenarios x replicates on any ``concurrent.futures.Executor`` and record every run.
 
 Each run is one task (one picklable :class:`RunSpec`, no keyword arguments, so Dask's
-``client.get_executor(pure=False)`` plugs in unchanged), or tiny runs a tuple of them, so that
-handing out a task costs less than making it. The plan is read lazily (a sweep's runs are made
-from their index) and only a bounded window of tasks is in flight; each finished run is
-written by this process as it arrives and then forgotten, so memory stays flat however many
-runs a job has. Results do not depend on the executor: every
-run is seeded from its replicate's seed, and consolidation orders rows by the plan.
+``client.get_executor(pure=False)`` plugs in unchanged), or several runs a tuple of them: the
+arms of a replicate, which start from one week-0 state that their worker then builds once,
+and tiny runs, so that handing out a task costs less than making it. The plan is read lazily
+(a sweep's runs are made from their index) and only a bounded window of tasks is in flight;
+each finished run is written by this process as it arrives and then forgotten, so memory
+stays flat however many runs a job has. Results do not depend on the executor or the order
+runs are made in: every run is seeded from its replicate's seed, and consolidation orders
+rows by the plan.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import reprlib
 import time
@@ -45,6 +48,7 @@ from coprod.experiments.jobs.storage import (
 )
 from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute, execute_many
 from coprod.simulation.errors import CoprodError
+from coprod.simulation.model import warm_up_inputs
 from coprod.simulation.params import Params
 from coprod.simulation.seeds import replicate_seeds
 
@@ -138,8 +142,9 @@ def run_job(
         bar = progress_bar(len(specs), done, enabled=progress)
         failures = 0
         window = window or 4 * cores()
-        batch = batch_size(specs[0], len(specs) - done, window) if len(specs) else 1
-        outputs = _outputs(todo, executor, window, batch)
+        runs = len(specs) - done
+        batch = batch_size(specs[0], runs, window) if len(specs) else 1
+        outputs = _outputs(_tasks(todo, max(runs, 1), window, batch), executor, window)
         try:
             with folder.writer(len(manifest["sessions"]) - 1) as writer:
                 for arrived in outputs:
@@ -226,10 +231,10 @@ def _rebuilt_manifest(
 
 
 def _outputs(
-    specs: Iterable[RunSpec], executor: Executor | None, window: int, batch: int = 1
+    tasks: Iterable[tuple[RunSpec, ...]], executor: Executor | None, window: int
 ) -> Iterator[list[tuple[RunSpec, RunOutput]]]:
     """The runs' outputs as they finish, those that finished together in one list, with at
-    most ``window`` tasks submitted at a time, each of ``batch`` runs (:func:`batch_size`).
+    most ``window`` tasks (:func:`_tasks`) submitted at a time.
 
     A task that raised (a pickling error, a worker lost) is reported as failed runs; a
     ``BaseException`` such as ``KeyboardInterrupt`` propagates, and closing the iterator
@@ -238,19 +243,19 @@ def _outputs(
     that breaks the pool alone is the one that killed its worker, and only it fails.
     """
     if executor is None:
-        for spec in specs:
-            yield [(spec, execute(spec))]
+        for task in tasks:
+            for spec in task:
+                yield [(spec, execute(spec))]
         return
-    queue, suspects = _Queue(specs), deque[RunSpec]()
+    queue, suspects = _Queue(tasks), deque[RunSpec]()
     pending: dict[Future, tuple[RunSpec, ...]] = {}
     alone = False  # the one run in flight is a suspect, tried on its own
     try:
         while queue or suspects or pending:
             if not pending:
                 alone = bool(suspects)
-            source = suspects if alone else queue
-            while source and len(pending) < (1 if alone else window):
-                task = tuple(source.popleft() for _ in range(1 if alone else batch) if source)
+            while (suspects if alone else queue) and len(pending) < (1 if alone else window):
+                task = (suspects.popleft(),) if alone else queue.popleft()
                 pending[_submit(executor, task)] = task
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             arrived = []
@@ -265,6 +270,56 @@ def _outputs(
     finally:
         for future in pending:
             future.cancel()
+
+
+LOOKAHEAD = 512
+"""Runs of the plan read ahead to find those that start from one week-0 state: a
+comparison's plan lists the arms of a replicate a replicate count apart."""
+
+
+def _tasks(
+    specs: Iterable[RunSpec], runs: int, window: int, batch: int
+) -> Iterator[tuple[RunSpec, ...]]:
+    """The ``runs`` runs of ``specs`` as tasks for a ``window`` of tasks in flight.
+
+    Runs that start from one week-0 state (:func:`_shared`: the arms of a replicate) go in
+    one task, one after another, so its worker builds and warms up that state once
+    (``simulation.week0``). A group is cut into near-equal parts only to keep a task within
+    :data:`MOST_BATCHED` runs, and to leave the job at least a quarter of ``window`` tasks
+    had every group its size (the default window is four tasks per core: every worker gets
+    one; a part costs its own warm-up, so a comparison of many replicates keeps whole
+    groups). Consecutive parts smaller than ``batch`` (:func:`batch_size`: tiny runs) then
+    go together, up to ``batch`` a task. Results do not depend on the tasks: every run is
+    seeded by its spec.
+    """
+    task: list[RunSpec] = []
+    for group in _shared(specs):
+        size = len(group)
+        parts = min(size, max(-(-window * size // (4 * runs)), -(-size // MOST_BATCHED)))
+        for part in (group[i * size // parts : (i + 1) * size // parts] for i in range(parts)):
+            if task and len(task) + len(part) > batch:
+                yield tuple(task)
+                task = []
+            task += part
+            if len(task) >= batch:
+                yield tuple(task)
+                task = []
+    if task:
+        yield tuple(task)
+
+
+def _shared(specs: Iterable[RunSpec]) -> Iterator[list[RunSpec]]:
+    """The runs in groups that start from one week-0 state (the same seed, the same
+    ``model.warm_up_inputs``), found :data:`LOOKAHEAD` runs at a time: groups in the order
+    of their first run, runs in plan order. A run whose state is never kept (a population
+    above ``model.MOST_SHARED_PEOPLE``) is a group of its own."""
+    for stretch in itertools.batched(specs, LOOKAHEAD):
+        groups: dict[object, list[RunSpec]] = {}
+        for spec in stretch:
+            inputs = warm_up_inputs(spec.params)
+            key = spec.run_id if inputs is None else (spec.seed, inputs)
+            groups.setdefault(key, []).append(spec)
+        yield from groups.values()
 
 
 TASK_AGENT_WEEKS = 200_000
@@ -283,20 +338,20 @@ def batch_size(spec: RunSpec, runs: int, window: int) -> int:
 
 
 class _Queue:
-    """The runs still to submit, taken from an iterator one at a time (a job's plan is made
+    """The tasks still to submit, taken from an iterator one at a time (a job's plan is made
     on demand, never held whole); ``popleft`` and truth as a deque's."""
 
-    def __init__(self, specs: Iterable[RunSpec]) -> None:
-        self._specs = iter(specs)
-        self._next: RunSpec | None = next(self._specs, None)
+    def __init__(self, tasks: Iterable[tuple[RunSpec, ...]]) -> None:
+        self._tasks = iter(tasks)
+        self._next: tuple[RunSpec, ...] | None = next(self._tasks, None)
 
     def __bool__(self) -> bool:
         return self._next is not None
 
-    def popleft(self) -> RunSpec:
-        spec, self._next = self._next, next(self._specs, None)
-        assert spec is not None
-        return spec
+    def popleft(self) -> tuple[RunSpec, ...]:
+        task, self._next = self._next, next(self._tasks, None)
+        assert task is not None
+        return task
 
 
 def _lost(future: Future[RunOutput]) -> bool:

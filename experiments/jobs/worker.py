@@ -96,7 +96,8 @@ def execute(spec: RunSpec) -> RunOutput:
 
 
 def execute_many(specs: tuple[RunSpec, ...]) -> list[RunOutput]:
-    """Make several tiny runs as one task (``runner.batch_size``), in order."""
+    """Make several runs as one task, in order (``runner._tasks``): the arms of a replicate
+    in turn start from the week-0 state the first of them built (``simulation.week0``)."""
     return [execute(spec) for spec in specs]
 
 

@@ -49,11 +49,13 @@ def test_vacancies_start_at_their_steady_share():
 
 
 def test_annualised_turnover_and_locum_costs_at_the_defaults():
-    """At the defaults turnover is above its published baseline (24.8%), raised by burnout
-    (docs/VALIDATION.md), some posts are vacant, and locum hours are paid at the premium."""
-    series = simulate(Params(weeks=52), 0).timeseries
-    assert 0.2 < series["turnover_annualised"].iloc[-1] < 0.7
-    assert series["vacancies"].mean() > 0 and series["locum_hours"].mean() > 0
+    """At the defaults turnover is near its published baseline (24.8%; docs/VALIDATION.md has
+    0.24 [0.18, 0.29] over ten runs), some posts are vacant, and locum hours are paid at the
+    premium. One run's year is noisy (0.20 to 0.36 over six seeds), so four are averaged."""
+    runs = [simulate(Params(weeks=52), seed).timeseries for seed in range(4)]
+    turnover = np.mean([series["turnover_annualised"].iloc[-1] for series in runs])
+    assert 0.5 * 0.248 < turnover < 1.5 * 0.248
+    assert all(s["vacancies"].mean() > 0 and s["locum_hours"].mean() > 0 for s in runs)
     p = Params()
     costs = weekly_costs(
         p,

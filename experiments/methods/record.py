@@ -22,7 +22,7 @@ NSW_YEARS = (date(2015, 6, 16) - date(2012, 11, 1)).days / 365.25
 #: WEMWBS spans 14-70: 56 points over the model's 0-1 wellbeing.
 WEMWBS_POINTS = 56.0
 YEAR = 52  # the wellbeing gain is read over the last WINDOW weeks of the first year
-WINDOW = 8
+WINDOW = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.methods.record import (
+    WEMWBS_POINTS,
+    WINDOW,
     Estimate,
     care_magnitudes,
     magnitudes,
@@ -35,9 +37,8 @@ from coprod.simulation.seeds import parse_seed, replicate_seeds
 
 REPLICATES = 10
 SEED = 0
-WINDOW = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 SWITCH_WEEK = 52  # facts 1 and 4: the timeline's switch
-MID_WELLBEING = 1 / 56  # one WEMWBS point
+MID_WELLBEING = 1 / WEMWBS_POINTS  # one WEMWBS point
 MID_DEPENDENCE = 0.02
 SHIPPED = (
     "traditional",

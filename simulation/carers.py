@@ -180,12 +180,16 @@ def update_carer_wellbeing(
     carers.wellbeing = carers.wellbeing + params.wellbeing_rate * (target - carers.wellbeing)
 
 
-def carer_metrics(carers: Carers, active: np.ndarray) -> dict[str, float]:
+def carer_metrics(carers: Carers, active: np.ndarray, household: np.ndarray) -> dict[str, float]:
     """The week's carer outputs (MODEL.md 10.10), over carers caring this week (``active``,
-    after breakdowns)."""
+    after breakdowns); ``carers_at_home`` are those who live in the household of the person
+    they care for (a published share: docs/VALIDATION.md)."""
     count = int(np.count_nonzero(active))
+    cared_for = np.flatnonzero(active)
+    at_home = household[carers.carer[cared_for]] == household[cared_for]
     return {
         "carers": float(count),
+        "carers_at_home": float(np.count_nonzero(at_home)),
         "carer_hours": float(carers.hours.sum()),
         "carer_strain_mean": float(carers.strain[active].mean()) if count else 0.0,
         "carer_breakdowns": float(np.count_nonzero(carers.breakdowns)),

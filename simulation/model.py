@@ -561,7 +561,9 @@ class CoProductionModel(mesa.Model):
             "care_exits": float(len(exits)),
             **package_metrics(self.packages),
             **carer_metrics(
-                self.carers, caring(self.carers, comm.is_user, self.packages.placed, week)
+                self.carers,
+                caring(self.carers, comm.is_user, self.packages.placed, week),
+                comm.household,
             ),
             "prevention_reached": reached,  # commissioning (issue 17)
             **self.commissioner.budget_columns(),

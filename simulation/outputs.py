@@ -78,6 +78,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "carer_breakdowns": ("people/week", "Carers who broke down this week"),
     "carer_wellbeing_mean": ("0-1", "Mean wellbeing of carers caring this week"),
     "carers": ("people", "Family carers caring this week"),
+    "carers_at_home": ("people", "Carers caring this week who live with the person cared for"),
     # commissioning (issue 17): the prevention line and the yearly budget split
     "cost_prevention": ("GBP/week", "Community development (prevention) worker hours"),
     "prevention_reached": ("contacts/week", "Residents a community development worker met"),
@@ -161,6 +162,7 @@ LABELS: dict[str, str] = {
     "carer_breakdowns": "Carers breaking down",
     "carer_wellbeing_mean": "Carers' wellbeing",
     "carers": "Family carers caring",
+    "carers_at_home": "Carers living with the person",
     "cost_prevention": "Cost of community development",
     "prevention_reached": "Community development contacts",
     "budget_posts": "Budget for professional posts",

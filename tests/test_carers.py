@@ -10,6 +10,7 @@ from coprod.simulation.agents import Carer
 from coprod.simulation.carers import (
     NONE,
     build_carers,
+    carer_metrics,
     choose_carers,
     give_care,
     rest_strain,
@@ -65,6 +66,16 @@ def test_a_partner_who_can_care_is_the_carer_before_any_tie():
     assert len(np.unique(carer[cared])) == len(cared)  # still one person per carer
     no_partner = choose_carers(Params(carer_share=1.0), ties, np.full(n, NONE), can_care, has, pick)
     assert (no_partner[by_partner] != partner[by_partner]).mean() > 0.5
+
+
+def test_carers_at_home_are_those_in_the_household_of_the_person_they_care_for():
+    carers = build_carers(np.array([1, 0, 3, NONE, 2]))
+    active = np.array([True, True, True, False, True])
+    household = np.array([7, 7, 8, 9, 8])  # 0 and 1 live together, 2 and 4; 3 alone
+    out = carer_metrics(carers, active, household)
+    assert out["carers"] == 4 and out["carers_at_home"] == 3  # all but 3, who cares for 2
+    apart = carer_metrics(carers, active, np.arange(5))
+    assert apart["carers_at_home"] == 0
 
 
 def test_strain_rises_with_hours_and_falls_with_respite():

@@ -249,6 +249,18 @@ def care_magnitudes(series: dict[str, list[pd.DataFrame]], params: Params) -> li
             digits=1,
         ),
         Magnitude(
+            "Carers living with the person they care for",
+            "share of carers caring",
+            ratio("carers_at_home", "carers"),
+            0.34,
+            "34% of unpaid carers live with someone they care for",
+            "NHS England, Health Survey for England 2022 part 2, Social care provision (adults "
+            "16+ giving unpaid care; 65% care for someone outside their household). In the "
+            "model a household partner who can care is the carer first, and other carers are "
+            "ties, which often live next door on the ring and so in the same household",
+            digits=2,
+        ),
+        Magnitude(
             "Deaths",
             "per 1,000 residents a year",
             per_resident_year("deaths", 1000.0),

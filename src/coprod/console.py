@@ -6,6 +6,10 @@ deep inside an import. This module imports only the standard library's ``signal`
 and ``sys``: its :func:`main` makes SIGTERM and SIGHUP raise like Ctrl-C, imports the command
 line, and turns an interrupt that lands before the command line's own handler (or after it,
 while the interpreter shuts down) into coprod's one-line message and exit 128 + the signal.
+The signals are held while the command line and pandas are imported: a Ctrl-C inside a C
+extension's initialisation (pandas' Cython modules) broke that import with an ImportError or
+SystemError instead of raising, so the command printed a traceback, or carried on as if
+nothing had happened. Held, it arrives when the imports are done.
 """
 
 from __future__ import annotations
@@ -40,8 +44,12 @@ def main() -> int:
         for signum in TERMINATING:
             signal.signal(signum, _raise)
         try:
-            from coprod.experiments.cli import main as command
-
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, *TERMINATING))
+            try:  # an interrupt inside a C extension's start-up breaks the import instead
+                import coprod.api  # noqa: F401  pandas and pyarrow, which every command loads
+                from coprod.experiments.cli import main as command
+            finally:  # a signal that came meanwhile is delivered here, as an interrupt
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
             status = command()
         except KeyboardInterrupt as interrupt:  # before the command line's handler was in place
             status = 128 + getattr(interrupt, "signum", signal.SIGINT)

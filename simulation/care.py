@@ -121,7 +121,7 @@ def _segments(group: np.ndarray, keep: np.ndarray, n_groups: int) -> tuple[np.nd
 
 
 @numba.njit(cache=True, nogil=True)
-def _order_segments(members: np.ndarray, bounds: np.ndarray, priority: np.ndarray) -> None:
+def order_segments(members: np.ndarray, bounds: np.ndarray, priority: np.ndarray) -> None:
     """Order each group's members, in place, by descending priority, ties by index (the
     counting sort left them in index order, and both sorts here are stable)."""
     for g in range(len(bounds) - 1):
@@ -143,14 +143,14 @@ def _order_segments(members: np.ndarray, bounds: np.ndarray, priority: np.ndarra
 def allocation_kernel(
     group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
-    """``allocate``'s compiled kernel (for other kernels to call): one pass over the askers in
+    """``allocate``'s compiled kernel: one pass over the askers in
     (group, priority) order.
 
     The running total is kept across groups and each group's start subtracted from it, as the
     array version this replaces did with one ``cumsum``: the same additions in the same order,
     so the same bits (no fastmath)."""
     members, bounds = _segments(group, demand > 0, len(capacity))
-    _order_segments(members, bounds, priority)
+    order_segments(members, bounds, priority)
     served = np.zeros(len(group))
     total = 0.0
     for g in range(len(capacity)):
@@ -174,7 +174,7 @@ def segment_order(group: np.ndarray, priority: np.ndarray, n_groups: int) -> np.
     global two-key sort it replaces was most of a week at scale."""
     group = np.asarray(group, np.int64)
     members, bounds = _segments(group, np.ones(len(group), np.bool_), n_groups)
-    _order_segments(members, bounds, np.asarray(priority, np.float64))
+    order_segments(members, bounds, np.asarray(priority, np.float64))
     return members
 
 

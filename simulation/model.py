@@ -42,6 +42,7 @@ from coprod.simulation.commissioning import Commissioner, People
 from coprod.simulation.community import TieLedger, after_exchange, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
+from coprod.simulation.memory import LARGE_WORLD_TIES, hold_freed_memory
 from coprod.simulation.mesa_compat import community_space
 from coprod.simulation.metrics import state_metrics
 from coprod.simulation.network import build_ties, graph_of
@@ -51,6 +52,7 @@ from coprod.simulation.packages import (
     count_lost_ties,
     cut_ties,
     due,
+    incident_edges,
     largest_package_met,
     package_met,
     package_metrics,
@@ -194,6 +196,8 @@ class CoProductionModel(mesa.Model):
         self.exogenous = streams.exogenous
         population = streams.population
         n_people = params.n_users + params.n_neighbours
+        if n_people * params.network_degree >= LARGE_WORLD_TIES:
+            hold_freed_memory()
         self.ties = build_ties(n_people, params.network_degree, params.network_rewiring, population)
         self.all_ties = self.ties  # the whole network: ``ties`` loses those placements cut
         self._build_residents(params, population, n_people)
@@ -201,7 +205,7 @@ class CoProductionModel(mesa.Model):
         # time bank and survey (engineer T): streams of their own, children of the population's
         self.bank = build_timebank(params, self.ties.ring_position, population)
         self.survey_rng = population.spawn(1)[0]
-        self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
+        self.ledger = TieLedger.of(np.full(len(self.ties.target), NEVER), self.ties.reverse)
         self._agents_placed = False
         self._build_social_care(population)
         self.commissioner = Commissioner(len(self.community.is_user))  # commissioning
@@ -303,11 +307,9 @@ class CoProductionModel(mesa.Model):
         if len(dead):
             renew(users, comm, p, dead, self.newcomers, self.next_agent_id)
             self.next_agent_id += len(dead)
-            if restored := vacate(self.packages, dead, self.ledger.last_given):
-                self.ties, self.ledger.last_given = restored
-            gone = np.zeros(len(comm.is_user), dtype=bool)
-            gone[dead] = True
-            self.ledger.last_given[gone[self.ties.target] | gone[self.ties.source]] = NEVER
+            if restored := vacate(self.packages, dead, self.ledger):
+                self.ties = restored
+            self.ledger.forget(incident_edges(self.ties, dead), NEVER)
         entries, exits = review_care(users, comm, p, self.week)
         if self._agents_placed:
             self._follow_residents(dead, np.r_[entries, exits])
@@ -360,9 +362,7 @@ class CoProductionModel(mesa.Model):
         old_enough = np.where(users.age >= p.placement_min_age, need, 0.0)
         placed = place(packages, p, power, decided, old_enough, unsupported, home, decision_draw)
         if placed.any():
-            self.ties, self.ledger.last_given = cut_ties(
-                packages, p, placed, self.ledger.last_given
-            )
+            self.ties = cut_ties(packages, p, placed, self.ledger)
         return met
 
     def _start_policy(self, status_quo: Params, params: Params) -> None:

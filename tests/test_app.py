@@ -230,9 +230,7 @@ def test_help_is_drawn_after_placements_change_the_active_ties() -> None:
     model.packages.placed[:] = False
     placed = np.zeros(len(model.community.is_user), dtype=bool)
     placed[::7] = True  # many placements at once: most of their ties go
-    model.ties, model.ledger.last_given = cut_ties(
-        model.packages, model.params, placed, model.ledger.last_given
-    )
+    model.ties = cut_ties(model.packages, model.params, placed, model.ledger)
     page.step()
     assert len(model.ties.target) < len(model.all_ties.target)
     ends = sorted(

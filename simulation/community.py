@@ -113,11 +113,13 @@ def _share_out(
     ``care.allocate`` does (one running sum over every offer, each giver's start subtracted:
     the same additions in the same order, so the same bits), then each person's
     proportional take."""
+    taker = np.empty((len(wanted), 2))  # a taker's want and weight side by side: one read
+    taker[:, 0], taker[:, 1] = wanted, weight
     offer = np.empty(len(target))
     priority = np.empty(len(target))
     for tie in range(len(target)):
-        offer[tie] = wanted[target[tie]] * factor[tie]
-        priority[tie] = offer[tie] * weight[target[tie]]
+        offer[tie] = taker[target[tie], 0] * factor[tie]
+        priority[tie] = offer[tie] * taker[target[tie], 1]
     members, bounds = _offers_by_giver(start, offer)
     order_segments(members, bounds, priority)
     flow = np.zeros(len(target))
@@ -135,10 +137,12 @@ def _share_out(
     received = np.zeros(len(wanted))
     for tie in range(len(flow)):
         received[target[tie]] += flow[tie]
+    scale = np.ones(len(wanted))  # per person, then read once per tie
+    for person in range(len(wanted)):
+        if received[person] > wanted[person]:
+            scale[person] = wanted[person] / received[person]
     for tie in range(len(flow)):
-        person = target[tie]
-        scale = wanted[person] / received[person] if received[person] > wanted[person] else 1.0
-        scaled = flow[tie] * scale
+        scaled = flow[tie] * scale[target[tie]]
         flow[tie] = scaled if scaled >= min_hours else 0.0
     return flow
 

@@ -59,6 +59,7 @@ from coprod.simulation.packages import (
     place,
     review,
     vacate,
+    with_inactive,
 )
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
@@ -298,22 +299,37 @@ class CoProductionModel(mesa.Model):
         for index in range(self.params.n_professionals):
             Professional(self, index)
 
-    def _residents_week(self, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _residents_week(
+        self, p: Params
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Phase 0 (MODEL.md 10.2): ageing, deaths and newcomers, assessments and reviews;
-        the Mesa agents follow. Returns the slots of deaths, entries and exits."""
+        the Mesa agents follow. Returns the slots of deaths, entries and exits, and the cut
+        ties with those the deaths restored (None if none was), for :meth:`_move_ties`."""
         users, comm = self.users, self.community
         age_one_week(users, p)
         dead = dying(users, p, self.exogenous, self.packages.placed)
+        restored = None
         if len(dead):
             renew(users, comm, p, dead, self.newcomers, self.next_agent_id)
             self.next_agent_id += len(dead)
-            if restored := vacate(self.packages, dead, self.ledger):
-                self.ties = restored
-            self.ledger.forget(incident_edges(self.ties, dead), NEVER)
+            restored = vacate(self.packages, dead)
         entries, exits = review_care(users, comm, p, self.week)
         if self._agents_placed:
             self._follow_residents(dead, np.r_[entries, exits])
-        return dead, entries, exits
+        return dead, entries, exits, restored
+
+    def _move_ties(
+        self, p: Params, dead: np.ndarray, restored: np.ndarray | None, placed: np.ndarray
+    ) -> None:
+        """The ties the week's deaths restored and its placements cut (``placed``: placed
+        this week) take effect together, before the exchange, in one compaction of the
+        network (nothing between reads the ties), and the newcomers' ties start with no
+        memory of help."""
+        inactive = cut_ties(self.packages, p, placed, restored) if placed.any() else restored
+        if inactive is not None:
+            self.ties = with_inactive(self.packages, inactive, self.ledger)
+        if len(dead):
+            self.ledger.forget(incident_edges(self.ties, dead), NEVER)
 
     def _follow_residents(self, dead: np.ndarray, changed: np.ndarray) -> None:
         """Once agents exist, they follow the arrays: a newcomer's agent replaces the dead
@@ -344,9 +360,12 @@ class CoProductionModel(mesa.Model):
         self.packages.last_change[:] = 0.0
         settle(self.carers, p, need, active, self.packages.hours, comm.wellbeing)
 
-    def _social_care(self, p: Params, power: PowerRule, crises: np.ndarray) -> np.ndarray:
+    def _social_care(
+        self, p: Params, power: PowerRule, crises: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Carers care, packages are reviewed or re-assessed (after a crisis or a carer's
-        breakdown) and placements decided; returns the need carers meet, per person."""
+        breakdown) and placements decided; returns the need carers meet, per person, and who
+        was placed this week."""
         users, comm, carers, packages = self.users, self.community, self.carers, self.packages
         n, week = len(comm.is_user), self.week
         breakdown_draw, decision_draw = self.exogenous.random(n), self.exogenous.random(n)
@@ -361,9 +380,7 @@ class CoProductionModel(mesa.Model):
         unsupported = ~caring(carers, in_care, packages.placed, week)
         old_enough = np.where(users.age >= p.placement_min_age, need, 0.0)
         placed = place(packages, p, power, decided, old_enough, unsupported, home, decision_draw)
-        if placed.any():
-            self.ties = cut_ties(packages, p, placed, self.ledger)
-        return met
+        return met, placed
 
     def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
@@ -454,12 +471,13 @@ class CoProductionModel(mesa.Model):
         )
         behaviour = self.rng
         # 0. ageing, deaths and newcomers; assessments, entries into and exits from care
-        dead, entries, exits = self._residents_week(p)
+        dead, entries, exits, restored = self._residents_week(p)
         in_care = comm.is_user
         # 1-2. need, crises, GP contacts; help-seeking
         events = drift_need(users, p, self.exogenous, behaviour)
         # S. social care: carers, package reviews, placements (MODEL.md 10.2-10.3)
-        carer_met = self._social_care(p, power, events.crises)
+        carer_met, newly_placed = self._social_care(p, power, events.crises)
+        self._move_ties(p, dead, restored, newly_placed)
         placed = self.packages.placed
         community_cover = users.cover
         users.cover = community_cover + carer_met  # a carer's care lowers what people ask for

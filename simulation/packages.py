@@ -133,10 +133,11 @@ def place(
     return placed
 
 
-def vacate(packages: Packages, slots: np.ndarray, ledger: TieLedger) -> Ties | None:
+def vacate(packages: Packages, slots: np.ndarray) -> np.ndarray | None:
     """The dead leave their package and their care home; a newcomer moves into the house with
     its ties, so ties a placement had cut come back (but not those to someone still in a care
-    home). Returns the active ties when they change (and moves ``ledger`` onto them), else None.
+    home). Returns the cut edges with those restored when there are any, else None; the
+    model applies them with the week's placements (:func:`with_inactive`).
 
     Without this a newcomer inherited the placement and package of the person they replaced:
     residents in placement could only grow (by half over two years in the status quo).
@@ -153,7 +154,7 @@ def vacate(packages: Packages, slots: np.ndarray, ledger: TieLedger) -> Ties | N
         return None
     inactive = packages.inactive.copy()
     inactive[restored] = False
-    return with_inactive(packages, inactive, ledger)
+    return inactive
 
 
 def incident_edges(ties: Ties, people: np.ndarray) -> np.ndarray:
@@ -184,16 +185,19 @@ def largest_package_met(params: Params) -> float:
     return params.package_hours_factor * params.package_hours_cap / params.package_hours_per_need
 
 
-def cut_ties(packages: Packages, params: Params, placed: np.ndarray, ledger: TieLedger) -> Ties:
-    """The active ties after this week's placements; ``ledger`` moves onto them.
+def cut_ties(
+    packages: Packages, params: Params, placed: np.ndarray, inactive: np.ndarray | None = None
+) -> np.ndarray:
+    """The cut edges once this week's placements (``placed``) have cut theirs, on top of
+    ``inactive`` (default: those cut now).
 
     A share ``placement_tie_loss`` of a placed person's ties (by a fixed draw per tie) become
-    inactive. ``ledger`` is the tie ledger over the active ties before the cut.
+    inactive; :func:`with_inactive` makes them so.
     """
     edges = incident_edges(packages.full_ties, np.flatnonzero(placed))
-    inactive = packages.inactive.copy()
+    inactive = (packages.inactive if inactive is None else inactive).copy()
     inactive[edges[packages.tie_draw[edges] < params.placement_tie_loss]] = True
-    return with_inactive(packages, inactive, ledger)
+    return inactive
 
 
 def with_inactive(packages: Packages, inactive: np.ndarray, ledger: TieLedger) -> Ties:

@@ -10,7 +10,14 @@ from pydantic import ValidationError
 from coprod.simulation import CoProductionModel, Params, simulate
 from coprod.simulation.community import TieLedger
 from coprod.simulation.network import build_ties
-from coprod.simulation.packages import active_ties, build_packages, cut_ties, place, vacate
+from coprod.simulation.packages import (
+    active_ties,
+    build_packages,
+    cut_ties,
+    place,
+    vacate,
+    with_inactive,
+)
 from coprod.simulation.params import LEVERS
 from coprod.simulation.rules import POWER_RULES
 
@@ -133,7 +140,7 @@ def placed_world(n: int, placed_count: int, seed: int):
     packages.placed[placed] = True
     memory = np.arange(len(ties.target), dtype=np.int64)
     ledger = TieLedger.of(memory, ties.reverse)
-    view = cut_ties(packages, p, placed, ledger)
+    view = with_inactive(packages, cut_ties(packages, p, placed), ledger)
     return ties, packages, memory, view, ledger
 
 
@@ -155,7 +162,7 @@ def test_the_dead_leave_their_care_home_and_package_and_their_ties_come_back():
     packages.hours[30:60] = 7.0
     dead = np.array([0, 1, 2, 30, 31])
     cut_before = packages.inactive.copy()
-    restored = vacate(packages, dead, ledger)
+    restored = with_inactive(packages, vacate(packages, dead), ledger)
     assert not packages.placed[dead].any() and (packages.hours[dead] == 0).all()
     assert packages.placed[3:30].all() and (packages.hours[32:60] == 7.0).all()
     from_dead = np.isin(ties.source, dead)
@@ -167,7 +174,7 @@ def test_the_dead_leave_their_care_home_and_package_and_their_ties_come_back():
     assert len(restored.target) == np.count_nonzero(~packages.inactive)
     assert len(ledger.last_given) == len(restored.target)
     np.testing.assert_array_equal(ledger.last_back, ledger.last_given[restored.reverse])
-    assert vacate(packages, np.array([200]), ledger) is None  # nothing of theirs was cut
+    assert vacate(packages, np.array([200])) is None  # nothing of theirs was cut
 
 
 def test_care_homes_place_only_the_old_and_their_residents_die_sooner():

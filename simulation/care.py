@@ -151,7 +151,17 @@ def allocation_kernel(
     so the same bits (no fastmath)."""
     members, bounds = _segments(group, demand > 0, len(capacity))
     order_segments(members, bounds, priority)
-    served = np.zeros(len(group))
+    return serve_in_order(members, bounds, demand, capacity)
+
+
+@numba.njit(cache=True, nogil=True)
+def serve_in_order(
+    members: np.ndarray, bounds: np.ndarray, demand: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
+    """Each group's ``members`` (in its ``bounds``, in order) served their ``demand`` until the
+    group's ``capacity`` is spent, the last in part. The running total is kept across groups
+    and each group's start subtracted from it, as one ``cumsum`` over everyone did."""
+    served = np.zeros(len(demand))
     total = 0.0
     for g in range(len(capacity)):
         group_start = 0.0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from coprod.simulation.care import order_segments
+from coprod.simulation.care import order_segments, serve_in_order
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Users
@@ -122,18 +122,7 @@ def _share_out(
         priority[tie] = offer[tie] * taker[target[tie], 1]
     members, bounds = _offers_by_giver(start, offer)
     order_segments(members, bounds, priority)
-    flow = np.zeros(len(target))
-    total = 0.0
-    for giver in range(len(start) - 1):
-        giver_start = 0.0
-        for k in range(bounds[giver], bounds[giver + 1]):
-            tie = members[k]
-            asked = offer[tie]
-            total += asked
-            before = total - asked
-            if k == bounds[giver]:
-                giver_start = before
-            flow[tie] = min(max(hours[giver] - (before - giver_start), 0.0), asked)
+    flow = serve_in_order(members, bounds, offer, hours)
     received = np.zeros(len(wanted))
     for tie in range(len(flow)):
         received[target[tie]] += flow[tie]

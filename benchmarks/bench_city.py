@@ -80,7 +80,11 @@ def main() -> None:
     cli.add_argument("--scenario", default="timebank")
     args = cli.parse_args()
     sizes = city(args.residents)
-    params = Params(**{**load_scenario(args.scenario).params.model_dump(), **sizes})
+    # as the example runs it: no agent snapshots (a worker sets snapshot_every 0 when the
+    # experiment records none; each would be a million-row table)
+    params = Params(
+        **{**load_scenario(args.scenario).params.model_dump(), **sizes, "snapshot_every": 0}
+    )
     print(f"{args.scenario}: {sizes}, warm-up {params.warmup_weeks} weeks, {args.weeks} weeks")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'stage':24} {'wall s':>10} {'cpu s':>10}")

@@ -206,7 +206,8 @@ class CoProductionModel(mesa.Model):
         # time bank and survey (engineer T): streams of their own, children of the population's
         self.bank = build_timebank(params, self.ties.ring_position, population)
         self.survey_rng = population.spawn(1)[0]
-        self.ledger = TieLedger.of(np.full(len(self.ties.target), NEVER), self.ties.reverse)
+        never = np.full(len(self.ties.target), NEVER, dtype=np.int32)  # weeks: 32 bits hold them
+        self.ledger = TieLedger.of(never, self.ties.reverse)
         self._agents_placed = False
         self._build_social_care(population)
         self.commissioner = Commissioner(len(self.community.is_user))  # commissioning

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -145,6 +145,31 @@ SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md sec
 #: its string column from these three once instead of from every row's text each snapshot.
 AGENT_TYPES = pd.array(["user", "neighbour", "professional"], dtype="str")
 USER, NEIGHBOUR, POST = range(3)
+
+
+class Snapshot(NamedTuple):
+    """One week's agent snapshot as arrays: ``kind`` codes into :data:`AGENT_TYPES`, and
+    ``values`` one row per column of :data:`AGENT_COLUMNS`, one entry per agent."""
+
+    week: int
+    agent_id: np.ndarray
+    kind: np.ndarray
+    values: np.ndarray
+
+
+def agent_frame(snapshots: list[Snapshot]) -> pd.DataFrame:
+    """Snapshots, in order, as one table: ``week``, ``agent_id``, ``agent_type`` and the
+    columns of :data:`AGENT_COLUMNS` (the string column made once, from three strings)."""
+    sizes = [len(snapshot.agent_id) for snapshot in snapshots]
+    values = np.concatenate([snapshot.values for snapshot in snapshots], axis=1)
+    return pd.DataFrame(
+        {
+            "week": np.repeat(np.array([snapshot.week for snapshot in snapshots]), sizes),
+            "agent_id": np.concatenate([snapshot.agent_id for snapshot in snapshots]),
+            "agent_type": AGENT_TYPES.take(np.concatenate([s.kind for s in snapshots])),
+            **dict(zip(AGENT_COLUMNS, values, strict=True)),
+        }
+    )
 
 
 class CoProductionModel(mesa.Model):
@@ -395,7 +420,7 @@ class CoProductionModel(mesa.Model):
         self.cost_cumulative = 0.0
         self.timeline = changes_by_week(params.timeline)
         self.datacollector = WeeklyRows()
-        self.snapshots: list[pd.DataFrame] = []
+        self.snapshots: list[Snapshot] = []
         self._collect()
 
     def _set_policy(self, params: Params) -> None:
@@ -592,7 +617,7 @@ class CoProductionModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.week < p.weeks
         if p.snapshot_every and self.week % p.snapshot_every == 0:
-            self.snapshots.append(self.snapshot())
+            self.snapshots.append(self._snapshot_arrays())
 
     def _commissioning_view(self) -> People:
         """Commissioning (issue 17): what its survey reads of every resident now."""
@@ -615,6 +640,15 @@ class CoProductionModel(mesa.Model):
         """One row per resident and professional: type, state and running totals since
         week 0 (a newcomer's since they came). ``agent_id`` is the id for life; a resident's
         ``agent_type`` is ``user`` while in care."""
+        return agent_frame([self._snapshot_arrays()])
+
+    def agents_table(self) -> pd.DataFrame:
+        """Every snapshot taken so far, in week order, as one table (``RunResult.agents``)."""
+        return agent_frame(self.snapshots)
+
+    def _snapshot_arrays(self) -> Snapshot:
+        """The state :meth:`snapshot` shows, as arrays: a run keeps these and makes one table
+        of all of them at the end (a table a snapshot, joined, cost a millisecond each)."""
         users, comm, pros = self.users, self.community, self.professionals
         n_people = len(comm.is_user)
         residents = {
@@ -640,9 +674,9 @@ class CoProductionModel(mesa.Model):
             "carer_of": self.carers.carer_of,
         }
         posts = {"burnout": pros.burnout, "professional_hours": pros.hours_delivered}
-        # one float row per column, NaN where it does not apply, filled in place, and the
-        # type column taken from three strings: columns joined with np.r_, reordered, and
-        # types made from every row's text cost 2.3 ms a snapshot at 1,660 people, this 0.7
+        # one float row per column, NaN where it does not apply, filled in place: columns
+        # joined with np.r_, reordered and typed from every row's text cost 2.3 ms a snapshot
+        # at 1,660 people
         values = np.full((len(AGENT_COLUMNS), n_people + len(pros.hours)), np.nan)
         for row, name in zip(values, AGENT_COLUMNS, strict=True):
             if name in residents:
@@ -650,14 +684,7 @@ class CoProductionModel(mesa.Model):
             if name in posts:
                 row[n_people:] = posts[name]
         kind = np.r_[np.where(comm.is_user, USER, NEIGHBOUR), np.full(len(pros.hours), POST)]
-        return pd.DataFrame(
-            {
-                "week": self.week,
-                "agent_id": self.agent_ids(),
-                "agent_type": AGENT_TYPES.take(kind),
-                **dict(zip(AGENT_COLUMNS, values, strict=True)),
-            }
-        )
+        return Snapshot(self.week, self.agent_ids(), kind, values)
 
     def agent_ids(self) -> np.ndarray:
         """Ids for life of the residents (slot order), then the professionals' posts, which
@@ -746,7 +773,7 @@ def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
         else pd.DataFrame(columns=["agent_id", "agent_type", "participant", *SURVEY_QUESTIONS])
     )
     agents = (
-        pd.concat(model.snapshots, ignore_index=True)
+        model.agents_table()
         if model.snapshots
         else pd.DataFrame(columns=["week", "agent_id", "agent_type", *AGENT_COLUMNS])
     )

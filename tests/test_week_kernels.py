@@ -1,0 +1,146 @@
+"""The weekly phases' compiled passes against the array versions they replaced, kept here as
+references: the same state and draws in, the same bits out (issue 16). Every comparison is
+exact equality, never a tolerance: the model's results must not move by a bit."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.simulation import CoProductionModel, Params
+from coprod.simulation.population import FILLED, NEVER, set_willingness
+from coprod.simulation.residents import posts_for, review_care
+from coprod.simulation.workforce import WEEKS_PER_YEAR, update_workforce
+
+SMALL = {"n_users": 300, "n_neighbours": 180, "n_professionals": 20}
+
+
+def reference_update_workforce(pros, params, demand, capacity, delivered, week, behaviour):
+    """``workforce.update_workforce`` as array operations, before the compiled pass."""
+    in_post = pros.in_post(week)
+    recruits = in_post & (pros.vacant_until == week)
+    pros.vacant_until[recruits] = FILLED
+    pros.new_holders(recruits)
+    load = np.divide(demand, capacity, out=np.zeros_like(demand), where=capacity > 0)
+    pros.pressure = np.where(in_post, np.clip(load - 1.0, 0.0, 1.0), 0.0)
+    rising = pros.burnout + params.burnout_rise * pros.pressure * (1.0 - pros.burnout)
+    easing = pros.burnout * (1.0 - params.burnout_recovery)
+    pros.burnout = np.where(pros.pressure > 0, rising, easing)
+    pros.hours_delivered += delivered
+    hazard = (
+        params.turnover_annual
+        / WEEKS_PER_YEAR
+        * (1.0 + params.burnout_turnover_factor * pros.burnout)
+    )
+    leaves = in_post & (behaviour.random(len(demand)) < hazard)
+    pros.vacant_until[leaves] = week + params.vacancy_weeks + 1
+    pros.pressure[leaves] = 0.0
+    pros.burnout[leaves] = 0.0
+    pros.new_holders(leaves)
+    slot = week % WEEKS_PER_YEAR
+    pros.leavers[slot], pros.filled[slot] = np.count_nonzero(leaves), np.count_nonzero(in_post)
+    if leaves.any():
+        pros.willingness_quantile[leaves] = behaviour.random(int(leaves.sum()))
+        set_willingness(pros, params)  # every post redrawn, as it was
+    return int(np.count_nonzero(leaves)), int(np.count_nonzero(recruits))
+
+
+def reference_review_care(users, comm, params, week):
+    """``residents.review_care`` as array operations, before the compiled pass."""
+    in_care = comm.is_user
+    eligible = users.need >= params.care_eligibility
+    referred = ~in_care & eligible & (users.assessment_due == NEVER)
+    users.assessment_due[referred] = week + params.assessment_weeks
+    decided = users.assessment_due == week
+    entrants = np.flatnonzero(decided & eligible)
+    users.assessment_due[decided] = NEVER
+    reviewed = in_care & (users.review_due == week)
+    leavers = np.flatnonzero(reviewed & ~eligible)
+    users.review_due[reviewed] += params.care_review_weeks
+    users.review_due[leavers] = NEVER
+    comm.is_user[leavers] = False
+    caseload = np.bincount(users.professional[comm.is_user], minlength=params.n_professionals)
+    users.professional[entrants] = posts_for(caseload, len(entrants))
+    users.seen_holder[entrants] = -1
+    users.agency[entrants] = users.own_agency[entrants]
+    users.trust[entrants] = users.own_trust[entrants]
+    users.plan[entrants] = 0.0
+    users.care_since[entrants] = week
+    users.care_since[leavers] = NEVER
+    users.review_due[entrants] = week + params.care_review_weeks
+    comm.is_user[entrants] = True
+    in_care_hours = users.assets * params.user_give_hours
+    comm.give_hours = np.where(comm.is_user, in_care_hours, comm.spare_hours)
+    return entrants, leavers
+
+
+def assert_same_state(a: object, b: object) -> None:
+    """Every array of two state dataclasses equal, bit for bit, with the same dtype."""
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        assert x.dtype == y.dtype, field.name
+        np.testing.assert_array_equal(x, y, strict=True, err_msg=field.name)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_week_of_posts_is_the_array_versions(seed):
+    """Random loads on a warmed-up workforce, turnover raised so that posts leave and fill:
+    the same posts, holders, counts and generator state after every week."""
+    params = Params(**SMALL, turnover_annual=2.0, vacancy_weeks=2)
+    model = CoProductionModel(params, seed=seed)
+    pros, reference = model.professionals, copy.deepcopy(model.professionals)
+    draws = np.random.default_rng(seed)
+    behaviour, behaviour_ref = np.random.default_rng(seed + 10), np.random.default_rng(seed + 10)
+    left = 0
+    for week in range(1, 40):
+        m = len(pros.hours)
+        capacity = np.where(draws.random(m) < 0.1, 0.0, draws.gamma(4.0, 5.0, m))
+        demand, delivered = draws.gamma(4.0, 6.0, m), draws.gamma(4.0, 5.0, m)
+        got = update_workforce(pros, params, demand, capacity, delivered, week, behaviour)
+        want = reference_update_workforce(
+            reference, params, demand, capacity, delivered, week, behaviour_ref
+        )
+        assert got == want
+        assert_same_state(pros, reference)
+        assert behaviour.random() == behaviour_ref.random()
+        left += got[0]
+    assert left > 10  # the comparison saw leavers and recruits
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_care_reviews_are_the_array_versions(seed):
+    """Need redrawn each week around the eligibility threshold, so people are referred,
+    enter and leave: the same entrants, leavers and state after every week."""
+    params = Params(**SMALL, assessment_weeks=2, care_review_weeks=3)
+    model = CoProductionModel(params, seed=seed)
+    users, comm = model.users, model.community
+    users_ref, comm_ref = copy.deepcopy(users), copy.deepcopy(comm)
+    draws = np.random.default_rng(seed)
+    moved = 0
+    for week in range(1, 30):
+        need = np.clip(params.care_eligibility + draws.normal(0.0, 0.1, len(users.need)), 0, 1)
+        users.need, users_ref.need = need, need.copy()
+        got = review_care(users, comm, params, week)
+        want = reference_review_care(users_ref, comm_ref, params, week)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b, strict=True)
+        assert_same_state(users, users_ref)
+        assert_same_state(comm, comm_ref)
+        moved += len(got[0]) + len(got[1])
+    assert moved > 100
+
+
+def test_the_agents_table_is_the_weeks_snapshots_one_after_another():
+    params = Params(**SMALL, weeks=9, snapshot_every=3)
+    model = CoProductionModel(params, seed=5)
+    frames = [model.snapshot()]
+    for _ in range(9):
+        model.step()
+        if model.week % 3 == 0:
+            frames.append(model.snapshot())
+    pd.testing.assert_frame_equal(model.agents_table(), pd.concat(frames, ignore_index=True))
+    assert model.agents_table()["week"].unique().tolist() == [0, 3, 6, 9]

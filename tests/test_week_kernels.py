@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.simulation import CoProductionModel, Params
+from coprod.simulation import CoProductionModel, Params, carers
 from coprod.simulation.population import FILLED, NEVER, set_willingness
 from coprod.simulation.residents import posts_for, review_care
+from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import WEEKS_PER_YEAR, update_workforce
 
 SMALL = {"n_users": 300, "n_neighbours": 180, "n_professionals": 20}
@@ -144,3 +145,88 @@ def test_the_agents_table_is_the_weeks_snapshots_one_after_another():
             frames.append(model.snapshot())
     pd.testing.assert_frame_equal(model.agents_table(), pd.concat(frames, ignore_index=True))
     assert model.agents_table()["week"].unique().tolist() == [0, 3, 6, 9]
+
+
+def reference_caring_week(c, params, in_care, placed, need, package_hours, draw, week, own):
+    """``carers``' phase as array operations, before the compiled passes: who cares, their
+    hours, strain and breakdowns, the need met, and wellbeing; returns (active, met)."""
+    active = (c.carer >= 0) & in_care & ~placed & (week >= c.broken_until)
+    hours = np.where(active, np.minimum(params.carer_hours_per_need * need, 168.0), 0.0)
+    load = np.maximum(hours - params.carer_respite * package_hours, 0.0)
+    target = load / (load + params.carer_strain_hours)
+    c.strain = c.strain + params.carer_strain_rate * (target - c.strain)
+    c.breakdowns = (
+        active & (c.strain > params.carer_breakdown_strain) & (draw < params.carer_breakdown_prob)
+    )
+    c.broken_until = np.where(c.breakdowns, week + params.carer_break_weeks, c.broken_until)
+    c.hours = np.where(c.breakdowns, 0.0, hours)
+    met = np.minimum(c.hours * params.carer_efficacy / params.package_hours_per_need, need)
+    involvement = np.where(draw < 0.5, draw, 0.0)
+    base = np.where(c.carer >= 0, own[np.maximum(c.carer, 0)], 0.0)
+    rest = np.clip(
+        base
+        - params.carer_strain_wellbeing * c.strain
+        + params.carer_involvement_gain * involvement,
+        0.0,
+        1.0,
+    )
+    c.wellbeing = c.wellbeing + params.wellbeing_rate * (rest - c.wellbeing)
+    return active, met
+
+
+def reference_update_wellbeing(comm, users, params):
+    """``wellbeing.update_wellbeing`` as array operations, before the compiled pass."""
+    in_care = comm.is_user
+    met = np.where(in_care, users.met_share, 1.0)
+    agency = np.where(in_care, users.agency, comm.motivation)
+    target = (
+        params.wellbeing_base
+        + params.weight_met_need * met
+        + params.weight_connectedness * comm.connectedness
+        + params.weight_agency * agency
+        + params.weight_contribution * comm.contribution
+    )
+    comm.wellbeing += params.wellbeing_rate * (np.clip(target, 0.0, 1.0) - comm.wellbeing)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_week_of_caring_is_the_array_versions(seed):
+    """Carers under strain enough to break down, in and out of care and care homes."""
+    params = Params(**SMALL, carer_share=0.9, carer_breakdown_strain=0.2)
+    model = CoProductionModel(params, seed=seed)
+    c, reference = model.carers, copy.deepcopy(model.carers)
+    draws = np.random.default_rng(seed)
+    broke = 0
+    for week in range(1, 30):
+        n = len(c.carer)
+        in_care, placed = draws.random(n) < 0.7, draws.random(n) < 0.1
+        need, package_hours = draws.random(n), draws.gamma(1.0, 5.0, n) * (draws.random(n) < 0.5)
+        draw, own = draws.random(n), draws.random(n)
+        active = carers.caring(c, in_care, placed, week)
+        carers.give_care(c, params, need, active, package_hours, draw, week)
+        met = carers.care_met(params, c.hours, need)
+        carers.update_carer_wellbeing(c, params, own, np.where(draw < 0.5, draw, 0.0))
+        want = reference_caring_week(
+            reference, params, in_care, placed, need, package_hours, draw, week, own
+        )
+        np.testing.assert_array_equal(active, want[0], strict=True)
+        np.testing.assert_array_equal(met, want[1], strict=True)
+        assert_same_state(c, reference)
+        broke += int(c.breakdowns.sum())
+    assert broke > 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_week_of_wellbeing_is_the_array_versions(seed):
+    """Targets above 1 among them (base and weight stretched), so the clip acts."""
+    params = Params(**SMALL, wellbeing_base=0.5, weight_met_need=0.9)
+    model = CoProductionModel(params, seed=seed)
+    comm, users = model.community, model.users
+    reference = copy.deepcopy(comm)
+    draws = np.random.default_rng(seed)
+    for _ in range(10):
+        users.met_share = draws.random(len(users.met_share))
+        comm.is_user = reference.is_user = draws.random(len(comm.is_user)) < 0.6
+        update_wellbeing(comm, users, params)
+        reference_update_wellbeing(reference, users, params)
+        assert_same_state(comm, reference)

@@ -18,6 +18,7 @@ arms of a comparison stay aligned (MODEL.md section 9).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, fields
 
 import numba
@@ -98,9 +99,7 @@ def newcomer_ages(params: Params, quantile: np.ndarray) -> np.ndarray:
 def age_one_week(users: Users, params: Params) -> None:
     """Everyone is a week older; whoever passed a birthday has their baseline need moved to
     their new age (only they, so the quantile function runs on a 52nd of the people)."""
-    before = np.floor(users.age)
-    users.age += 1.0 / WEEKS_PER_YEAR
-    birthday = np.flatnonzero(np.floor(users.age) > before)
+    birthday = _a_week_older(users.age, 1.0 / WEEKS_PER_YEAR)
     if len(birthday):
         users.baseline_need[birthday] = baseline_need_at(
             params, users.age[birthday], users.need_quantile[birthday]
@@ -150,26 +149,28 @@ def renew(
 
 def posts_for(caseload: np.ndarray, count: int) -> np.ndarray:
     """Posts for ``count`` entrants, each to the post with the smallest caseload at the time,
-    ties by post index, exactly as one at a time would: water-filling, no loop over people.
-
-    Fill every post up to the highest level L that ``count`` entrants reach; the rest go one
-    each to the posts then at level L, in index order.
-    """
+    ties by post index: one at a time, through a heap of (caseload, post) keys, so
+    ``count log(posts)`` steps (a dozen entrants a week at 10,000 people; the array
+    water-filling this replaced cost 20 us a week in numpy calls whatever the count)."""
     if count == 0:
         return np.zeros(0, dtype=np.int64)
-    ordered = np.sort(caseload)
-    # entrants needed to bring every post below ordered[i] up to it
-    needed = ordered * np.arange(1, len(ordered) + 1) - np.cumsum(ordered)
-    below = np.searchsorted(needed, count, side="right")  # posts filled to a common level
-    level = (count + np.sum(ordered[:below])) // below
-    extra = np.maximum(level - caseload, 0)
-    remainder = count - int(extra.sum())
-    at_level = np.flatnonzero(caseload + extra == level)[:remainder]
-    extra[at_level] += 1
-    first_level = np.repeat(caseload, extra)
-    posts = np.repeat(np.arange(len(caseload)), extra)
-    offset = np.arange(len(posts)) - np.repeat(np.cumsum(extra) - extra, extra)
-    return posts[np.lexsort((posts, first_level + offset))]
+    return _posts_one_at_a_time(np.asarray(caseload, np.int64), count)
+
+
+@numba.njit(cache=True, nogil=True)
+def _posts_one_at_a_time(caseload: np.ndarray, count: int) -> np.ndarray:
+    """:func:`posts_for`'s heap: a post's key is ``caseload * posts + post``, so the smallest
+    key is the smallest caseload, ties by index, and a post taking an entrant moves up by
+    ``posts``."""
+    posts = len(caseload)
+    heap = [caseload[post] * posts + post for post in range(posts)]
+    heapq.heapify(heap)
+    chosen = np.empty(count, np.int64)
+    for entrant in range(count):
+        key = heap[0]
+        chosen[entrant] = key % posts
+        heapq.heapreplace(heap, key + posts)
+    return chosen
 
 
 def settle_care_status(
@@ -281,3 +282,18 @@ def _care_status(
                 review_due[person] = NEVER
                 in_care[person] = False
     return entrants[:entering], leavers[:leaving]
+
+
+@numba.njit(cache=True, nogil=True)
+def _a_week_older(age: np.ndarray, week: float) -> np.ndarray:
+    """Add ``week`` (years) to every age, in place; the slots of those whose whole years
+    went up (a pass, not four array operations and their temporaries)."""
+    birthdays = np.empty(len(age), np.int64)
+    count = 0
+    for person in range(len(age)):
+        before = np.floor(age[person])
+        age[person] += week
+        if np.floor(age[person]) > before:
+            birthdays[count] = person
+            count += 1
+    return birthdays[:count]

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from coprod.simulation import CoProductionModel, Params, carers
-from coprod.simulation.population import FILLED, NEVER, set_willingness
-from coprod.simulation.residents import posts_for, review_care
+from coprod.simulation.population import FILLED, NEVER, baseline_need_at, set_willingness
+from coprod.simulation.residents import age_one_week, posts_for, review_care
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import WEEKS_PER_YEAR, update_workforce
 
@@ -230,3 +230,50 @@ def test_a_week_of_wellbeing_is_the_array_versions(seed):
         update_wellbeing(comm, users, params)
         reference_update_wellbeing(reference, users, params)
         assert_same_state(comm, reference)
+
+
+def reference_posts_for(caseload: np.ndarray, count: int) -> np.ndarray:
+    """``residents.posts_for`` as it was: water-filling in array operations."""
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    ordered = np.sort(caseload)
+    needed = ordered * np.arange(1, len(ordered) + 1) - np.cumsum(ordered)
+    below = np.searchsorted(needed, count, side="right")
+    level = (count + np.sum(ordered[:below])) // below
+    extra = np.maximum(level - caseload, 0)
+    remainder = count - int(extra.sum())
+    at_level = np.flatnonzero(caseload + extra == level)[:remainder]
+    extra[at_level] += 1
+    first_level = np.repeat(caseload, extra)
+    posts = np.repeat(np.arange(len(caseload)), extra)
+    offset = np.arange(len(posts)) - np.repeat(np.cumsum(extra) - extra, extra)
+    return posts[np.lexsort((posts, first_level + offset))]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_posts_for_entrants_are_the_water_fillings(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        caseload = rng.integers(0, 40, size=int(rng.integers(1, 300)))
+        count = int(rng.integers(0, 600))
+        np.testing.assert_array_equal(
+            posts_for(caseload, count), reference_posts_for(caseload, count), strict=True
+        )
+
+
+def test_a_week_older_is_the_array_versions():
+    """Ages a hair below a birthday among them, so whole years tick over."""
+    params = Params(**SMALL)
+    model = CoProductionModel(params, seed=3)
+    users = model.users
+    users.age[:50] = np.floor(users.age[:50]) + 1.0 - 0.5 / 52
+    reference = copy.deepcopy(users)
+    for _ in range(60):
+        age_one_week(users, params)
+        before = np.floor(reference.age)
+        reference.age += 1.0 / 52
+        birthday = np.flatnonzero(np.floor(reference.age) > before)
+        reference.baseline_need[birthday] = baseline_need_at(
+            params, reference.age[birthday], reference.need_quantile[birthday]
+        )
+        assert_same_state(users, reference)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from coprod.simulation.metrics import mean, selected
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 
@@ -294,14 +295,21 @@ def carer_metrics(carers: Carers, active: np.ndarray, household: np.ndarray) -> 
     """The week's carer outputs (MODEL.md 10.10), over carers caring this week (``active``,
     after breakdowns); ``carers_at_home`` are those who live in the household of the person
     they care for (a published share: docs/VALIDATION.md)."""
-    count = int(np.count_nonzero(active))
-    cared_for = np.flatnonzero(active)
-    at_home = household[carers.carer[cared_for]] == household[cared_for]
+    count, (strain, wellbeing) = selected(active, (carers.strain, carers.wellbeing))
     return {
         "carers": float(count),
-        "carers_at_home": float(np.count_nonzero(at_home)),
+        "carers_at_home": float(_at_home(active, carers.carer, household)),
         "carer_hours": float(carers.hours.sum()),
-        "carer_strain_mean": float(carers.strain[active].mean()) if count else 0.0,
+        "carer_strain_mean": mean(strain) if count else 0.0,
         "carer_breakdowns": float(np.count_nonzero(carers.breakdowns)),
-        "carer_wellbeing_mean": float(carers.wellbeing[active].mean()) if count else 0.0,
+        "carer_wellbeing_mean": mean(wellbeing) if count else 0.0,
     }
+
+
+@numba.njit(**KERNEL)
+def _at_home(active: np.ndarray, carer: np.ndarray, household: np.ndarray) -> int:
+    """How many carers caring live in the household of the person they care for."""
+    count = 0
+    for person in range(len(active)):
+        count += active[person] and household[carer[person]] == household[person]
+    return count

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from coprod.simulation.population import Community, Professionals, Users
@@ -58,15 +59,18 @@ def state_metrics(
     """Metrics of the population's state (not of the week's flows). User metrics are over
     the users in care this week; ``wellbeing_residents_mean`` and the residents' counts over
     everyone."""
-    in_care = comm.is_user
-    anyone = in_care.any()
-    wellbeing = comm.wellbeing[in_care] if anyone else np.zeros(1)
+    in_care, chosen = selected(
+        comm.is_user, (comm.wellbeing, users.agency, users.trust, comm.connectedness)
+    )
+    anyone = in_care > 0
+    wellbeing, agency, trust, connectedness = chosen
+    wellbeing = wellbeing if anyone else np.zeros(1)
     ranked = np.sort(wellbeing)
     wellbeing_mean = mean(wellbeing)
     in_post = pros.in_post(week)
     return {
-        "residents": float(len(in_care)),
-        "users_in_care": float(np.count_nonzero(in_care)),
+        "residents": float(len(comm.is_user)),
+        "users_in_care": float(in_care),
         "mean_age": mean(users.age),
         "residents_65_plus": float(np.count_nonzero(users.age >= 65.0)),
         "wellbeing_residents_mean": mean(comm.wellbeing),
@@ -74,11 +78,29 @@ def state_metrics(
         "wellbeing_p10": percentile_of_sorted(ranked, 10),
         "wellbeing_gini": gini(wellbeing, ranked),
         "wemwbs_mean": float(wemwbs(wellbeing_mean)),
-        "agency_mean": mean(users.agency[in_care]) if anyone else 0.0,
+        "agency_mean": mean(agency) if anyone else 0.0,
         "timebank_members": float(np.count_nonzero(comm.member)),
         "burnout_mean": mean(pros.burnout[in_post]) if in_post.any() else 0.0,
         "vacancies": float(np.count_nonzero(~in_post)),
         "turnover_annualised": turnover_annualised(pros),
-        "trust_mean": mean(users.trust[in_care]) if anyone else 0.0,
-        "connectedness_mean": mean(comm.connectedness[in_care]) if anyone else 0.0,
+        "trust_mean": mean(trust) if anyone else 0.0,
+        "connectedness_mean": mean(connectedness) if anyone else 0.0,
     }
+
+
+@numba.njit(cache=True, nogil=True)
+def selected(mask: np.ndarray, values: tuple) -> tuple[int, np.ndarray]:
+    """(how many of ``mask`` are true, a row for each of ``values`` holding its entries where
+    ``mask`` is, in order) in one pass: the entries boolean indexing gives, so means summed
+    from the rows are the same bits, without an indexing operation and its mask per value."""
+    count = 0
+    for person in range(len(mask)):
+        count += mask[person]
+    rows = np.empty((len(values), count))
+    column = 0
+    for person in range(len(mask)):
+        if mask[person]:
+            for row in range(len(values)):
+                rows[row, column] = values[row][person]
+            column += 1
+    return count, rows

@@ -174,6 +174,21 @@ def reference_caring_week(c, params, in_care, placed, need, package_hours, draw,
     return active, met
 
 
+def reference_carer_metrics(c, active, household):
+    """``carers.carer_metrics`` as it was, with numpy's own indexing and means."""
+    count = int(np.count_nonzero(active))
+    cared_for = np.flatnonzero(active)
+    at_home = household[c.carer[cared_for]] == household[cared_for]
+    return {
+        "carers": float(count),
+        "carers_at_home": float(np.count_nonzero(at_home)),
+        "carer_hours": float(c.hours.sum()),
+        "carer_strain_mean": float(c.strain[active].mean()) if count else 0.0,
+        "carer_breakdowns": float(np.count_nonzero(c.breakdowns)),
+        "carer_wellbeing_mean": float(c.wellbeing[active].mean()) if count else 0.0,
+    }
+
+
 def reference_update_wellbeing(comm, users, params):
     """``wellbeing.update_wellbeing`` as array operations, before the compiled pass."""
     in_care = comm.is_user
@@ -212,6 +227,10 @@ def test_a_week_of_caring_is_the_array_versions(seed):
         np.testing.assert_array_equal(active, want[0], strict=True)
         np.testing.assert_array_equal(met, want[1], strict=True)
         assert_same_state(c, reference)
+        household = draws.integers(0, n // 2, n)
+        assert carers.carer_metrics(c, active, household) == reference_carer_metrics(
+            reference, want[0], household
+        )
         broke += int(c.breakdowns.sum())
     assert broke > 5
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
+import numba
 import numpy as np
 import pandas as pd
 
@@ -382,11 +383,18 @@ class CoProductionModel(mesa.Model):
         give_care(carers, p, need, active, packages.hours, breakdown_draw, week)
         met = care_met(p, carers.hours, need)
         decided = due(packages, p, week, crises | carers.breakdowns) & in_care
-        unmanaged = users.need * (1.0 - users.agency * users.capability)
+        unmanaged, home, old_enough = _at_home(
+            need,
+            users.agency,
+            users.capability,
+            users.cover,
+            met,
+            largest_package_met(p),
+            users.age,
+            p.placement_min_age,
+        )
         review(packages, p, decided, in_care, need, unmanaged, met)
-        home = need - unmanaged + users.cover + met + largest_package_met(p)
         unsupported = ~caring(carers, in_care, packages.placed, week)
-        old_enough = np.where(users.age >= p.placement_min_age, need, 0.0)
         placed = place(packages, p, power, decided, old_enough, unsupported, home, decision_draw)
         if placed.any():
             self.ties, self.ledger.last_given = cut_ties(
@@ -490,9 +498,8 @@ class CoProductionModel(mesa.Model):
         placed = self.packages.placed
         community_cover = users.cover
         users.cover = community_cover + carer_met  # a carer's care lowers what people ask for
-        requested, dependent = seek_help(users, p, behaviour, in_care)
+        requested, dependent = _not_placed(*seek_help(users, p, behaviour, in_care), placed)
         users.cover = community_cover
-        requested, dependent = np.where(placed, 0.0, requested), dependent & ~placed
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
         in_post = pros.in_post(week)
@@ -513,9 +520,10 @@ class CoProductionModel(mesa.Model):
             users.referred_until[referred] = week + p.reciprocity_window
         # S. package hours, care homes and carers meet need as clinical hours do
         met_elsewhere = package_met(p, self.packages, users.need)
-        update_need(
-            users, p, care.clinical + (met_elsewhere + carer_met) * p.hours_per_need, in_care
+        clinical_equivalent, involved = _care_received(
+            care.clinical, met_elsewhere, carer_met, p.hours_per_need, care.sharing
         )
+        update_need(users, p, clinical_equivalent, in_care)
         # 4. community exchange under the reciprocity rule; the bank's draws every week (T)
         self.bank.draw()
         swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week, self.bank)
@@ -536,8 +544,7 @@ class CoProductionModel(mesa.Model):
         )
         # 6. wellbeing
         update_wellbeing(comm, users, p)
-        involved = care.sharing * (care.clinical > 0)  # S. carers take part
-        update_carer_wellbeing(self.carers, p, comm.wellbeing, involved)
+        update_carer_wellbeing(self.carers, p, comm.wellbeing, involved)  # S. carers take part
         # 7. forum and consultation (flags and reserved staff time act from next week)
         forum_week = power.forums and week > 0 and week % p.forum_every == 0
         if forum_week:
@@ -547,6 +554,7 @@ class CoProductionModel(mesa.Model):
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
+        crises, gp_contacts = events.crises.sum(), events.gp_contacts.sum()
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
         covered = self.commissioner.locum_share  # locums on commissioned posts not yet filled
         locum_hours = float(delivered[~in_post].sum()) + covered * float(delivered[in_post].sum())
@@ -555,9 +563,9 @@ class CoProductionModel(mesa.Model):
             delivered_hours=hours - locum_hours,
             locum_hours=locum_hours,
             funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor * (1 - covered)),
-            crises=int(events.crises.sum()),
+            crises=int(crises),
             admissions=int(events.admissions.sum()),
-            gp_contacts=int(events.gp_contacts.sum()),
+            gp_contacts=int(gp_contacts),
             coordinator_posts=p.coordinator_posts if reciprocity.bank else 0.0,
             recruits=recruits + self.commissioner.recruited,
             package_hours=float(self.packages.hours.sum()),
@@ -573,8 +581,8 @@ class CoProductionModel(mesa.Model):
             else 0.0,
             "professional_hours": hours,
             "unmet_demand_hours": float(np.maximum(care.requested - care.clinical, 0.0).sum()),
-            "crises": float(events.crises.sum()),
-            "gp_contacts": float(events.gp_contacts.sum()),
+            "crises": float(crises),
+            "gp_contacts": float(gp_contacts),
             "community_hours": swap.community_hours,
             "timebank_hours": swap.timebank_hours,
             "active_givers": float(swap.active_givers),
@@ -781,3 +789,64 @@ def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
     if model.survey.result is not None:
         summary |= survey_summary(survey)
     return RunResult(timeseries=timeseries, agents=agents, survey=survey, summary=summary)
+
+
+# Small steps of the week between phases, compiled: each is a few array operations that cost as
+# much at 1,000 people as at 10,000 (issue 16); element by element in the order the array
+# expressions they replaced were written, so the same bits (tests/test_week_kernels.py).
+KERNEL = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+@numba.njit(**KERNEL)
+def _at_home(
+    need: np.ndarray,
+    agency: np.ndarray,
+    capability: np.ndarray,
+    cover: np.ndarray,
+    carer_met: np.ndarray,
+    largest_package: float,
+    age: np.ndarray,
+    min_age: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(need the person cannot manage, need met at home at best, need counted for a
+    placement: none under ``min_age``) for packages' reviews and placements."""
+    unmanaged, home, old_enough = np.empty(len(need)), np.empty(len(need)), np.zeros(len(need))
+    for person in range(len(need)):
+        unmanaged[person] = need[person] * (1.0 - agency[person] * capability[person])
+        home[person] = (
+            need[person] - unmanaged[person] + cover[person] + carer_met[person] + largest_package
+        )
+        if age[person] >= min_age:
+            old_enough[person] = need[person]
+    return unmanaged, home, old_enough
+
+
+@numba.njit(**KERNEL)
+def _not_placed(
+    requested: np.ndarray, dependent: np.ndarray, placed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Requests and dependence with those in a care home left out: the home cares for them."""
+    requested, dependent = requested.copy(), dependent.copy()
+    for person in range(len(placed)):
+        if placed[person]:
+            requested[person], dependent[person] = 0.0, False
+    return requested, dependent
+
+
+@numba.njit(**KERNEL)
+def _care_received(
+    clinical: np.ndarray,
+    met_elsewhere: np.ndarray,
+    carer_met: np.ndarray,
+    hours_per_need: float,
+    sharing: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(care received as clinical hours: packages, care homes and carers count as clinical
+    hours do; a carer's involvement, the power shared in encounters that took place)."""
+    equivalent, involved = np.empty(len(clinical)), np.empty(len(clinical))
+    for person in range(len(clinical)):
+        equivalent[person] = (
+            clinical[person] + (met_elsewhere[person] + carer_met[person]) * hours_per_need
+        )
+        involved[person] = sharing[person] * (clinical[person] > 0)
+    return equivalent, involved

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from coprod.simulation import CoProductionModel, Params, carers
+from coprod.simulation.model import _at_home, _care_received, _not_placed
 from coprod.simulation.population import FILLED, NEVER, baseline_need_at, set_willingness
 from coprod.simulation.residents import age_one_week, posts_for, review_care
 from coprod.simulation.wellbeing import update_wellbeing
@@ -296,3 +297,26 @@ def test_a_week_older_is_the_array_versions():
             params, reference.age[birthday], reference.need_quantile[birthday]
         )
         assert_same_state(users, reference)
+
+
+def test_the_steps_between_phases_are_the_array_expressions():
+    """``model``'s small kernels against the expressions they replaced, on random arrays."""
+    draws = np.random.default_rng(9)
+    n = 1000
+    need, agency, capability, cover, met = (draws.random(n) for _ in range(5))
+    age, placed, dependent = draws.random(n) * 100, draws.random(n) < 0.2, draws.random(n) < 0.5
+    requested = np.where(draws.random(n) < 0.3, 0.0, draws.random(n))
+    unmanaged, home, old_enough = _at_home(need, agency, capability, cover, met, 0.37, age, 65.0)
+    np.testing.assert_array_equal(unmanaged, need * (1.0 - agency * capability), strict=True)
+    np.testing.assert_array_equal(home, need - unmanaged + cover + met + 0.37, strict=True)
+    np.testing.assert_array_equal(old_enough, np.where(age >= 65.0, need, 0.0), strict=True)
+    for got, want in zip(
+        _not_placed(requested, dependent, placed),
+        (np.where(placed, 0.0, requested), dependent & ~placed),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want, strict=True)
+    clinical = np.where(draws.random(n) < 0.5, 0.0, draws.random(n) * 3)
+    equivalent, involved = _care_received(clinical, cover, met, 2.5, agency)
+    np.testing.assert_array_equal(equivalent, clinical + (cover + met) * 2.5, strict=True)
+    np.testing.assert_array_equal(involved, agency * (clinical > 0), strict=True)

@@ -383,7 +383,7 @@ class CoProductionModel(mesa.Model):
         give_care(carers, p, need, active, packages.hours, breakdown_draw, week)
         met = care_met(p, carers.hours, need)
         decided = due(packages, p, week, crises | carers.breakdowns) & in_care
-        unmanaged, home, old_enough = _at_home(
+        unmanaged, home, old_enough = _home_terms(
             need,
             users.agency,
             users.capability,
@@ -798,7 +798,7 @@ KERNEL = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 @numba.njit(**KERNEL)
-def _at_home(
+def _home_terms(
     need: np.ndarray,
     agency: np.ndarray,
     capability: np.ndarray,

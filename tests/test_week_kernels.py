@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from coprod.simulation import CoProductionModel, Params, carers
-from coprod.simulation.model import _at_home, _care_received, _not_placed
+from coprod.simulation.model import _care_received, _home_terms, _not_placed
 from coprod.simulation.population import FILLED, NEVER, baseline_need_at, set_willingness
 from coprod.simulation.residents import age_one_week, posts_for, review_care
 from coprod.simulation.wellbeing import update_wellbeing
@@ -306,7 +306,7 @@ def test_the_steps_between_phases_are_the_array_expressions():
     need, agency, capability, cover, met = (draws.random(n) for _ in range(5))
     age, placed, dependent = draws.random(n) * 100, draws.random(n) < 0.2, draws.random(n) < 0.5
     requested = np.where(draws.random(n) < 0.3, 0.0, draws.random(n))
-    unmanaged, home, old_enough = _at_home(need, agency, capability, cover, met, 0.37, age, 65.0)
+    unmanaged, home, old_enough = _home_terms(need, agency, capability, cover, met, 0.37, age, 65.0)
     np.testing.assert_array_equal(unmanaged, need * (1.0 - agency * capability), strict=True)
     np.testing.assert_array_equal(home, need - unmanaged + cover + met + 0.37, strict=True)
     np.testing.assert_array_equal(old_enough, np.where(age >= 65.0, need, 0.0), strict=True)

@@ -113,9 +113,10 @@ def dying(
     raised for residents of care homes (``placed``)."""
     excess = users.need - typical_need(params, users.age)
     annual = annual_hazard(params, users.age) * params.mortality_need_ratio**excess
-    annual = np.where(placed, annual * params.placement_mortality_ratio, annual)
-    weekly = -np.expm1(-annual / WEEKS_PER_YEAR)
-    return np.flatnonzero(exogenous.random(len(users.age)) < weekly)
+    # numpy's own expm1 (its SIMD one, which a compiled loop's need not match to the bit)
+    # between two compiled passes: the placement ratio and the weekly exponent, the draws
+    weekly = np.expm1(_weekly_exponent(annual, placed, params.placement_mortality_ratio))
+    return _deaths(exogenous.random(len(users.age)), weekly)
 
 
 def replace(target: object, slots: np.ndarray, fresh: object) -> None:
@@ -147,21 +148,13 @@ def renew(
     comm.agent_id[slots] = first_id + np.arange(len(slots))
 
 
+@numba.njit(cache=True, nogil=True)
 def posts_for(caseload: np.ndarray, count: int) -> np.ndarray:
     """Posts for ``count`` entrants, each to the post with the smallest caseload at the time,
-    ties by post index: one at a time, through a heap of (caseload, post) keys, so
-    ``count log(posts)`` steps (a dozen entrants a week at 10,000 people; the array
-    water-filling this replaced cost 20 us a week in numpy calls whatever the count)."""
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
-    return _posts_one_at_a_time(np.asarray(caseload, np.int64), count)
-
-
-@numba.njit(cache=True, nogil=True)
-def _posts_one_at_a_time(caseload: np.ndarray, count: int) -> np.ndarray:
-    """:func:`posts_for`'s heap: a post's key is ``caseload * posts + post``, so the smallest
-    key is the smallest caseload, ties by index, and a post taking an entrant moves up by
-    ``posts``."""
+    ties by post index: one at a time, through a heap of keys ``caseload * posts + post`` (the
+    smallest key is the smallest caseload, ties by index; a post taking an entrant moves up by
+    ``posts``), so ``count log(posts)`` steps. The array water-filling this replaced cost
+    20 us a week in numpy calls whatever the count (tests/test_week_kernels.py keeps it)."""
     posts = len(caseload)
     heap = [caseload[post] * posts + post for post in range(posts)]
     heapq.heapify(heap)
@@ -224,23 +217,29 @@ def review_care(
         comm.is_user,
         users.assessment_due,
         users.review_due,
+        users.care_since,
         week,
         params.assessment_weeks,
         params.care_review_weeks,
     )
-    if len(entrants):
-        caseload = np.bincount(users.professional[comm.is_user], minlength=params.n_professionals)
-        users.professional[entrants] = posts_for(caseload, len(entrants))
-        users.seen_holder[entrants] = -1
-        users.agency[entrants] = users.own_agency[entrants]
-        users.trust[entrants] = users.own_trust[entrants]
-        users.plan[entrants] = 0.0
-        users.care_since[entrants] = week
-        users.review_due[entrants] = week + params.care_review_weeks
-        comm.is_user[entrants] = True
-    users.care_since[leavers] = NEVER
-    in_care_hours = users.assets * params.user_give_hours
-    comm.give_hours = np.where(comm.is_user, in_care_hours, comm.spare_hours)
+    comm.give_hours = _admit(
+        entrants,
+        week,
+        params.care_review_weeks,
+        params.n_professionals,
+        comm.is_user,
+        users.professional,
+        users.seen_holder,
+        users.agency,
+        users.own_agency,
+        users.trust,
+        users.own_trust,
+        users.plan,
+        users.care_since,
+        users.review_due,
+        users.assets * params.user_give_hours,
+        comm.spare_hours,
+    )
     return entrants, leavers
 
 
@@ -251,13 +250,15 @@ def _care_status(
     in_care: np.ndarray,
     assessment_due: np.ndarray,
     review_due: np.ndarray,
+    care_since: np.ndarray,
     week: int,
     assessment_weeks: int,
     review_weeks: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`review_care`'s referrals, assessments and reviews in one pass, in place, and the
-    slots of (entrants, leavers): each person's own few comparisons, which as arrays were a
-    dozen operations over everyone every week (and 260 more weeks of them in the pre-run).
+    """:func:`review_care`'s referrals, assessments and reviews in one pass, in place (a
+    leaver's spell of care ends), and the slots of (entrants, leavers): each person's own
+    few comparisons, which as arrays were a dozen operations over everyone every week (and
+    260 more weeks of them in the pre-run).
 
     Per person, in the array version's order: referral when eligible out of care with no
     assessment pending; an assessment ending this week (an entrant if still eligible); a
@@ -280,8 +281,53 @@ def _care_status(
                 leavers[leaving] = person
                 leaving += 1
                 review_due[person] = NEVER
+                care_since[person] = NEVER
                 in_care[person] = False
     return entrants[:entering], leavers[:leaving]
+
+
+@numba.njit(cache=True, nogil=True)
+def _admit(
+    entrants: np.ndarray,
+    week: int,
+    review_weeks: int,
+    n_posts: int,
+    in_care: np.ndarray,
+    professional: np.ndarray,
+    seen_holder: np.ndarray,
+    agency: np.ndarray,
+    own_agency: np.ndarray,
+    trust: np.ndarray,
+    own_trust: np.ndarray,
+    plan: np.ndarray,
+    care_since: np.ndarray,
+    review_due: np.ndarray,
+    in_care_hours: np.ndarray,
+    spare_hours: np.ndarray,
+) -> np.ndarray:
+    """:func:`review_care`'s entrants start their spell of care, in place: posts by
+    :func:`posts_for` on the caseloads of those in care, a stranger on the post, their own
+    agency and trust, a new plan, the first review. Returns everyone's hours to give now:
+    a user's from their assets (``in_care_hours``), anyone else's spare hours."""
+    if len(entrants):
+        caseload = np.zeros(n_posts, np.int64)
+        for person in range(len(in_care)):
+            if in_care[person]:
+                caseload[professional[person]] += 1
+        posts = posts_for(caseload, len(entrants))
+        for entrant, person in enumerate(entrants):
+            professional[person] = posts[entrant]
+            seen_holder[person] = -1
+            agency[person] = own_agency[person]
+            trust[person] = own_trust[person]
+            plan[person] = 0.0
+            care_since[person] = week
+            review_due[person] = week + review_weeks
+            in_care[person] = True
+    give_hours = np.empty(len(in_care))
+    for person in range(len(in_care)):
+        give_hours[person] = in_care_hours[person] if in_care[person] else spare_hours[person]
+    return give_hours
 
 
 @numba.njit(cache=True, nogil=True)
@@ -297,3 +343,25 @@ def _a_week_older(age: np.ndarray, week: float) -> np.ndarray:
             birthdays[count] = person
             count += 1
     return birthdays[:count]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _weekly_exponent(annual: np.ndarray, placed: np.ndarray, placed_ratio: float) -> np.ndarray:
+    """``-annual / 52``, the annual hazard raised ``placed_ratio`` times in a care home."""
+    exponent = np.empty(len(annual))
+    for person in range(len(annual)):
+        hazard = annual[person] * placed_ratio if placed[person] else annual[person]
+        exponent[person] = -hazard / WEEKS_PER_YEAR
+    return exponent
+
+
+@numba.njit(cache=True, nogil=True)
+def _deaths(draw: np.ndarray, expm1_of_exponent: np.ndarray) -> np.ndarray:
+    """Slots whose uniform falls below the weekly death probability, ``-expm1(exponent)``."""
+    dead = np.empty(len(draw), np.int64)
+    count = 0
+    for person in range(len(draw)):
+        if draw[person] < -expm1_of_exponent[person]:
+            dead[count] = person
+            count += 1
+    return dead[:count]

@@ -13,8 +13,14 @@ import pytest
 
 from coprod.simulation import CoProductionModel, Params, carers
 from coprod.simulation.model import _care_received, _home_terms, _not_placed
-from coprod.simulation.population import FILLED, NEVER, baseline_need_at, set_willingness
-from coprod.simulation.residents import age_one_week, posts_for, review_care
+from coprod.simulation.population import (
+    FILLED,
+    NEVER,
+    baseline_need_at,
+    set_willingness,
+    typical_need,
+)
+from coprod.simulation.residents import age_one_week, annual_hazard, dying, posts_for, review_care
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import WEEKS_PER_YEAR, update_workforce
 
@@ -320,3 +326,24 @@ def test_the_steps_between_phases_are_the_array_expressions():
     equivalent, involved = _care_received(clinical, cover, met, 2.5, agency)
     np.testing.assert_array_equal(equivalent, clinical + (cover + met) * 2.5, strict=True)
     np.testing.assert_array_equal(involved, agency * (clinical > 0), strict=True)
+
+
+def test_deaths_are_the_array_versions():
+    """Care-home residents among them (their hazard raised), mortality raised so many die."""
+    params = Params(**SMALL, mortality_hazard_70=1.0, placement_mortality_ratio=20.0)
+    model = CoProductionModel(params, seed=6)
+    users = model.users
+    draws = np.random.default_rng(6)
+    died = 0
+    for _ in range(20):
+        placed = draws.random(len(users.age)) < 0.2
+        exogenous, reference = np.random.default_rng(died), np.random.default_rng(died)
+        excess = users.need - typical_need(params, users.age)
+        annual = annual_hazard(params, users.age) * params.mortality_need_ratio**excess
+        annual = np.where(placed, annual * params.placement_mortality_ratio, annual)
+        weekly = -np.expm1(-annual / 52.0)
+        want = np.flatnonzero(reference.random(len(users.age)) < weekly)
+        got = dying(users, params, exogenous, placed)
+        np.testing.assert_array_equal(got, want, strict=True)
+        died += len(got)
+    assert died > 10

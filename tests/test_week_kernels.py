@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.simulation import CoProductionModel, Params, carers
+from coprod.simulation import CoProductionModel, Params, carers, timebank
+from coprod.simulation.care import allocate
 from coprod.simulation.model import _care_received, _home_terms, _not_placed
 from coprod.simulation.population import (
     FILLED,
@@ -21,6 +22,7 @@ from coprod.simulation.population import (
     typical_need,
 )
 from coprod.simulation.residents import age_one_week, annual_hazard, dying, posts_for, review_care
+from coprod.simulation.scenario import load_scenario
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import WEEKS_PER_YEAR, update_workforce
 
@@ -347,3 +349,58 @@ def test_deaths_are_the_array_versions():
         np.testing.assert_array_equal(got, want, strict=True)
         died += len(got)
     assert died > 10
+
+
+def reference_bank_exchange(comm, bank, params, week, hours, still_wanted):
+    """``timebank.bank_exchange`` as array operations, before the compiled passes."""
+    engaged = np.flatnonzero(bank.active & comm.member)
+    give, take = np.zeros(len(hours)), np.zeros(len(hours))
+    bank.exchanges = 0
+    if len(engaged) == 0:
+        return give, take, 1.0
+    area = bank.area[engaged]
+    thrift = np.where(comm.free_rider[engaged], params.free_rider_draw, 1.0)
+    headroom = np.maximum(comm.credits[engaged] + params.credit_limit, 0.0)
+    wants = still_wanted[engaged] * thrift / params.timebank_exchange_hours
+    asks = bank.uniforms[timebank.ASK, engaged] < wants
+    request = np.where(asks, np.minimum(params.timebank_exchange_hours, headroom), 0.0)
+    offer = np.where(request > 0, 0.0, hours[engaged] / thrift)
+    supply = np.bincount(area, offer, minlength=bank.n_areas)
+    capacity = int(params.coordinator_posts * params.coordinator_capacity)
+    served = timebank.within_capacity(
+        (request > 0) & (supply[area] > 0), bank.uniforms[timebank.SERVE, engaged], capacity
+    )
+    asked = np.where(served, request, 0.0)
+    matched = np.minimum(np.bincount(area, asked, minlength=bank.n_areas), supply)
+    take[engaged] = allocate(area, bank.uniforms[timebank.SERVE, engaged], asked, matched)
+    give[engaged] = allocate(area, bank.uniforms[timebank.GIVE, engaged], offer, matched)
+    comm.credits += give - take
+    bank.exchanges = int(np.count_nonzero(take > 0))
+    tie = (give + take > 0) & (give + take >= params.timebank_min_tie_hours)
+    comm.bank_last[tie] = week
+    return give, take, float(take.sum() / request.sum()) if request.sum() > 0 else 1.0
+
+
+@pytest.mark.parametrize("posts", [0.2, 1.0, 5.0])
+def test_a_week_of_the_time_bank_is_the_array_versions(posts):
+    """Members asking and offering, the coordinator's capacity binding or not, free riders
+    and credit limits among them."""
+    params = Params(
+        **{**load_scenario("timebank").params.model_dump(), **SMALL, "coordinator_posts": posts}
+    )
+    model = CoProductionModel(params, seed=8)
+    comm, bank = model.community, model.bank
+    comm_ref, bank_ref = copy.deepcopy(comm), copy.deepcopy(bank)
+    draws = np.random.default_rng(8)
+    for week in range(1, 15):
+        bank.draw()
+        bank_ref.uniforms = bank.uniforms.copy()
+        n = len(comm.member)
+        hours, wanted = draws.gamma(1.0, 2.0, n), draws.gamma(1.0, 2.0, n) * (draws.random(n) < 0.6)
+        got = timebank.bank_exchange(comm, bank, params, week, hours, wanted)
+        want = reference_bank_exchange(comm_ref, bank_ref, params, week, hours, wanted)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b, strict=True)
+        assert bank.exchanges == bank_ref.exchanges
+        assert_same_state(comm, comm_ref)
+    assert bank.exchanges > 0

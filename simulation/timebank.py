@@ -251,19 +251,71 @@ def churn(bank: TimeBank, comm: Community, ties: Ties, params: Params) -> None:
     their credits, should they come back); active members stop trading at
     ``timebank_activity_lapse`` and inactive ones start again at ``timebank_activation``.
     """
-    u = bank.uniforms
-    trading = bank.active & comm.member
-    candidates = bank.reachable & ~comm.member
+    trading, candidates, contacts = _bank_contacts(
+        bank.active, comm.member, bank.reachable, ties.source, ties.target
+    )
     pool = np.count_nonzero(candidates)
     outreach = params.coordinator_posts * params.coordinator_outreach / pool if pool else 0.0
-    contacts = np.bincount(ties.target, trading[ties.source], minlength=len(trading))
-    word_of_mouth = 1.0 - (1.0 - params.recruit_rate) ** contacts
-    joining = candidates & ((u[OUTREACH] < outreach) | (u[WORD_OF_MOUTH] < word_of_mouth))
-    leaving = comm.member & (u[LEAVE] < params.membership_lapse)
-    stops = trading & (u[ACTIVITY] < params.timebank_activity_lapse)
-    starts = comm.member & ~bank.active & (u[ACTIVITY] < params.timebank_activation)
-    bank.active = ((bank.active & ~stops) | starts | joining) & ~leaving
-    comm.member = (comm.member & ~leaving) | joining
+    word_of_mouth = 1.0 - (1.0 - params.recruit_rate) ** contacts  # numpy's own power
+    bank.active, comm.member = _bank_turnover(
+        bank.uniforms,
+        trading,
+        candidates,
+        bank.active,
+        comm.member,
+        outreach,
+        word_of_mouth,
+        params.membership_lapse,
+        params.timebank_activity_lapse,
+        params.timebank_activation,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _bank_contacts(
+    active: np.ndarray,
+    member: np.ndarray,
+    reachable: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(members trading, reachable residents not registered, each resident's ties to a
+    member trading: a running sum in tie order, as ``np.bincount`` adds)."""
+    trading = active & member
+    candidates = reachable & ~member
+    contacts = np.zeros(len(member))
+    for tie in range(len(target)):
+        contacts[target[tie]] += trading[source[tie]]
+    return trading, candidates, contacts
+
+
+@numba.njit(cache=True, nogil=True)
+def _bank_turnover(
+    uniforms: np.ndarray,
+    trading: np.ndarray,
+    candidates: np.ndarray,
+    active: np.ndarray,
+    member: np.ndarray,
+    outreach: float,
+    word_of_mouth: np.ndarray,
+    lapse: float,
+    activity_lapse: float,
+    activation: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The week's joiners, leavers, stops and starts from the bank's uniforms; returns the
+    new (active, member) flags."""
+    now_active, now_member = np.empty(len(member), np.bool_), np.empty(len(member), np.bool_)
+    for person in range(len(member)):
+        joining = candidates[person] and (
+            uniforms[OUTREACH, person] < outreach
+            or uniforms[WORD_OF_MOUTH, person] < word_of_mouth[person]
+        )
+        leaving = member[person] and uniforms[LEAVE, person] < lapse
+        stops = trading[person] and uniforms[ACTIVITY, person] < activity_lapse
+        starts = member[person] and not active[person] and uniforms[ACTIVITY, person] < activation
+        now_active[person] = ((active[person] and not stops) or starts or joining) and not leaving
+        now_member[person] = (member[person] and not leaving) or joining
+    return now_active, now_member
 
 
 def bank_metrics(bank: TimeBank, comm: Community, posts: float) -> dict[str, float]:

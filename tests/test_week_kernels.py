@@ -381,6 +381,25 @@ def reference_bank_exchange(comm, bank, params, week, hours, still_wanted):
     return give, take, float(take.sum() / request.sum()) if request.sum() > 0 else 1.0
 
 
+def reference_churn(bank, comm, ties, params):
+    """``timebank.churn`` as array operations, before the compiled passes."""
+    u = bank.uniforms
+    trading = bank.active & comm.member
+    candidates = bank.reachable & ~comm.member
+    pool = np.count_nonzero(candidates)
+    outreach = params.coordinator_posts * params.coordinator_outreach / pool if pool else 0.0
+    contacts = np.bincount(ties.target, trading[ties.source], minlength=len(trading))
+    word_of_mouth = 1.0 - (1.0 - params.recruit_rate) ** contacts
+    joining = candidates & (
+        (u[timebank.OUTREACH] < outreach) | (u[timebank.WORD_OF_MOUTH] < word_of_mouth)
+    )
+    leaving = comm.member & (u[timebank.LEAVE] < params.membership_lapse)
+    stops = trading & (u[timebank.ACTIVITY] < params.timebank_activity_lapse)
+    starts = comm.member & ~bank.active & (u[timebank.ACTIVITY] < params.timebank_activation)
+    bank.active = ((bank.active & ~stops) | starts | joining) & ~leaving
+    comm.member = (comm.member & ~leaving) | joining
+
+
 @pytest.mark.parametrize("posts", [0.2, 1.0, 5.0])
 def test_a_week_of_the_time_bank_is_the_array_versions(posts):
     """Members asking and offering, the coordinator's capacity binding or not, free riders
@@ -402,5 +421,8 @@ def test_a_week_of_the_time_bank_is_the_array_versions(posts):
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b, strict=True)
         assert bank.exchanges == bank_ref.exchanges
+        timebank.churn(bank, comm, model.ties, params)
+        reference_churn(bank_ref, comm_ref, model.ties, params)
+        np.testing.assert_array_equal(bank.active, bank_ref.active, strict=True)
         assert_same_state(comm, comm_ref)
     assert bank.exchanges > 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from coprod.simulation.care import allocation_kernel
+from coprod.simulation.care import allocate
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community
@@ -135,27 +135,21 @@ def bank_exchange(
     )
     capacity = int(params.coordinator_posts * params.coordinator_capacity)
     served = within_capacity(candidates, serve_draw, capacity)
-    give, take, bank.exchanges = _bank_trades(
-        engaged,
-        area,
-        request,
-        offer,
-        supply,
-        served,
-        serve_draw,
-        give_draw,
-        comm.credits,
-        comm.bank_last,
-        week,
-        params.timebank_min_tie_hours,
+    asked, matched = _bank_matched(area, request, supply, served)
+    give, take = np.zeros(len(hours)), np.zeros(len(hours))
+    take[engaged] = allocate(area, serve_draw, asked, matched)
+    give[engaged] = allocate(area, give_draw, offer, matched)
+    bank.exchanges = _bank_settle(
+        give, take, comm.credits, comm.bank_last, week, params.timebank_min_tie_hours
     )
     return give, take, float(take.sum() / request.sum()) if request.sum() > 0 else 1.0
 
 
 # bank_exchange's arithmetic, compiled around the coordinator's choice (numpy's argpartition
-# stays as it was): thirty array operations on the members a week cost 75 us at any size
-# (issue 16). Each step is the array version's, element by element in its order, bincounts
-# as running sums in index order as numpy's are; tests/test_week_kernels.py compares.
+# stays as it was) and the allocations: thirty array operations on the members a week cost
+# 75 us at any size (issue 16). Each step is the array version's, element by element in its
+# order, bincounts as running sums in index order as numpy's are (tests/test_week_kernels.py
+# compares).
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _bank_offers(
     engaged: np.ndarray,
@@ -194,31 +188,28 @@ def _bank_offers(
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _bank_trades(
-    engaged: np.ndarray,
-    area: np.ndarray,
-    request: np.ndarray,
-    offer: np.ndarray,
-    supply: np.ndarray,
-    served: np.ndarray,
-    serve_draw: np.ndarray,
-    give_draw: np.ndarray,
-    credits: np.ndarray,
-    bank_last: np.ndarray,
-    week: int,
-    min_tie_hours: float,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """The matched requests shared out within each area's supply (the professionals'
-    allocation, by random order), credits moved and bank ties dated, in place; returns
-    everyone's (hours given, hours taken) and the exchanges matched."""
+def _bank_matched(
+    area: np.ndarray, request: np.ndarray, supply: np.ndarray, served: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hours asked of those the coordinator serves, each area's matched hours: what they
+    ask, at most its supply)."""
     asked = np.where(served, request, 0.0)
     matched = np.zeros(len(supply))
     for j in range(len(area)):
         matched[area[j]] += asked[j]
-    matched = np.minimum(matched, supply)
-    give, take = np.zeros(len(credits)), np.zeros(len(credits))
-    take[engaged] = allocation_kernel(area, serve_draw, asked, matched)
-    give[engaged] = allocation_kernel(area, give_draw, offer, matched)
+    return asked, np.minimum(matched, supply)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _bank_settle(
+    give: np.ndarray,
+    take: np.ndarray,
+    credits: np.ndarray,
+    bank_last: np.ndarray,
+    week: int,
+    min_tie_hours: float,
+) -> int:
+    """Credits moved and bank ties dated, in place; returns the exchanges matched."""
     exchanges = 0
     for person in range(len(credits)):
         credits[person] += give[person] - take[person]
@@ -226,7 +217,7 @@ def _bank_trades(
         both = give[person] + take[person]
         if both > 0 and both >= min_tie_hours:
             bank_last[person] = week
-    return give, take, exchanges
+    return exchanges
 
 
 def within_capacity(candidates: np.ndarray, order: np.ndarray, capacity: int) -> np.ndarray:

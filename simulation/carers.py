@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from coprod.simulation.compiled import kernel
 from coprod.simulation.metrics import mean, selected
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
@@ -188,10 +188,7 @@ def update_carer_wellbeing(
 # a week the phase cost as much at 1,000 people as at 10,000 (issue 16). Each function is one
 # formula of the array version it replaced, element by element in its order (no fastmath), so
 # the same bits: tests/test_week_kernels.py keeps the array versions and compares.
-KERNEL = {"cache": True, "nogil": True, "error_model": "numpy"}
-
-
-@numba.njit(**KERNEL)
+@kernel
 def _caring(
     carer: np.ndarray, in_care: np.ndarray, placed: np.ndarray, broken_until: np.ndarray, week: int
 ) -> np.ndarray:
@@ -206,7 +203,7 @@ def _caring(
     return active
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _care_hours(active: np.ndarray, need: np.ndarray, per_need: float) -> np.ndarray:
     hours = np.zeros(len(need))
     for person in range(len(need)):
@@ -215,7 +212,7 @@ def _care_hours(active: np.ndarray, need: np.ndarray, per_need: float) -> np.nda
     return hours
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _care_met(
     hours: np.ndarray, need: np.ndarray, efficacy: float, hours_per_need: float
 ) -> np.ndarray:
@@ -225,7 +222,7 @@ def _care_met(
     return met
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _rest_strain(
     hours: np.ndarray, package_hours: np.ndarray, respite: float, strain_hours: float
 ) -> np.ndarray:
@@ -236,7 +233,7 @@ def _rest_strain(
     return strain
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _rest_wellbeing(
     carer: np.ndarray,
     strain: np.ndarray,
@@ -253,7 +250,7 @@ def _rest_wellbeing(
     return wellbeing
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _approach(level: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     moved = np.empty(len(level))
     for person in range(len(level)):
@@ -261,7 +258,7 @@ def _approach(level: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return moved
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _give_care(
     strain: np.ndarray,
     broken_until: np.ndarray,
@@ -306,7 +303,7 @@ def carer_metrics(carers: Carers, active: np.ndarray, household: np.ndarray) -> 
     }
 
 
-@numba.njit(**KERNEL)
+@kernel
 def _at_home(active: np.ndarray, carer: np.ndarray, household: np.ndarray) -> int:
     """How many carers caring live in the household of the person they care for."""
     count = 0

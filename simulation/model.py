@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
-import numba
 import numpy as np
 import pandas as pd
 
@@ -95,6 +94,7 @@ from coprod.simulation.timebank import (
 from coprod.simulation.timeline import changes_by_week
 from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.week0 import SHARED, WarmUps, World
+from coprod.simulation.week_steps import care_received, home_terms, not_placed
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import lose_continuity, update_workforce
 
@@ -405,7 +405,7 @@ class CoProductionModel(mesa.Model):
         give_care(carers, p, need, active, packages.hours, breakdown_draw, week)
         met = care_met(p, carers.hours, need)
         decided = due(packages, p, week, crises | carers.breakdowns) & in_care
-        unmanaged, home, old_enough = _home_terms(
+        unmanaged, home, old_enough = home_terms(
             need,
             users.agency,
             users.capability,
@@ -517,7 +517,7 @@ class CoProductionModel(mesa.Model):
         placed = self.packages.placed
         community_cover = users.cover
         users.cover = community_cover + carer_met  # a carer's care lowers what people ask for
-        requested, dependent = _not_placed(*seek_help(users, p, behaviour, in_care), placed)
+        requested, dependent = not_placed(*seek_help(users, p, behaviour, in_care), placed)
         users.cover = community_cover
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
@@ -539,7 +539,7 @@ class CoProductionModel(mesa.Model):
             users.referred_until[referred] = week + p.reciprocity_window
         # S. package hours, care homes and carers meet need as clinical hours do
         met_elsewhere = package_met(p, self.packages, users.need)
-        clinical_equivalent, involved = _care_received(
+        clinical_equivalent, involved = care_received(
             care.clinical, met_elsewhere, carer_met, p.hours_per_need, care.sharing
         )
         update_need(users, p, clinical_equivalent, in_care)
@@ -808,64 +808,3 @@ def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
     if model.survey.result is not None:
         summary |= survey_summary(survey)
     return RunResult(timeseries=timeseries, agents=agents, survey=survey, summary=summary)
-
-
-# Small steps of the week between phases, compiled: each is a few array operations that cost as
-# much at 1,000 people as at 10,000 (issue 16); element by element in the order the array
-# expressions they replaced were written, so the same bits (tests/test_week_kernels.py).
-KERNEL = {"cache": True, "nogil": True, "error_model": "numpy"}
-
-
-@numba.njit(**KERNEL)
-def _home_terms(
-    need: np.ndarray,
-    agency: np.ndarray,
-    capability: np.ndarray,
-    cover: np.ndarray,
-    carer_met: np.ndarray,
-    largest_package: float,
-    age: np.ndarray,
-    min_age: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(need the person cannot manage, need met at home at best, need counted for a
-    placement: none under ``min_age``) for packages' reviews and placements."""
-    unmanaged, home, old_enough = np.empty(len(need)), np.empty(len(need)), np.zeros(len(need))
-    for person in range(len(need)):
-        unmanaged[person] = need[person] * (1.0 - agency[person] * capability[person])
-        home[person] = (
-            need[person] - unmanaged[person] + cover[person] + carer_met[person] + largest_package
-        )
-        if age[person] >= min_age:
-            old_enough[person] = need[person]
-    return unmanaged, home, old_enough
-
-
-@numba.njit(**KERNEL)
-def _not_placed(
-    requested: np.ndarray, dependent: np.ndarray, placed: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Requests and dependence with those in a care home left out: the home cares for them."""
-    requested, dependent = requested.copy(), dependent.copy()
-    for person in range(len(placed)):
-        if placed[person]:
-            requested[person], dependent[person] = 0.0, False
-    return requested, dependent
-
-
-@numba.njit(**KERNEL)
-def _care_received(
-    clinical: np.ndarray,
-    met_elsewhere: np.ndarray,
-    carer_met: np.ndarray,
-    hours_per_need: float,
-    sharing: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(care received as clinical hours: packages, care homes and carers count as clinical
-    hours do; a carer's involvement, the power shared in encounters that took place)."""
-    equivalent, involved = np.empty(len(clinical)), np.empty(len(clinical))
-    for person in range(len(clinical)):
-        equivalent[person] = (
-            clinical[person] + (met_elsewhere[person] + carer_met[person]) * hours_per_need
-        )
-        involved[person] = sharing[person] * (clinical[person] > 0)
-    return equivalent, involved

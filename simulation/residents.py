@@ -25,6 +25,7 @@ import numba
 import numpy as np
 from scipy import stats
 
+from coprod.simulation.compiled import kernel
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
     NEVER,
@@ -345,7 +346,7 @@ def _a_week_older(age: np.ndarray, week: float) -> np.ndarray:
     return birthdays[:count]
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel
 def _weekly_exponent(annual: np.ndarray, placed: np.ndarray, placed_ratio: float) -> np.ndarray:
     """``-annual / 52``, the annual hazard raised ``placed_ratio`` times in a care home."""
     exponent = np.empty(len(annual))

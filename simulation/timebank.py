@@ -22,6 +22,7 @@ import numba
 import numpy as np
 
 from coprod.simulation.care import allocate
+from coprod.simulation.compiled import kernel
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community
@@ -150,7 +151,7 @@ def bank_exchange(
 # 75 us at any size (issue 16). Each step is the array version's, element by element in its
 # order, bincounts as running sums in index order as numpy's are (tests/test_week_kernels.py
 # compares).
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel
 def _bank_offers(
     engaged: np.ndarray,
     area_of: np.ndarray,
@@ -187,7 +188,7 @@ def _bank_offers(
     return area, request, offer, supply, candidates, serve_draw, give_draw
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel
 def _bank_matched(
     area: np.ndarray, request: np.ndarray, supply: np.ndarray, served: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +201,7 @@ def _bank_matched(
     return asked, np.minimum(matched, supply)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel
 def _bank_settle(
     give: np.ndarray,
     take: np.ndarray,

@@ -7,9 +7,9 @@ asked of nobody), and their motivation stands for agency.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from coprod.simulation.compiled import kernel
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Users
 
@@ -33,7 +33,7 @@ def update_wellbeing(comm: Community, users: Users, params: Params) -> None:
     )
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel
 def _wellbeing_week(
     wellbeing: np.ndarray,
     in_care: np.ndarray,

@@ -13,7 +13,6 @@ import pytest
 
 from coprod.simulation import CoProductionModel, Params, carers, timebank
 from coprod.simulation.care import allocate
-from coprod.simulation.model import _care_received, _home_terms, _not_placed
 from coprod.simulation.population import (
     FILLED,
     NEVER,
@@ -23,6 +22,7 @@ from coprod.simulation.population import (
 )
 from coprod.simulation.residents import age_one_week, annual_hazard, dying, posts_for, review_care
 from coprod.simulation.scenario import load_scenario
+from coprod.simulation.week_steps import care_received, home_terms, not_placed
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import WEEKS_PER_YEAR, update_workforce
 
@@ -314,18 +314,18 @@ def test_the_steps_between_phases_are_the_array_expressions():
     need, agency, capability, cover, met = (draws.random(n) for _ in range(5))
     age, placed, dependent = draws.random(n) * 100, draws.random(n) < 0.2, draws.random(n) < 0.5
     requested = np.where(draws.random(n) < 0.3, 0.0, draws.random(n))
-    unmanaged, home, old_enough = _home_terms(need, agency, capability, cover, met, 0.37, age, 65.0)
+    unmanaged, home, old_enough = home_terms(need, agency, capability, cover, met, 0.37, age, 65.0)
     np.testing.assert_array_equal(unmanaged, need * (1.0 - agency * capability), strict=True)
     np.testing.assert_array_equal(home, need - unmanaged + cover + met + 0.37, strict=True)
     np.testing.assert_array_equal(old_enough, np.where(age >= 65.0, need, 0.0), strict=True)
     for got, want in zip(
-        _not_placed(requested, dependent, placed),
+        not_placed(requested, dependent, placed),
         (np.where(placed, 0.0, requested), dependent & ~placed),
         strict=True,
     ):
         np.testing.assert_array_equal(got, want, strict=True)
     clinical = np.where(draws.random(n) < 0.5, 0.0, draws.random(n) * 3)
-    equivalent, involved = _care_received(clinical, cover, met, 2.5, agency)
+    equivalent, involved = care_received(clinical, cover, met, 2.5, agency)
     np.testing.assert_array_equal(equivalent, clinical + (cover + met) * 2.5, strict=True)
     np.testing.assert_array_equal(involved, agency * (clinical > 0), strict=True)
 

@@ -313,5 +313,5 @@ def update_need(users: Users, params: Params, clinical: np.ndarray, in_care: np.
     escalation = params.unmet_escalation * (need - met) * in_care
     change = escalation - params.community_relief * users.cover
     users.need = np.clip(need + change, 0.0, 1.0)
-    users.need_history = np.roll(users.need_history, -1, axis=0)
+    users.need_history[:-1] = users.need_history[1:]  # in place: np.roll made a new array
     users.need_history[-1] = users.need

@@ -3,8 +3,8 @@
 The world of ``experiments/examples/city.toml``: 1,000,000 residents (625,000 users, 375,000
 neighbours) and 37,500 professionals, the default proportions, no agent snapshots. Heavy:
 at a million residents the build and the 156-week warm-up, which every run pays before
-week 0, took 10 CPU-minutes (54 minutes wall on two cores shared with other work), and the
-peak memory was 2 GiB; try ``--residents 100000`` first (a few minutes).
+week 0, took 2.6 CPU-minutes, the whole run 4.4 (5.6 minutes wall at load 3), and the peak
+memory was 3.9 GiB; try ``--residents 100000`` first (under a minute).
 
 Wall time on a shared machine says how busy it was as much as how fast the code is, so CPU
 time is printed beside every wall time, with the load average at the start and end.

@@ -121,7 +121,7 @@ def _segments(group: np.ndarray, keep: np.ndarray, n_groups: int) -> tuple[np.nd
 
 
 @numba.njit(cache=True, nogil=True)
-def _order_segments(members: np.ndarray, bounds: np.ndarray, priority: np.ndarray) -> None:
+def order_segments(members: np.ndarray, bounds: np.ndarray, priority: np.ndarray) -> None:
     """Order each group's members, in place, by descending priority, ties by index (the
     counting sort left them in index order, and both sorts here are stable)."""
     for g in range(len(bounds) - 1):
@@ -143,15 +143,25 @@ def _order_segments(members: np.ndarray, bounds: np.ndarray, priority: np.ndarra
 def allocation_kernel(
     group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
-    """``allocate``'s compiled kernel (for other kernels to call): one pass over the askers in
+    """``allocate``'s compiled kernel: one pass over the askers in
     (group, priority) order.
 
     The running total is kept across groups and each group's start subtracted from it, as the
     array version this replaces did with one ``cumsum``: the same additions in the same order,
     so the same bits (no fastmath)."""
     members, bounds = _segments(group, demand > 0, len(capacity))
-    _order_segments(members, bounds, priority)
-    served = np.zeros(len(group))
+    order_segments(members, bounds, priority)
+    return serve_in_order(members, bounds, demand, capacity)
+
+
+@numba.njit(cache=True, nogil=True)
+def serve_in_order(
+    members: np.ndarray, bounds: np.ndarray, demand: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
+    """Each group's ``members`` (in its ``bounds``, in order) served their ``demand`` until the
+    group's ``capacity`` is spent, the last in part. The running total is kept across groups
+    and each group's start subtracted from it, as one ``cumsum`` over everyone did."""
+    served = np.zeros(len(demand))
     total = 0.0
     for g in range(len(capacity)):
         group_start = 0.0
@@ -174,7 +184,7 @@ def segment_order(group: np.ndarray, priority: np.ndarray, n_groups: int) -> np.
     global two-key sort it replaces was most of a week at scale."""
     group = np.asarray(group, np.int64)
     members, bounds = _segments(group, np.ones(len(group), np.bool_), n_groups)
-    _order_segments(members, bounds, np.asarray(priority, np.float64))
+    order_segments(members, bounds, np.asarray(priority, np.float64))
     return members
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from coprod.simulation.care import allocation_kernel
+from coprod.simulation.care import order_segments, serve_in_order
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Users
@@ -26,10 +26,30 @@ from coprod.simulation.timebank import TimeBank, bank_exchange
 
 @dataclass
 class TieLedger:
-    """Memory of the community: when help last flowed along each directed tie."""
+    """Memory of the community: when help last flowed along each directed tie, and along its
+    twin. ``last_back`` is ``last_given[reverse]`` kept up to date as help is recorded, so
+    "did they help me back?" reads the edges in order: looked up through ``reverse`` it was a
+    random read per tie, most of the exchange's time at a million people."""
 
     last_given: np.ndarray  # week of the last help along each edge
+    last_back: np.ndarray  # week of the last help along each edge's twin
     bank_fill: float = 1.0  # running share of members' requests the bank met
+
+    @classmethod
+    def of(cls, last_given: np.ndarray, reverse: np.ndarray) -> TieLedger:
+        """The ledger of ``last_given`` over ties whose twins are ``reverse``."""
+        last_given = np.asarray(last_given, np.int64)
+        return cls(last_given=last_given, last_back=last_given[reverse])
+
+    def record(self, edges: np.ndarray, reverse: np.ndarray, week: int) -> None:
+        """Help flowed along ``edges`` this ``week``."""
+        self.last_given[edges] = week
+        self.last_back[reverse[edges]] = week
+
+    def forget(self, edges: np.ndarray, week: int) -> None:
+        """``edges`` (a set closed under reversal) carry no memory: as of ``week``."""
+        self.last_given[edges] = week
+        self.last_back[edges] = week
 
 
 @dataclass
@@ -66,9 +86,9 @@ def informal_help(
     what they need. A person offered more than they want takes a proportional part from each
     giver; gifts below ``min_exchange_hours`` are not made.
     """
-    helped_back = ledger.last_given[ties.reverse] > week - params.reciprocity_window
+    helped_back = ledger.last_back > week - params.reciprocity_window
     return _share_out(
-        ties.source,
+        ties.start,
         ties.target,
         rule.tie_factor(params, helped_back),
         np.asarray(wanted, np.float64),
@@ -80,7 +100,7 @@ def informal_help(
 
 @numba.njit(cache=True, nogil=True)
 def _share_out(
-    source: np.ndarray,
+    start: np.ndarray,
     target: np.ndarray,
     factor: np.ndarray,
     wanted: np.ndarray,
@@ -88,19 +108,48 @@ def _share_out(
     hours: np.ndarray,
     min_hours: float,
 ) -> np.ndarray:
-    """``informal_help``'s kernel: offers, the givers' allocation, then each person's
-    proportional take, in two passes over the ties rather than a dozen array temporaries."""
-    offer = wanted[target] * factor
-    flow = allocation_kernel(source, offer * weight[target], offer, hours)
+    """``informal_help``'s kernel: each giver's offers in order of weighted need (the giver's
+    own rows of the CSR, so no sort across the network), the hours shared out as
+    ``care.allocate`` does (one running sum over every offer, each giver's start subtracted:
+    the same additions in the same order, so the same bits), then each person's
+    proportional take."""
+    taker = np.empty((len(wanted), 2))  # a taker's want and weight side by side: one read
+    taker[:, 0], taker[:, 1] = wanted, weight
+    offer = np.empty(len(target))
+    priority = np.empty(len(target))
+    for tie in range(len(target)):
+        offer[tie] = taker[target[tie], 0] * factor[tie]
+        priority[tie] = offer[tie] * taker[target[tie], 1]
+    members, bounds = _offers_by_giver(start, offer)
+    order_segments(members, bounds, priority)
+    flow = serve_in_order(members, bounds, offer, hours)
     received = np.zeros(len(wanted))
     for tie in range(len(flow)):
         received[target[tie]] += flow[tie]
+    scale = np.ones(len(wanted))  # per person, then read once per tie
+    for person in range(len(wanted)):
+        if received[person] > wanted[person]:
+            scale[person] = wanted[person] / received[person]
     for tie in range(len(flow)):
-        person = target[tie]
-        scale = wanted[person] / received[person] if received[person] > wanted[person] else 1.0
-        scaled = flow[tie] * scale
+        scaled = flow[tie] * scale[target[tie]]
         flow[tie] = scaled if scaled >= min_hours else 0.0
     return flow
+
+
+@numba.njit(cache=True, nogil=True)
+def _offers_by_giver(start: np.ndarray, offer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ties with an offer, by giver in index order (the CSR's own order: what the counting
+    sort of ``care.allocate`` gives for ties grouped by their source), and each giver's bounds."""
+    bounds = np.zeros(len(start), np.int64)
+    members = np.empty(len(offer), np.int64)
+    kept = 0
+    for giver in range(len(start) - 1):
+        for tie in range(start[giver], start[giver + 1]):
+            if offer[tie] > 0:
+                members[kept] = tie
+                kept += 1
+        bounds[giver + 1] = kept
+    return members[:kept], bounds
 
 
 def exchange(
@@ -124,7 +173,7 @@ def exchange(
     flow = informal_help(
         ties, ledger, rule, params, week, capacity * informal_giver, wanted, pointed
     )
-    ledger.last_given[flow > 0] = week
+    ledger.record(np.flatnonzero(flow > 0), ties.reverse, week)
     given = np.bincount(ties.source, flow, minlength=len(wanted))
     received = np.bincount(ties.target, flow, minlength=len(wanted))
     bank_hours = 0.0
@@ -171,7 +220,7 @@ def after_exchange(
     recent = week - params.reciprocity_window
     n = len(comm.is_user)
     active_ties, gave_to, gave_and_back = _tie_counts(
-        ties.source, ties.reverse, ledger.last_given, recent, n
+        ties.source, ledger.last_given, ledger.last_back, recent, n
     )
     bank_tie = comm.member & (comm.bank_last > recent) if rule.bank else np.zeros(n, bool)
     ties_total = ties.degree + bank_tie
@@ -195,14 +244,14 @@ def after_exchange(
 
 @numba.njit(cache=True, nogil=True)
 def _tie_counts(
-    source: np.ndarray, reverse: np.ndarray, last_given: np.ndarray, recent: int, n: int
+    source: np.ndarray, last_given: np.ndarray, last_back: np.ndarray, recent: int, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per person, ties with help either way since ``recent``, ties they gave along, and
     those of these that helped back: one pass over the ties (counts, as float64)."""
     active, gave_to, gave_and_back = np.zeros(n), np.zeros(n), np.zeros(n)
     for tie in range(len(source)):
         gave = last_given[tie] > recent
-        back = last_given[reverse[tie]] > recent
+        back = last_back[tie] > recent
         person = source[tie]
         active[person] += gave or back
         gave_to[person] += gave

@@ -42,6 +42,7 @@ from coprod.simulation.commissioning import Commissioner, People
 from coprod.simulation.community import TieLedger, after_exchange, exchange
 from coprod.simulation.costs import weekly_costs
 from coprod.simulation.forum import consult, hold_forum
+from coprod.simulation.memory import LARGE_WORLD_TIES, hold_freed_memory
 from coprod.simulation.mesa_compat import community_space
 from coprod.simulation.metrics import state_metrics
 from coprod.simulation.network import build_ties, graph_of
@@ -51,12 +52,14 @@ from coprod.simulation.packages import (
     count_lost_ties,
     cut_ties,
     due,
+    incident_edges,
     largest_package_met,
     package_met,
     package_metrics,
     place,
     review,
     vacate,
+    with_inactive,
 )
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
@@ -194,6 +197,8 @@ class CoProductionModel(mesa.Model):
         self.exogenous = streams.exogenous
         population = streams.population
         n_people = params.n_users + params.n_neighbours
+        if n_people * params.network_degree >= LARGE_WORLD_TIES:
+            hold_freed_memory()
         self.ties = build_ties(n_people, params.network_degree, params.network_rewiring, population)
         self.all_ties = self.ties  # the whole network: ``ties`` loses those placements cut
         self._build_residents(params, population, n_people)
@@ -201,7 +206,7 @@ class CoProductionModel(mesa.Model):
         # time bank and survey (engineer T): streams of their own, children of the population's
         self.bank = build_timebank(params, self.ties.ring_position, population)
         self.survey_rng = population.spawn(1)[0]
-        self.ledger = TieLedger(last_given=np.full(len(self.ties.target), NEVER, dtype=np.int64))
+        self.ledger = TieLedger.of(np.full(len(self.ties.target), NEVER), self.ties.reverse)
         self._agents_placed = False
         self._build_social_care(population)
         self.commissioner = Commissioner(len(self.community.is_user))  # commissioning
@@ -294,24 +299,37 @@ class CoProductionModel(mesa.Model):
         for index in range(self.params.n_professionals):
             Professional(self, index)
 
-    def _residents_week(self, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _residents_week(
+        self, p: Params
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Phase 0 (MODEL.md 10.2): ageing, deaths and newcomers, assessments and reviews;
-        the Mesa agents follow. Returns the slots of deaths, entries and exits."""
+        the Mesa agents follow. Returns the slots of deaths, entries and exits, and the cut
+        ties with those the deaths restored (None if none was), for :meth:`_move_ties`."""
         users, comm = self.users, self.community
         age_one_week(users, p)
         dead = dying(users, p, self.exogenous, self.packages.placed)
+        restored = None
         if len(dead):
             renew(users, comm, p, dead, self.newcomers, self.next_agent_id)
             self.next_agent_id += len(dead)
-            if restored := vacate(self.packages, dead, self.ledger.last_given):
-                self.ties, self.ledger.last_given = restored
-            gone = np.zeros(len(comm.is_user), dtype=bool)
-            gone[dead] = True
-            self.ledger.last_given[gone[self.ties.target] | gone[self.ties.source]] = NEVER
+            restored = vacate(self.packages, dead)
         entries, exits = review_care(users, comm, p, self.week)
         if self._agents_placed:
             self._follow_residents(dead, np.r_[entries, exits])
-        return dead, entries, exits
+        return dead, entries, exits, restored
+
+    def _move_ties(
+        self, p: Params, dead: np.ndarray, restored: np.ndarray | None, placed: np.ndarray
+    ) -> None:
+        """The ties the week's deaths restored and its placements cut (``placed``: placed
+        this week) take effect together, before the exchange, in one compaction of the
+        network (nothing between reads the ties), and the newcomers' ties start with no
+        memory of help."""
+        inactive = cut_ties(self.packages, p, placed, restored) if placed.any() else restored
+        if inactive is not None:
+            self.ties = with_inactive(self.packages, inactive, self.ledger)
+        if len(dead):
+            self.ledger.forget(incident_edges(self.ties, dead), NEVER)
 
     def _follow_residents(self, dead: np.ndarray, changed: np.ndarray) -> None:
         """Once agents exist, they follow the arrays: a newcomer's agent replaces the dead
@@ -342,9 +360,12 @@ class CoProductionModel(mesa.Model):
         self.packages.last_change[:] = 0.0
         settle(self.carers, p, need, active, self.packages.hours, comm.wellbeing)
 
-    def _social_care(self, p: Params, power: PowerRule, crises: np.ndarray) -> np.ndarray:
+    def _social_care(
+        self, p: Params, power: PowerRule, crises: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Carers care, packages are reviewed or re-assessed (after a crisis or a carer's
-        breakdown) and placements decided; returns the need carers meet, per person."""
+        breakdown) and placements decided; returns the need carers meet, per person, and who
+        was placed this week."""
         users, comm, carers, packages = self.users, self.community, self.carers, self.packages
         n, week = len(comm.is_user), self.week
         breakdown_draw, decision_draw = self.exogenous.random(n), self.exogenous.random(n)
@@ -359,11 +380,7 @@ class CoProductionModel(mesa.Model):
         unsupported = ~caring(carers, in_care, packages.placed, week)
         old_enough = np.where(users.age >= p.placement_min_age, need, 0.0)
         placed = place(packages, p, power, decided, old_enough, unsupported, home, decision_draw)
-        if placed.any():
-            self.ties, self.ledger.last_given = cut_ties(
-                packages, p, placed, self.ledger.last_given
-            )
-        return met
+        return met, placed
 
     def _start_policy(self, status_quo: Params, params: Params) -> None:
         """Week 0: the policy starts; running totals and the survey baseline are taken now."""
@@ -454,12 +471,13 @@ class CoProductionModel(mesa.Model):
         )
         behaviour = self.rng
         # 0. ageing, deaths and newcomers; assessments, entries into and exits from care
-        dead, entries, exits = self._residents_week(p)
+        dead, entries, exits, restored = self._residents_week(p)
         in_care = comm.is_user
         # 1-2. need, crises, GP contacts; help-seeking
         events = drift_need(users, p, self.exogenous, behaviour)
         # S. social care: carers, package reviews, placements (MODEL.md 10.2-10.3)
-        carer_met = self._social_care(p, power, events.crises)
+        carer_met, newly_placed = self._social_care(p, power, events.crises)
+        self._move_ties(p, dead, restored, newly_placed)
         placed = self.packages.placed
         community_cover = users.cover
         users.cover = community_cover + carer_met  # a carer's care lowers what people ask for

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
+from coprod.simulation.community import TieLedger
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.rules import PowerRule
@@ -131,29 +133,51 @@ def place(
     return placed
 
 
-def vacate(
-    packages: Packages, slots: np.ndarray, last_given: np.ndarray
-) -> tuple[Ties, np.ndarray] | None:
+def vacate(packages: Packages, slots: np.ndarray) -> np.ndarray | None:
     """The dead leave their package and their care home; a newcomer moves into the house with
-        its ties, so ties a placement had cut come back (but not those to someone still in a care
-    home). Returns the active ties and the tie
-        ledger over them when they change, else None.
+    its ties, so ties a placement had cut come back (but not those to someone still in a care
+    home). Returns the cut edges with those restored when there are any, else None; the
+    model applies them with the week's placements (:func:`with_inactive`).
 
-        Without this a newcomer inherited the placement and package of the person they replaced:
-        residents in placement could only grow (by half over two years in the status quo).
+    Without this a newcomer inherited the placement and package of the person they replaced:
+    residents in placement could only grow (by half over two years in the status quo).
     """
     packages.hours[slots] = 0.0
     packages.placed[slots] = False
     packages.last_change[slots] = 0.0
-    full = packages.full_ties
-    gone = np.zeros(len(full.start) - 1, dtype=bool)
-    gone[slots] = True
-    placed = packages.placed
-    touches = gone[full.source] | gone[full.target]
-    restored = packages.inactive & touches & ~placed[full.source] & ~placed[full.target]
-    if not restored.any():
+    full, placed = packages.full_ties, packages.placed
+    edges = incident_edges(full, slots)
+    restored = edges[
+        packages.inactive[edges] & ~placed[full.source[edges]] & ~placed[full.target[edges]]
+    ]
+    if len(restored) == 0:
         return None
-    return with_inactive(packages, packages.inactive & ~restored, last_given)
+    inactive = packages.inactive.copy()
+    inactive[restored] = False
+    return inactive
+
+
+def incident_edges(ties: Ties, people: np.ndarray) -> np.ndarray:
+    """The directed edges from or to ``people`` (an edge between two of them twice): their own
+    rows of the CSR and the twins of those, so a week's few deaths or placements cost their
+    ties, not a pass over the whole network."""
+    out = _rows(ties.start, np.asarray(people, np.int64))
+    return np.concatenate([out, ties.reverse[out]])
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows(start: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """The edge indices ``start[p]:start[p + 1]`` of each of ``people``, concatenated."""
+    total = 0
+    for p in people:
+        total += start[p + 1] - start[p]
+    rows = np.empty(total, np.int64)
+    k = 0
+    for p in people:
+        for edge in range(start[p], start[p + 1]):
+            rows[k] = edge
+            k += 1
+    return rows
 
 
 def largest_package_met(params: Params) -> float:
@@ -162,43 +186,130 @@ def largest_package_met(params: Params) -> float:
 
 
 def cut_ties(
-    packages: Packages, params: Params, placed: np.ndarray, last_given: np.ndarray
-) -> tuple[Ties, np.ndarray]:
-    """The active ties after this week's placements, and the exchange memory along them.
+    packages: Packages, params: Params, placed: np.ndarray, inactive: np.ndarray | None = None
+) -> np.ndarray:
+    """The cut edges once this week's placements (``placed``) have cut theirs, on top of
+    ``inactive`` (default: those cut now).
 
     A share ``placement_tie_loss`` of a placed person's ties (by a fixed draw per tie) become
-    inactive. ``last_given`` is the tie ledger over the active ties before the cut.
+    inactive; :func:`with_inactive` makes them so.
     """
-    full = packages.full_ties
-    touches = placed[full.source] | placed[full.target]
-    cut = touches & (packages.tie_draw < params.placement_tie_loss)
-    return with_inactive(packages, packages.inactive | cut, last_given)
+    edges = incident_edges(packages.full_ties, np.flatnonzero(placed))
+    inactive = (packages.inactive if inactive is None else inactive).copy()
+    inactive[edges[packages.tie_draw[edges] < params.placement_tie_loss]] = True
+    return inactive
 
 
-def with_inactive(
-    packages: Packages, inactive: np.ndarray, last_given: np.ndarray
-) -> tuple[Ties, np.ndarray]:
-    """Make ``inactive`` the cut edges; return the active ties and the tie ledger over them
-    (``last_given`` is the ledger over the active ties before; an edge that comes back
-    remembers the oldest exchange on record, as if long ago)."""
+def with_inactive(packages: Packages, inactive: np.ndarray, ledger: TieLedger) -> Ties:
+    """Make ``inactive`` the cut edges; return the active ties and move ``ledger`` (over the
+    active ties before) onto them: an edge that comes back remembers the oldest exchange on
+    record, as if long ago."""
     full = packages.full_ties
-    remembered = np.full(len(full.target), last_given.min(initial=0), dtype=np.int64)
-    remembered[np.flatnonzero(~packages.inactive)] = last_given
+    start, source, target, reverse, last_given, last_back = _compact(
+        full.start,
+        full.source,
+        full.target,
+        full.reverse,
+        inactive,
+        packages.inactive,
+        ledger.last_given,
+        ledger.last_back,
+        ledger.last_given.min(initial=0),
+    )
     packages.inactive = inactive
-    keep = np.flatnonzero(~inactive)
-    return active_ties(full, keep), remembered[keep]
+    ledger.last_given, ledger.last_back = last_given, last_back
+    return Ties(start=start, source=source, target=target, reverse=reverse)
 
 
 def active_ties(full: Ties, keep: np.ndarray) -> Ties:
     """The CSR view of the edges ``keep`` (sorted, closed under reversal) of ``full``."""
-    position = np.full(len(full.target), -1, dtype=np.int64)
-    position[keep] = np.arange(len(keep))
-    source = full.source[keep]
-    start = np.zeros(len(full.start), dtype=np.int64)
-    np.cumsum(np.bincount(source, minlength=len(full.start) - 1), out=start[1:])
-    return Ties(
-        start=start, source=source, target=full.target[keep], reverse=position[full.reverse[keep]]
+    dropped = np.ones(len(full.target), dtype=bool)
+    dropped[keep] = False
+    none = np.zeros(0, dtype=np.int64)
+    start, source, target, reverse, _, _ = _compact(
+        full.start, full.source, full.target, full.reverse, dropped, dropped, none, none, 0
     )
+    return Ties(start=start, source=source, target=target, reverse=reverse)
+
+
+BLOCK = 64
+"""Edges per word of the inactive-edge bit table (:func:`_compact`)."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _compact(
+    start: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+    reverse: np.ndarray,
+    inactive: np.ndarray,
+    was_inactive: np.ndarray,
+    last_given: np.ndarray,
+    last_back: np.ndarray,
+    oldest: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The CSR of the edges not ``inactive`` and the ledger over them. Edges keep their
+    order, so an edge's new index is its old one less the inactive edges before it, and each
+    person's rows stay contiguous. ``last_given`` and ``last_back`` run over the edges not
+    ``was_inactive``; an edge coming back (and so its twin) gets ``oldest`` in both.
+
+    The twin's new index is counted from a bit table of the inactive edges (one word per
+    ``BLOCK`` edges, and the count before each word): at a million people it fits in a
+    core's cache, where an index array over the edges (tens of MB, read at random) did not
+    and made this pass as slow as a week's whole community exchange."""
+    edges = len(source)
+    words = edges // BLOCK + 1
+    bits = np.zeros(words, np.uint64)
+    for edge in range(edges):
+        if inactive[edge]:
+            bits[edge // BLOCK] |= np.uint64(1) << np.uint64(edge % BLOCK)
+    before = np.zeros(words + 1, np.int64)
+    for word in range(words):
+        before[word + 1] = before[word] + _popcount(bits[word])
+    kept = edges - before[words]
+    new_source = np.empty(kept, np.int64)
+    new_target = np.empty(kept, np.int64)
+    new_reverse = np.empty(kept, np.int64)
+    given = np.empty(kept, np.int64)
+    back = np.empty(kept, np.int64)
+    at = 0
+    old = 0
+    for edge in range(edges):
+        remembered, returned = oldest, oldest
+        if not was_inactive[edge]:
+            remembered, returned = last_given[old], last_back[old]
+            old += 1
+        if not inactive[edge]:
+            new_source[at] = source[edge]
+            new_target[at] = target[edge]
+            new_reverse[at] = _new_index(reverse[edge], bits, before)
+            given[at], back[at] = remembered, returned
+            at += 1
+    new_start = np.empty(len(start), np.int64)
+    for person in range(len(start)):
+        new_start[person] = _new_index(start[person], bits, before)
+    return new_start, new_source, new_target, new_reverse, given, back
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _new_index(edge: int, bits: np.ndarray, before: np.ndarray) -> int:
+    """An edge's index once the inactive edges before it are gone (:func:`_compact`)."""
+    word = edge // BLOCK
+    if word >= len(bits):
+        return edge - before[len(bits)]
+    below = bits[word] & ((np.uint64(1) << np.uint64(edge % BLOCK)) - np.uint64(1))
+    return edge - before[word] - _popcount(below)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _popcount(word: np.uint64) -> int:
+    """Set bits of a 64-bit word (SWAR: no loop over the bits)."""
+    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    word = (word & np.uint64(0x3333333333333333)) + (
+        (word >> np.uint64(2)) & np.uint64(0x3333333333333333)
+    )
+    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
 def count_lost_ties(

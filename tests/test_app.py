@@ -18,7 +18,7 @@ import pytest
 from coprod.simulation.agents import Carer
 from coprod.simulation.carers import caring
 from coprod.simulation.errors import CoprodError
-from coprod.simulation.packages import cut_ties
+from coprod.simulation.packages import cut_ties, with_inactive
 from coprod.simulation.page.figures import (
     BROKE_DOWN,
     CHARTS,
@@ -230,9 +230,8 @@ def test_help_is_drawn_after_placements_change_the_active_ties() -> None:
     model.packages.placed[:] = False
     placed = np.zeros(len(model.community.is_user), dtype=bool)
     placed[::7] = True  # many placements at once: most of their ties go
-    model.ties, model.ledger.last_given = cut_ties(
-        model.packages, model.params, placed, model.ledger.last_given
-    )
+    cut = cut_ties(model.packages, model.params, placed)
+    model.ties = with_inactive(model.packages, cut, model.ledger)
     page.step()
     assert len(model.ties.target) < len(model.all_ties.target)
     ends = sorted(

@@ -15,6 +15,7 @@ from coprod.simulation import CoProductionModel, Params, care, community, timeba
 from coprod.simulation.care import allocate, segment_order
 from coprod.simulation.community import TieLedger, informal_help
 from coprod.simulation.network import Ties, build_ties
+from coprod.simulation.packages import build_packages, with_inactive
 from coprod.simulation.rules import RECIPROCITY_RULES, ReciprocityRule
 from coprod.simulation.scenario import load_scenario
 
@@ -59,10 +60,10 @@ def reference_informal_help(
 
 
 def reference_tie_counts(
-    source: np.ndarray, reverse: np.ndarray, last_given: np.ndarray, recent: int, n: int
+    source: np.ndarray, last_given: np.ndarray, last_back: np.ndarray, recent: int, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ties with help either way, ties given along, and those helped back, by ``bincount``."""
-    gave, back = last_given > recent, last_given[reverse] > recent
+    gave, back = last_given > recent, last_back > recent
     return tuple(np.bincount(source, w, minlength=n) for w in (gave | back, gave, gave & back))
 
 
@@ -113,7 +114,7 @@ def test_informal_help_is_the_reference_to_the_bit(trial: int, reciprocity: str)
     n = int(rng.integers(1, 300))
     ties = build_ties(n, int(rng.integers(0, 9)), 0.2, rng)
     week = 10
-    ledger = TieLedger(last_given=rng.integers(-5, week, len(ties.target)))
+    ledger = TieLedger.of(rng.integers(-5, week, len(ties.target)), ties.reverse)
     hours = np.where(rng.random(n) < 0.3, 0.0, rng.exponential(2.0, n))
     wanted = rng.exponential(0.5, n) * (rng.random(n) < 0.8)
     pointed = rng.random(n) < 0.2
@@ -127,7 +128,8 @@ def test_tie_counts_are_the_bincounts(trial: int) -> None:
     rng = np.random.default_rng(trial)
     n = int(rng.integers(1, 200))
     ties = build_ties(n, int(rng.integers(0, 9)), 0.2, rng)
-    args = (ties.source, ties.reverse, rng.integers(-5, 10, len(ties.target)), 4, n)
+    last_given = rng.integers(-5, 10, len(ties.target))
+    args = (ties.source, last_given, last_given[ties.reverse], 4, n)
     counts = zip(community._tie_counts(*args), reference_tie_counts(*args), strict=True)
     for got, expected in counts:
         np.testing.assert_array_equal(got, expected)
@@ -154,3 +156,68 @@ def test_a_run_is_unchanged_by_the_kernel(name: str, monkeypatch: pytest.MonkeyP
     """Community help, the time bank, proactive contacts: every caller of a kernel."""
     kernel = run(name, None)
     pd.testing.assert_frame_equal(kernel, run(name, monkeypatch), check_exact=True)
+
+
+def reference_compact(
+    full: Ties, inactive: np.ndarray, was_inactive: np.ndarray, last_given: np.ndarray
+) -> tuple[Ties, np.ndarray]:
+    """``packages.with_inactive`` as it was, in array operations: the kept edges' CSR (twins
+    found through a position array) and the ledger moved onto it."""
+    remembered = np.full(len(full.target), last_given.min(initial=0), dtype=np.int64)
+    remembered[np.flatnonzero(~was_inactive)] = last_given
+    keep = np.flatnonzero(~inactive)
+    position = np.full(len(full.target), -1, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    start = np.zeros(len(full.start), dtype=np.int64)
+    np.cumsum(np.bincount(full.source[keep], minlength=len(full.start) - 1), out=start[1:])
+    ties = Ties(
+        start=start,
+        source=full.source[keep],
+        target=full.target[keep],
+        reverse=position[full.reverse[keep]],
+    )
+    return ties, remembered[keep]
+
+
+def twin_closed(ties: Ties, share: float, rng: np.random.Generator) -> np.ndarray:
+    """A random set of edges closed under reversal, as a placement's cut is."""
+    chosen = rng.random(len(ties.target)) < share
+    return chosen | chosen[ties.reverse]
+
+
+@pytest.mark.parametrize("trial", range(30))
+def test_compaction_is_the_reference_to_the_bit(trial: int) -> None:
+    """Edges cut and restored in every pattern (none, a few, most; people with no ties left),
+    across the bit table's word boundaries."""
+    rng = np.random.default_rng(trial)
+    n = int(rng.integers(1, 400))
+    full = build_ties(n, int(rng.integers(0, 9)), 0.2, rng)
+    was = twin_closed(full, float(rng.choice([0.0, 0.05, 0.6])), rng)
+    now = twin_closed(full, float(rng.choice([0.0, 0.05, 0.6])), rng)
+    last_given = rng.integers(-50, 10, np.count_nonzero(~was))
+    packages = build_packages(n, full, rng, Params())
+    packages.inactive = was
+    ledger = TieLedger.of(last_given, reference_compact(full, was, was, last_given)[0].reverse)
+    got = with_inactive(packages, now, ledger)
+    expected, memory = reference_compact(full, now, was, last_given)
+    for name in ("start", "source", "target", "reverse"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    np.testing.assert_array_equal(ledger.last_given, memory)
+    np.testing.assert_array_equal(ledger.last_back, memory[expected.reverse])
+
+
+@pytest.mark.parametrize("name", ["traditional", "timebank"])
+def test_the_ledger_knows_each_tie_s_twin_all_along(name: str) -> None:
+    """``last_back`` is ``last_given`` read through ``reverse`` after every week, through the
+    deaths, placements and restored ties of a run (it is kept up to date, not looked up)."""
+    params = load_scenario(name).params.model_copy(
+        update={"n_users": 2000, "n_neighbours": 1200, "n_professionals": 80, "warmup_weeks": 20}
+    )
+    model = CoProductionModel(Params.model_validate(params.model_dump()), seed=7)
+    cut = 0
+    for _ in range(40):
+        model.step()
+        ledger = model.ledger
+        np.testing.assert_array_equal(ledger.last_back, ledger.last_given[model.ties.reverse])
+        cut = max(cut, int(model.packages.inactive.sum()))
+    assert cut > 0  # the run did cut ties, so the compaction was exercised

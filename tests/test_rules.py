@@ -72,9 +72,8 @@ def _pair_ties():
 
 def test_informal_help_under_direct_gives_less_to_who_has_not_helped_back():
     ties = _pair_ties()
-    ledger = TieLedger(last_given=np.full(len(ties.target), -100))
     back = (ties.source == 0) & (ties.target == 1)  # 0 helped 1 last week
-    ledger.last_given[back] = 9
+    ledger = TieLedger.of(np.where(back, 9, -100), ties.reverse)
     hours, wanted = np.array([0.0, 10.0, 0.0]), np.array([1.0, 0.0, 1.0])
     flow = informal_help(
         ties, ledger, RECIPROCITY_RULES["direct"], P, 10, hours, wanted, np.zeros(3, bool)

@@ -8,8 +8,16 @@ import pytest
 from pydantic import ValidationError
 
 from coprod.simulation import CoProductionModel, Params, simulate
+from coprod.simulation.community import TieLedger
 from coprod.simulation.network import build_ties
-from coprod.simulation.packages import active_ties, build_packages, cut_ties, place, vacate
+from coprod.simulation.packages import (
+    active_ties,
+    build_packages,
+    cut_ties,
+    place,
+    vacate,
+    with_inactive,
+)
 from coprod.simulation.params import LEVERS
 from coprod.simulation.rules import POWER_RULES
 
@@ -131,28 +139,30 @@ def placed_world(n: int, placed_count: int, seed: int):
     placed = np.arange(n) < placed_count
     packages.placed[placed] = True
     memory = np.arange(len(ties.target), dtype=np.int64)
-    view, kept_memory = cut_ties(packages, p, placed, memory)
-    return ties, packages, memory, view, kept_memory
+    ledger = TieLedger.of(memory, ties.reverse)
+    view = with_inactive(packages, cut_ties(packages, p, placed), ledger)
+    return ties, packages, memory, view, ledger
 
 
 def test_a_placement_cuts_most_ties_which_stay_in_the_network_and_count_as_lost():
-    ties, packages, memory, view, kept_memory = placed_world(400, 40, seed=4)
+    ties, packages, memory, view, ledger = placed_world(400, 40, seed=4)
     lost = 1 - view.degree[:40].sum() / ties.degree[:40].sum()
     assert 0.65 < lost < 0.95
     # the view is a valid CSR of the kept edges: twins are twins, memory went with its edge
     np.testing.assert_array_equal(view.source[view.reverse], view.target)
     np.testing.assert_array_equal(view.reverse[view.reverse], np.arange(len(view.target)))
     kept = np.flatnonzero(~packages.inactive)
-    np.testing.assert_array_equal(kept_memory, memory[kept])
+    np.testing.assert_array_equal(ledger.last_given, memory[kept])
+    np.testing.assert_array_equal(ledger.last_back, ledger.last_given[view.reverse])
     np.testing.assert_array_equal(active_ties(ties, np.arange(len(ties.target))).start, ties.start)
 
 
 def test_the_dead_leave_their_care_home_and_package_and_their_ties_come_back():
-    ties, packages, _, view, memory = placed_world(300, 30, seed=5)
+    ties, packages, _, view, ledger = placed_world(300, 30, seed=5)
     packages.hours[30:60] = 7.0
     dead = np.array([0, 1, 2, 30, 31])
     cut_before = packages.inactive.copy()
-    restored, memory = vacate(packages, dead, memory)
+    restored = with_inactive(packages, vacate(packages, dead), ledger)
     assert not packages.placed[dead].any() and (packages.hours[dead] == 0).all()
     assert packages.placed[3:30].all() and (packages.hours[32:60] == 7.0).all()
     from_dead = np.isin(ties.source, dead)
@@ -162,8 +172,9 @@ def test_the_dead_leave_their_care_home_and_package_and_their_ties_come_back():
     np.testing.assert_array_equal(packages.inactive[among_living], cut_before[among_living])
     assert restored.degree[dead].sum() > view.degree[dead].sum()
     assert len(restored.target) == np.count_nonzero(~packages.inactive)
-    assert len(memory) == len(restored.target)
-    assert vacate(packages, np.array([200]), memory) is None  # nothing of theirs was cut
+    assert len(ledger.last_given) == len(restored.target)
+    np.testing.assert_array_equal(ledger.last_back, ledger.last_given[restored.reverse])
+    assert vacate(packages, np.array([200])) is None  # nothing of theirs was cut
 
 
 def test_care_homes_place_only_the_old_and_their_residents_die_sooner():

@@ -2,11 +2,12 @@
 
 The command line imports pandas, pyarrow, numpy and Mesa before it can handle Ctrl-C itself,
 and an interrupt in that second or two used to print a ``KeyboardInterrupt`` traceback from
-deep inside an import. This module imports only light modules of the standard library
-(``signal``, ``os``, ``sys``, ``atexit``, ``contextlib``, ``typing``): its :func:`main` makes
-SIGTERM and SIGHUP raise like Ctrl-C, imports the command line, and turns an interrupt that
-lands before the command line's own handler (or after it, while the process exits) into
-coprod's one-line message and exit 128 + the signal.
+deep inside an import. This module imports only the standard library's ``signal``, ``os``
+and ``sys``, which the interpreter has loaded already (anything more widens the moment when
+an interrupt still prints a traceback: ``typing`` alone took 3 ms, and a test's Ctrl-C at
+0.1 s landed in it): its :func:`main` makes SIGTERM and SIGHUP raise like Ctrl-C, imports the
+command line, and turns an interrupt that lands before the command line's own handler (or
+after it, while the process exits) into coprod's one-line message and exit 128 + the signal.
 The signals are held while the command line and pandas are imported: a Ctrl-C inside a C
 extension's initialisation (pandas' Cython modules) broke that import with an ImportError or
 SystemError instead of raising, so the command printed a traceback, or carried on as if
@@ -16,12 +17,13 @@ the process exits at once (:func:`_exit`), without the interpreter's shutdown.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
 import signal
 import sys
-from typing import NoReturn
+
+TYPE_CHECKING = False  # typing's own flag, without importing typing: see the docstring
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
@@ -78,6 +80,9 @@ def _exit(status: int) -> NoReturn:
     second after a comparison (pandas, Mesa, numba, matplotlib and the job's tables in
     memory), for nothing left to save. Exit handlers still run (multiprocessing's, a
     coverage tool's), and what was printed is flushed first."""
+    import atexit  # imported once the command is over: see the module's docstring
+    import contextlib
+
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to show

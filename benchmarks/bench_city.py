@@ -3,8 +3,8 @@
 The world of ``experiments/examples/city.toml``: 1,000,000 residents (625,000 users, 375,000
 neighbours) and 37,500 professionals, the default proportions, no agent snapshots. Heavy:
 at a million residents the build and the 156-week warm-up, which every run pays before
-week 0, took 2.6 CPU-minutes, the whole run 4.4 (5.6 minutes wall at load 3), and the peak
-memory was 3.9 GiB; try ``--residents 100000`` first (under a minute).
+week 0, took 2.6-3.2 CPU-minutes, the whole run 4.4-5.2 (6-7 minutes wall at load 3-4), and
+the peak memory was 1.6 GiB; try ``--residents 100000`` first (under a minute).
 
 Wall time on a shared machine says how busy it was as much as how fast the code is, so CPU
 time is printed beside every wall time, with the load average at the start and end.
@@ -80,7 +80,11 @@ def main() -> None:
     cli.add_argument("--scenario", default="timebank")
     args = cli.parse_args()
     sizes = city(args.residents)
-    params = Params(**{**load_scenario(args.scenario).params.model_dump(), **sizes})
+    # as the example runs it: no agent snapshots (a worker sets snapshot_every 0 when the
+    # experiment records none; each would be a million-row table)
+    params = Params(
+        **{**load_scenario(args.scenario).params.model_dump(), **sizes, "snapshot_every": 0}
+    )
     print(f"{args.scenario}: {sizes}, warm-up {params.warmup_weeks} weeks, {args.weeks} weeks")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'stage':24} {'wall s':>10} {'cpu s':>10}")

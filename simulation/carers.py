@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coprod.simulation.compiled import kernel
+from coprod.simulation.metrics import mean, selected
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 
@@ -95,38 +97,36 @@ def build_carers(carer: np.ndarray) -> Carers:
 
 def caring(carers: Carers, in_care: np.ndarray, placed: np.ndarray, week: int) -> np.ndarray:
     """Who has a carer caring for them at home this week."""
-    return (carers.carer >= 0) & in_care & ~placed & (week >= carers.broken_until)
+    return _caring(carers.carer, in_care, placed, carers.broken_until, week)
 
 
 def care_hours(carers: Carers, params: Params, need: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Hours each carer gives this week: rising with the person's need."""
-    return np.where(active, np.minimum(params.carer_hours_per_need * need, 168.0), 0.0)
+    return _care_hours(active, need, params.carer_hours_per_need)
 
 
 def care_met(params: Params, hours: np.ndarray, need: np.ndarray) -> np.ndarray:
     """The need a carer's hours meet, in need units (at most the person's need)."""
-    met = hours * params.carer_efficacy / params.package_hours_per_need
-    return np.minimum(met, need)
+    return _care_met(hours, need, params.carer_efficacy, params.package_hours_per_need)
 
 
 def rest_strain(params: Params, hours: np.ndarray, package_hours: np.ndarray) -> np.ndarray:
     """Where strain comes to rest under a weekly load: the caring hours net of respite, as a
     share of load plus ``carer_strain_hours`` (0.5 at that load, towards 1 above it)."""
-    load = np.maximum(hours - params.carer_respite * package_hours, 0.0)
-    return load / (load + params.carer_strain_hours)
+    return _rest_strain(hours, package_hours, params.carer_respite, params.carer_strain_hours)
 
 
 def rest_wellbeing(
     carers: Carers, params: Params, own: np.ndarray, involvement: np.ndarray
 ) -> np.ndarray:
     """A carer's resting wellbeing: their own, less strain, plus involvement in decisions."""
-    base = np.where(carers.carer >= 0, own[np.maximum(carers.carer, 0)], 0.0)
-    return np.clip(
-        base
-        - params.carer_strain_wellbeing * carers.strain
-        + params.carer_involvement_gain * involvement,
-        0.0,
-        1.0,
+    return _rest_wellbeing(
+        carers.carer,
+        carers.strain,
+        own,
+        involvement,
+        params.carer_strain_wellbeing,
+        params.carer_involvement_gain,
     )
 
 
@@ -158,18 +158,22 @@ def give_care(
     ``draw`` is one uniform per person from a stream that draws the same count every week.
     A carer who breaks down gives no hours this week and for ``carer_break_weeks``.
     """
-    hours = care_hours(carers, params, need, active)
-    target = rest_strain(params, hours, package_hours)
-    carers.strain = carers.strain + params.carer_strain_rate * (target - carers.strain)
-    carers.breakdowns = (
-        active
-        & (carers.strain > params.carer_breakdown_strain)
-        & (draw < params.carer_breakdown_prob)
+    carers.strain, carers.breakdowns, carers.broken_until, carers.hours = _give_care(
+        carers.strain,
+        carers.broken_until,
+        need,
+        active,
+        package_hours,
+        draw,
+        week,
+        params.carer_hours_per_need,
+        params.carer_respite,
+        params.carer_strain_hours,
+        params.carer_strain_rate,
+        params.carer_breakdown_strain,
+        params.carer_breakdown_prob,
+        params.carer_break_weeks,
     )
-    carers.broken_until = np.where(
-        carers.breakdowns, week + params.carer_break_weeks, carers.broken_until
-    )
-    carers.hours = np.where(carers.breakdowns, 0.0, hours)
 
 
 def update_carer_wellbeing(
@@ -177,21 +181,132 @@ def update_carer_wellbeing(
 ) -> None:
     """Carers' wellbeing moves toward its resting level at the rate everyone's does."""
     target = rest_wellbeing(carers, params, own_wellbeing, involvement)
-    carers.wellbeing = carers.wellbeing + params.wellbeing_rate * (target - carers.wellbeing)
+    carers.wellbeing = _approach(carers.wellbeing, target, params.wellbeing_rate)
+
+
+# The phase's arithmetic, compiled: a carer is a few numbers, and as a dozen array operations
+# a week the phase cost as much at 1,000 people as at 10,000 (issue 16). Each function is one
+# formula of the array version it replaced, element by element in its order (no fastmath), so
+# the same bits: tests/test_week_kernels.py keeps the array versions and compares.
+@kernel
+def _caring(
+    carer: np.ndarray, in_care: np.ndarray, placed: np.ndarray, broken_until: np.ndarray, week: int
+) -> np.ndarray:
+    active = np.empty(len(carer), np.bool_)
+    for person in range(len(carer)):
+        active[person] = (
+            carer[person] >= 0
+            and in_care[person]
+            and not placed[person]
+            and week >= broken_until[person]
+        )
+    return active
+
+
+@kernel
+def _care_hours(active: np.ndarray, need: np.ndarray, per_need: float) -> np.ndarray:
+    hours = np.zeros(len(need))
+    for person in range(len(need)):
+        if active[person]:
+            hours[person] = np.minimum(per_need * need[person], 168.0)
+    return hours
+
+
+@kernel
+def _care_met(
+    hours: np.ndarray, need: np.ndarray, efficacy: float, hours_per_need: float
+) -> np.ndarray:
+    met = np.empty(len(need))
+    for person in range(len(need)):
+        met[person] = np.minimum(hours[person] * efficacy / hours_per_need, need[person])
+    return met
+
+
+@kernel
+def _rest_strain(
+    hours: np.ndarray, package_hours: np.ndarray, respite: float, strain_hours: float
+) -> np.ndarray:
+    strain = np.empty(len(hours))
+    for person in range(len(hours)):
+        load = np.maximum(hours[person] - respite * package_hours[person], 0.0)
+        strain[person] = load / (load + strain_hours)
+    return strain
+
+
+@kernel
+def _rest_wellbeing(
+    carer: np.ndarray,
+    strain: np.ndarray,
+    own: np.ndarray,
+    involvement: np.ndarray,
+    strain_cost: float,
+    involvement_gain: float,
+) -> np.ndarray:
+    wellbeing = np.empty(len(carer))
+    for person in range(len(carer)):
+        base = own[carer[person]] if carer[person] >= 0 else 0.0
+        level = base - strain_cost * strain[person] + involvement_gain * involvement[person]
+        wellbeing[person] = np.minimum(np.maximum(level, 0.0), 1.0)
+    return wellbeing
+
+
+@kernel
+def _approach(level: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    moved = np.empty(len(level))
+    for person in range(len(level)):
+        moved[person] = level[person] + rate * (target[person] - level[person])
+    return moved
+
+
+@kernel
+def _give_care(
+    strain: np.ndarray,
+    broken_until: np.ndarray,
+    need: np.ndarray,
+    active: np.ndarray,
+    package_hours: np.ndarray,
+    draw: np.ndarray,
+    week: int,
+    per_need: float,
+    respite: float,
+    strain_hours: float,
+    rate: float,
+    breakdown_strain: float,
+    breakdown_prob: float,
+    break_weeks: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(strain, breakdowns, broken_until, hours) after the week's caring."""
+    hours = _care_hours(active, need, per_need)
+    strain = _approach(strain, _rest_strain(hours, package_hours, respite, strain_hours), rate)
+    breakdowns = np.zeros(len(need), np.bool_)
+    broken_until = broken_until.copy()
+    for person in range(len(need)):
+        if active[person] and strain[person] > breakdown_strain and draw[person] < breakdown_prob:
+            breakdowns[person] = True
+            broken_until[person] = week + break_weeks
+            hours[person] = 0.0
+    return strain, breakdowns, broken_until, hours
 
 
 def carer_metrics(carers: Carers, active: np.ndarray, household: np.ndarray) -> dict[str, float]:
     """The week's carer outputs (MODEL.md 10.10), over carers caring this week (``active``,
     after breakdowns); ``carers_at_home`` are those who live in the household of the person
     they care for (a published share: docs/VALIDATION.md)."""
-    count = int(np.count_nonzero(active))
-    cared_for = np.flatnonzero(active)
-    at_home = household[carers.carer[cared_for]] == household[cared_for]
+    count, (strain, wellbeing) = selected(active, (carers.strain, carers.wellbeing))
     return {
         "carers": float(count),
-        "carers_at_home": float(np.count_nonzero(at_home)),
+        "carers_at_home": float(_at_home(active, carers.carer, household)),
         "carer_hours": float(carers.hours.sum()),
-        "carer_strain_mean": float(carers.strain[active].mean()) if count else 0.0,
+        "carer_strain_mean": mean(strain) if count else 0.0,
         "carer_breakdowns": float(np.count_nonzero(carers.breakdowns)),
-        "carer_wellbeing_mean": float(carers.wellbeing[active].mean()) if count else 0.0,
+        "carer_wellbeing_mean": mean(wellbeing) if count else 0.0,
     }
+
+
+@kernel
+def _at_home(active: np.ndarray, carer: np.ndarray, household: np.ndarray) -> int:
+    """How many carers caring live in the household of the person they care for."""
+    count = 0
+    for person in range(len(active)):
+        count += active[person] and household[carer[person]] == household[person]
+    return count

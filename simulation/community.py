@@ -31,14 +31,14 @@ class TieLedger:
     "did they help me back?" reads the edges in order: looked up through ``reverse`` it was a
     random read per tie, most of the exchange's time at a million people."""
 
-    last_given: np.ndarray  # week of the last help along each edge
+    last_given: np.ndarray  # week of the last help along each edge (int32 in a model)
     last_back: np.ndarray  # week of the last help along each edge's twin
     bank_fill: float = 1.0  # running share of members' requests the bank met
 
     @classmethod
     def of(cls, last_given: np.ndarray, reverse: np.ndarray) -> TieLedger:
         """The ledger of ``last_given`` over ties whose twins are ``reverse``."""
-        last_given = np.asarray(last_given, np.int64)
+        last_given = np.asarray(last_given)
         return cls(last_given=last_given, last_back=last_given[reverse])
 
     def record(self, edges: np.ndarray, reverse: np.ndarray, week: int) -> None:

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -94,6 +94,7 @@ from coprod.simulation.timebank import (
 from coprod.simulation.timeline import changes_by_week
 from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.week0 import SHARED, WarmUps, World
+from coprod.simulation.week_steps import care_received, home_terms, not_placed
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import lose_continuity, update_workforce
 
@@ -144,6 +145,35 @@ FROM_WEEK0 = (
 #: a worker may not have, and a city's replicates are too few for sharing to matter.
 MOST_SHARED_PEOPLE = 20_000
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
+#: A snapshot's ``agent_type`` values, taken by code (USER, NEIGHBOUR, POST): pandas makes
+#: its string column from these three once instead of from every row's text each snapshot.
+AGENT_TYPES = pd.array(["user", "neighbour", "professional"], dtype="str")
+USER, NEIGHBOUR, POST = range(3)
+
+
+class Snapshot(NamedTuple):
+    """One week's agent snapshot as arrays: ``kind`` codes into :data:`AGENT_TYPES`, and
+    ``values`` one row per column of :data:`AGENT_COLUMNS`, one entry per agent."""
+
+    week: int
+    agent_id: np.ndarray
+    kind: np.ndarray
+    values: np.ndarray
+
+
+def agent_frame(snapshots: list[Snapshot]) -> pd.DataFrame:
+    """Snapshots, in order, as one table: ``week``, ``agent_id``, ``agent_type`` and the
+    columns of :data:`AGENT_COLUMNS` (the string column made once, from three strings)."""
+    sizes = [len(snapshot.agent_id) for snapshot in snapshots]
+    values = np.concatenate([snapshot.values for snapshot in snapshots], axis=1)
+    return pd.DataFrame(
+        {
+            "week": np.repeat(np.array([snapshot.week for snapshot in snapshots]), sizes),
+            "agent_id": np.concatenate([snapshot.agent_id for snapshot in snapshots]),
+            "agent_type": AGENT_TYPES.take(np.concatenate([s.kind for s in snapshots])),
+            **dict(zip(AGENT_COLUMNS, values, strict=True)),
+        }
+    )
 
 
 class CoProductionModel(mesa.Model):
@@ -206,7 +236,8 @@ class CoProductionModel(mesa.Model):
         # time bank and survey (engineer T): streams of their own, children of the population's
         self.bank = build_timebank(params, self.ties.ring_position, population)
         self.survey_rng = population.spawn(1)[0]
-        self.ledger = TieLedger.of(np.full(len(self.ties.target), NEVER), self.ties.reverse)
+        never = np.full(len(self.ties.target), NEVER, dtype=np.int32)  # weeks: 32 bits hold them
+        self.ledger = TieLedger.of(never, self.ties.reverse)
         self._agents_placed = False
         self._build_social_care(population)
         self.commissioner = Commissioner(len(self.community.is_user))  # commissioning
@@ -374,11 +405,18 @@ class CoProductionModel(mesa.Model):
         give_care(carers, p, need, active, packages.hours, breakdown_draw, week)
         met = care_met(p, carers.hours, need)
         decided = due(packages, p, week, crises | carers.breakdowns) & in_care
-        unmanaged = users.need * (1.0 - users.agency * users.capability)
+        unmanaged, home, old_enough = home_terms(
+            need,
+            users.agency,
+            users.capability,
+            users.cover,
+            met,
+            largest_package_met(p),
+            users.age,
+            p.placement_min_age,
+        )
         review(packages, p, decided, in_care, need, unmanaged, met)
-        home = need - unmanaged + users.cover + met + largest_package_met(p)
         unsupported = ~caring(carers, in_care, packages.placed, week)
-        old_enough = np.where(users.age >= p.placement_min_age, need, 0.0)
         placed = place(packages, p, power, decided, old_enough, unsupported, home, decision_draw)
         return met, placed
 
@@ -407,10 +445,8 @@ class CoProductionModel(mesa.Model):
         self.commissioner.begin(self._commissioning_view())  # commissioning: the baseline
         self.cost_cumulative = 0.0
         self.timeline = changes_by_week(params.timeline)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in ("week", *METRICS)}
-        )
-        self.snapshots: list[pd.DataFrame] = []
+        self.datacollector = WeeklyRows()
+        self.snapshots: list[Snapshot] = []
         self._collect()
 
     def _set_policy(self, params: Params) -> None:
@@ -481,9 +517,8 @@ class CoProductionModel(mesa.Model):
         placed = self.packages.placed
         community_cover = users.cover
         users.cover = community_cover + carer_met  # a carer's care lowers what people ask for
-        requested, dependent = seek_help(users, p, behaviour, in_care)
+        requested, dependent = not_placed(*seek_help(users, p, behaviour, in_care), placed)
         users.cover = community_cover
-        requested, dependent = np.where(placed, 0.0, requested), dependent & ~placed
         # 3. encounters under the power rule
         capacity = effective_capacity(pros, p, week)
         in_post = pros.in_post(week)
@@ -504,9 +539,10 @@ class CoProductionModel(mesa.Model):
             users.referred_until[referred] = week + p.reciprocity_window
         # S. package hours, care homes and carers meet need as clinical hours do
         met_elsewhere = package_met(p, self.packages, users.need)
-        update_need(
-            users, p, care.clinical + (met_elsewhere + carer_met) * p.hours_per_need, in_care
+        clinical_equivalent, involved = care_received(
+            care.clinical, met_elsewhere, carer_met, p.hours_per_need, care.sharing
         )
+        update_need(users, p, clinical_equivalent, in_care)
         # 4. community exchange under the reciprocity rule; the bank's draws every week (T)
         self.bank.draw()
         swap = exchange(comm, users, self.ties, self.ledger, reciprocity, p, week, self.bank)
@@ -527,8 +563,7 @@ class CoProductionModel(mesa.Model):
         )
         # 6. wellbeing
         update_wellbeing(comm, users, p)
-        involved = care.sharing * (care.clinical > 0)  # S. carers take part
-        update_carer_wellbeing(self.carers, p, comm.wellbeing, involved)
+        update_carer_wellbeing(self.carers, p, comm.wellbeing, involved)  # S. carers take part
         # 7. forum and consultation (flags and reserved staff time act from next week)
         forum_week = power.forums and week > 0 and week % p.forum_every == 0
         if forum_week:
@@ -538,6 +573,7 @@ class CoProductionModel(mesa.Model):
         else:
             consult_hours, pros.reserved = 0.0, np.zeros(p.n_professionals)
         # 8. costs
+        crises, gp_contacts = events.crises.sum(), events.gp_contacts.sum()
         hours = float(care.staff_time.sum()) + consult_hours + forum_week * p.forum_staff_hours
         covered = self.commissioner.locum_share  # locums on commissioned posts not yet filled
         locum_hours = float(delivered[~in_post].sum()) + covered * float(delivered[in_post].sum())
@@ -546,9 +582,9 @@ class CoProductionModel(mesa.Model):
             delivered_hours=hours - locum_hours,
             locum_hours=locum_hours,
             funded_hours=float((pros.hours * in_post).sum() * p.capacity_factor * (1 - covered)),
-            crises=int(events.crises.sum()),
+            crises=int(crises),
             admissions=int(events.admissions.sum()),
-            gp_contacts=int(events.gp_contacts.sum()),
+            gp_contacts=int(gp_contacts),
             coordinator_posts=p.coordinator_posts if reciprocity.bank else 0.0,
             recruits=recruits + self.commissioner.recruited,
             package_hours=float(self.packages.hours.sum()),
@@ -564,8 +600,8 @@ class CoProductionModel(mesa.Model):
             else 0.0,
             "professional_hours": hours,
             "unmet_demand_hours": float(np.maximum(care.requested - care.clinical, 0.0).sum()),
-            "crises": float(events.crises.sum()),
-            "gp_contacts": float(events.gp_contacts.sum()),
+            "crises": float(crises),
+            "gp_contacts": float(gp_contacts),
             "community_hours": swap.community_hours,
             "timebank_hours": swap.timebank_hours,
             "active_givers": float(swap.active_givers),
@@ -608,7 +644,7 @@ class CoProductionModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.week < p.weeks
         if p.snapshot_every and self.week % p.snapshot_every == 0:
-            self.snapshots.append(self.snapshot())
+            self.snapshots.append(self._snapshot_arrays())
 
     def _commissioning_view(self) -> People:
         """Commissioning (issue 17): what its survey reads of every resident now."""
@@ -631,41 +667,51 @@ class CoProductionModel(mesa.Model):
         """One row per resident and professional: type, state and running totals since
         week 0 (a newcomer's since they came). ``agent_id`` is the id for life; a resident's
         ``agent_type`` is ``user`` while in care."""
+        return agent_frame([self._snapshot_arrays()])
+
+    def agents_table(self) -> pd.DataFrame:
+        """Every snapshot taken so far, in week order, as one table (``RunResult.agents``)."""
+        return agent_frame(self.snapshots)
+
+    def _snapshot_arrays(self) -> Snapshot:
+        """The state :meth:`snapshot` shows, as arrays: a run keeps these and makes one table
+        of all of them at the end (a table a snapshot, joined, cost a millisecond each)."""
         users, comm, pros = self.users, self.community, self.professionals
-        n_people, m = len(comm.is_user), len(pros.hours)
-        nan_n, nan_m = np.full(n_people, np.nan), np.full(m, np.nan)
-
-        def everyone(person_values: np.ndarray) -> np.ndarray:
-            return np.r_[np.asarray(person_values, dtype=float), nan_m]
-
-        columns = {
-            "need": everyone(users.need),
-            "baseline_need": everyone(users.baseline_need),
-            "wellbeing": everyone(comm.wellbeing),
-            "agency": everyone(users.agency),
-            "capability": everyone(users.capability),
-            "trust": everyone(users.trust),
-            "credits": everyone(comm.credits),
-            "member": everyone(comm.member),
-            "bank_active": everyone(self.bank.active & comm.member),
-            "burnout": np.r_[nan_n, pros.burnout],
-            "crises": everyone(users.crises),
-            "gp_contacts": everyone(users.gp_contacts),
-            "professional_hours": np.r_[users.professional_hours, pros.hours_delivered],
-            "hours_given": everyone(comm.hours_given),
-            "hours_received": everyone(comm.hours_received),
-            "age": everyone(users.age),
-            "in_care": everyone(comm.is_user),
-            "household": everyone(comm.household),
-            "package_hours": everyone(self.packages.hours),
-            "placed": everyone(self.packages.placed.astype(float)),
-            "carer_of": everyone(self.carers.carer_of.astype(float)),
+        n_people = len(comm.is_user)
+        residents = {
+            "need": users.need,
+            "baseline_need": users.baseline_need,
+            "wellbeing": comm.wellbeing,
+            "agency": users.agency,
+            "capability": users.capability,
+            "trust": users.trust,
+            "credits": comm.credits,
+            "member": comm.member,
+            "bank_active": self.bank.active & comm.member,
+            "crises": users.crises,
+            "gp_contacts": users.gp_contacts,
+            "professional_hours": users.professional_hours,
+            "hours_given": comm.hours_given,
+            "hours_received": comm.hours_received,
+            "age": users.age,
+            "in_care": comm.is_user,
+            "household": comm.household,
+            "package_hours": self.packages.hours,
+            "placed": self.packages.placed,
+            "carer_of": self.carers.carer_of,
         }
-        kinds = np.r_[np.where(comm.is_user, "user", "neighbour"), np.full(m, "professional")]
-        frame = pd.DataFrame(
-            {"week": self.week, "agent_id": self.agent_ids(), "agent_type": kinds, **columns}
-        )
-        return frame[["week", "agent_id", "agent_type", *AGENT_COLUMNS]]
+        posts = {"burnout": pros.burnout, "professional_hours": pros.hours_delivered}
+        # one float row per column, NaN where it does not apply, filled in place: columns
+        # joined with np.r_, reordered and typed from every row's text cost 2.3 ms a snapshot
+        # at 1,660 people
+        values = np.full((len(AGENT_COLUMNS), n_people + len(pros.hours)), np.nan)
+        for row, name in zip(values, AGENT_COLUMNS, strict=True):
+            if name in residents:
+                row[:n_people] = residents[name]
+            if name in posts:
+                row[n_people:] = posts[name]
+        kind = np.r_[np.where(comm.is_user, USER, NEIGHBOUR), np.full(len(pros.hours), POST)]
+        return Snapshot(self.week, self.agent_ids(), kind, values)
 
     def agent_ids(self) -> np.ndarray:
         """Ids for life of the residents (slot order), then the professionals' posts, which
@@ -682,6 +728,27 @@ def _reporter(name: str):
     """A DataCollector model reporter reading one metric of the week's row: the row is
     computed once for all metrics, so collecting costs a dictionary look-up per metric."""
     return lambda model: model.latest[name]
+
+
+class WeeklyRows(mesa.DataCollector):
+    """Mesa's DataCollector of the weekly metrics, appending the week's row as it is.
+
+    Mesa's own ``collect`` calls each of the 60 reporters and deep-copies what it returns,
+    a fixed cost of every week whatever the population (about 30 us, as much as a numpy call
+    on every person). The row is computed once and holds numbers only, which no copy can
+    change, so appending them records the same values. The reporters, ``model_vars`` and
+    the collection steps stay as Mesa keeps them, for ``mesa.batch_run`` and
+    ``get_model_vars_dataframe``; tests/test_model.py checks the table against Mesa's."""
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={name: _reporter(name) for name in ("week", *METRICS)})
+
+    def collect(self, model: CoProductionModel) -> None:
+        """Append this week's row (``model.latest``) to every column."""
+        self._collection_steps.append(model.time)
+        row = model.latest
+        for name, column in self.model_vars.items():
+            column.append(row[name])
 
 
 def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
@@ -733,7 +800,7 @@ def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
         else pd.DataFrame(columns=["agent_id", "agent_type", "participant", *SURVEY_QUESTIONS])
     )
     agents = (
-        pd.concat(model.snapshots, ignore_index=True)
+        model.agents_table()
         if model.snapshots
         else pd.DataFrame(columns=["week", "agent_id", "agent_type", *AGENT_COLUMNS])
     )

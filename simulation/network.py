@@ -23,14 +23,20 @@ everyone). Unlike networkx, a tie's vacated lattice pair is not offered to later
 difference of a few ties in a million."""
 
 
+INDEX = np.int32
+"""The integer type of the network's arrays (bounds, ends, twins). The schema allows at most a
+few million people and a hundred ties each, so 32 bits hold every index: at a million
+residents that halves six arrays of six million entries (the ties and the whole network)."""
+
+
 @dataclass(frozen=True)
 class Ties:
     """Directed edges in CSR form: the ties of person ``i`` are ``target[start[i]:start[i+1]]``."""
 
-    start: np.ndarray  # int64, length n_persons + 1
-    source: np.ndarray  # int64, one per directed edge
-    target: np.ndarray  # int64, one per directed edge
-    reverse: np.ndarray  # int64, the index of the opposite edge
+    start: np.ndarray  # INDEX, length n_persons + 1
+    source: np.ndarray  # INDEX, one per directed edge
+    target: np.ndarray  # INDEX, one per directed edge
+    reverse: np.ndarray  # INDEX, the index of the opposite edge
     ring_position: np.ndarray | None = None  # where each person lives along the ring (home)
 
     @property
@@ -108,7 +114,12 @@ def ties_from_pairs(pairs: np.ndarray, n_persons: int) -> Ties:
     half = len(pairs)
     twin_in_input = np.concatenate([np.arange(half, 2 * half), np.arange(half)])
     reverse = position[twin_in_input[order]]
-    return Ties(start=start, source=source, target=target, reverse=reverse)
+    return Ties(
+        start=start.astype(INDEX),
+        source=source.astype(INDEX),
+        target=target.astype(INDEX),
+        reverse=reverse.astype(INDEX),
+    )
 
 
 def ties_of(graph: nx.Graph) -> Ties:

@@ -267,11 +267,11 @@ def _compact(
     for word in range(words):
         before[word + 1] = before[word] + _popcount(bits[word])
     kept = edges - before[words]
-    new_source = np.empty(kept, np.int64)
-    new_target = np.empty(kept, np.int64)
-    new_reverse = np.empty(kept, np.int64)
-    given = np.empty(kept, np.int64)
-    back = np.empty(kept, np.int64)
+    new_source = np.empty(kept, source.dtype)
+    new_target = np.empty(kept, target.dtype)
+    new_reverse = np.empty(kept, reverse.dtype)
+    given = np.empty(kept, last_given.dtype)
+    back = np.empty(kept, last_back.dtype)
     at = 0
     old = 0
     for edge in range(edges):
@@ -285,7 +285,7 @@ def _compact(
             new_reverse[at] = _new_index(reverse[edge], bits, before)
             given[at], back[at] = remembered, returned
             at += 1
-    new_start = np.empty(len(start), np.int64)
+    new_start = np.empty(len(start), start.dtype)
     for person in range(len(start)):
         new_start[person] = _new_index(start[person], bits, before)
     return new_start, new_source, new_target, new_reverse, given, back

@@ -342,12 +342,19 @@ def stationary_vacancies(params: Params, vacant: np.ndarray, left: np.ndarray) -
     return np.where(vacant < share, start + to_go, FILLED).astype(np.int64)
 
 
-def set_willingness(pros: Professionals, params: Params) -> None:
+def set_willingness(
+    pros: Professionals, params: Params, posts: np.ndarray | slice = slice(None)
+) -> None:
     """Each post-holder's willingness at their quantile of Beta(``sharing_mean``,
     ``sharing_concentration``), then lived experience on top: a timeline that moves the mean
-    moves everyone, in order."""
-    pros.willingness = beta_at(
-        pros.willingness_quantile, params.sharing_mean, params.sharing_concentration
+    moves everyone, in order.
+
+    ``posts`` (a mask or indices; all by default) limits the redraw to those posts' holders:
+    a new holder's (``workforce.update_workforce``), the others keeping what the same Beta
+    gave them when the levers last moved. The quantile function costs 1-2 us a post, and at
+    10,000 people someone leaves most weeks."""
+    pros.willingness[posts] = beta_at(
+        pros.willingness_quantile[posts], params.sharing_mean, params.sharing_concentration
     )
     assign_lived_experience(pros, params)
 

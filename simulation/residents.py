@@ -18,11 +18,14 @@ arms of a comparison stay aligned (MODEL.md section 9).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, fields
 
+import numba
 import numpy as np
 from scipy import stats
 
+from coprod.simulation.compiled import kernel
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
     NEVER,
@@ -97,9 +100,7 @@ def newcomer_ages(params: Params, quantile: np.ndarray) -> np.ndarray:
 def age_one_week(users: Users, params: Params) -> None:
     """Everyone is a week older; whoever passed a birthday has their baseline need moved to
     their new age (only they, so the quantile function runs on a 52nd of the people)."""
-    before = np.floor(users.age)
-    users.age += 1.0 / WEEKS_PER_YEAR
-    birthday = np.flatnonzero(np.floor(users.age) > before)
+    birthday = _a_week_older(users.age, 1.0 / WEEKS_PER_YEAR)
     if len(birthday):
         users.baseline_need[birthday] = baseline_need_at(
             params, users.age[birthday], users.need_quantile[birthday]
@@ -113,9 +114,10 @@ def dying(
     raised for residents of care homes (``placed``)."""
     excess = users.need - typical_need(params, users.age)
     annual = annual_hazard(params, users.age) * params.mortality_need_ratio**excess
-    annual = np.where(placed, annual * params.placement_mortality_ratio, annual)
-    weekly = -np.expm1(-annual / WEEKS_PER_YEAR)
-    return np.flatnonzero(exogenous.random(len(users.age)) < weekly)
+    # numpy's own expm1 (its SIMD one, which a compiled loop's need not match to the bit)
+    # between two compiled passes: the placement ratio and the weekly exponent, the draws
+    weekly = np.expm1(_weekly_exponent(annual, placed, params.placement_mortality_ratio))
+    return _deaths(exogenous.random(len(users.age)), weekly)
 
 
 def replace(target: object, slots: np.ndarray, fresh: object) -> None:
@@ -147,28 +149,22 @@ def renew(
     comm.agent_id[slots] = first_id + np.arange(len(slots))
 
 
+@numba.njit(cache=True, nogil=True)
 def posts_for(caseload: np.ndarray, count: int) -> np.ndarray:
     """Posts for ``count`` entrants, each to the post with the smallest caseload at the time,
-    ties by post index, exactly as one at a time would: water-filling, no loop over people.
-
-    Fill every post up to the highest level L that ``count`` entrants reach; the rest go one
-    each to the posts then at level L, in index order.
-    """
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
-    ordered = np.sort(caseload)
-    # entrants needed to bring every post below ordered[i] up to it
-    needed = ordered * np.arange(1, len(ordered) + 1) - np.cumsum(ordered)
-    below = np.searchsorted(needed, count, side="right")  # posts filled to a common level
-    level = (count + np.sum(ordered[:below])) // below
-    extra = np.maximum(level - caseload, 0)
-    remainder = count - int(extra.sum())
-    at_level = np.flatnonzero(caseload + extra == level)[:remainder]
-    extra[at_level] += 1
-    first_level = np.repeat(caseload, extra)
-    posts = np.repeat(np.arange(len(caseload)), extra)
-    offset = np.arange(len(posts)) - np.repeat(np.cumsum(extra) - extra, extra)
-    return posts[np.lexsort((posts, first_level + offset))]
+    ties by post index: one at a time, through a heap of keys ``caseload * posts + post`` (the
+    smallest key is the smallest caseload, ties by index; a post taking an entrant moves up by
+    ``posts``), so ``count log(posts)`` steps. The array water-filling this replaced cost
+    20 us a week in numpy calls whatever the count (tests/test_week_kernels.py keeps it)."""
+    posts = len(caseload)
+    heap = [caseload[post] * posts + post for post in range(posts)]
+    heapq.heapify(heap)
+    chosen = np.empty(count, np.int64)
+    for entrant in range(count):
+        key = heap[0]
+        chosen[entrant] = key % posts
+        heapq.heapreplace(heap, key + posts)
+    return chosen
 
 
 def settle_care_status(
@@ -216,28 +212,157 @@ def review_care(
     re-entrants carrying them made trust in care creep up for six years). A leaver's care
     state stays as it was, unused.
     """
-    in_care = comm.is_user
-    eligible = users.need >= params.care_eligibility
-    referred = ~in_care & eligible & (users.assessment_due == NEVER)
-    users.assessment_due[referred] = week + params.assessment_weeks
-    decided = users.assessment_due == week
-    entrants = np.flatnonzero(decided & eligible)
-    users.assessment_due[decided] = NEVER
-    reviewed = in_care & (users.review_due == week)
-    leavers = np.flatnonzero(reviewed & ~eligible)
-    users.review_due[reviewed] += params.care_review_weeks
-    users.review_due[leavers] = NEVER
-    comm.is_user[leavers] = False
-    caseload = np.bincount(users.professional[comm.is_user], minlength=params.n_professionals)
-    users.professional[entrants] = posts_for(caseload, len(entrants))
-    users.seen_holder[entrants] = -1
-    users.agency[entrants] = users.own_agency[entrants]
-    users.trust[entrants] = users.own_trust[entrants]
-    users.plan[entrants] = 0.0
-    users.care_since[entrants] = week
-    users.care_since[leavers] = NEVER
-    users.review_due[entrants] = week + params.care_review_weeks
-    comm.is_user[entrants] = True
-    in_care_hours = users.assets * params.user_give_hours
-    comm.give_hours = np.where(comm.is_user, in_care_hours, comm.spare_hours)
+    entrants, leavers = _care_status(
+        users.need,
+        params.care_eligibility,
+        comm.is_user,
+        users.assessment_due,
+        users.review_due,
+        users.care_since,
+        week,
+        params.assessment_weeks,
+        params.care_review_weeks,
+    )
+    comm.give_hours = _admit(
+        entrants,
+        week,
+        params.care_review_weeks,
+        params.n_professionals,
+        comm.is_user,
+        users.professional,
+        users.seen_holder,
+        users.agency,
+        users.own_agency,
+        users.trust,
+        users.own_trust,
+        users.plan,
+        users.care_since,
+        users.review_due,
+        users.assets * params.user_give_hours,
+        comm.spare_hours,
+    )
     return entrants, leavers
+
+
+@numba.njit(cache=True, nogil=True)
+def _care_status(
+    need: np.ndarray,
+    threshold: float,
+    in_care: np.ndarray,
+    assessment_due: np.ndarray,
+    review_due: np.ndarray,
+    care_since: np.ndarray,
+    week: int,
+    assessment_weeks: int,
+    review_weeks: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`review_care`'s referrals, assessments and reviews in one pass, in place (a
+    leaver's spell of care ends), and the slots of (entrants, leavers): each person's own
+    few comparisons, which as arrays were a dozen operations over everyone every week (and
+    260 more weeks of them in the pre-run).
+
+    Per person, in the array version's order: referral when eligible out of care with no
+    assessment pending; an assessment ending this week (an entrant if still eligible); a
+    review due this week (the next one set, or, no longer eligible, a leaver out of care)."""
+    entrants = np.empty(len(need), np.int64)
+    leavers = np.empty(len(need), np.int64)
+    entering = leaving = 0
+    for person in range(len(need)):
+        eligible = need[person] >= threshold
+        if not in_care[person] and eligible and assessment_due[person] == NEVER:
+            assessment_due[person] = week + assessment_weeks
+        if assessment_due[person] == week:
+            if eligible:
+                entrants[entering] = person
+                entering += 1
+            assessment_due[person] = NEVER
+        if in_care[person] and review_due[person] == week:
+            review_due[person] += review_weeks
+            if not eligible:
+                leavers[leaving] = person
+                leaving += 1
+                review_due[person] = NEVER
+                care_since[person] = NEVER
+                in_care[person] = False
+    return entrants[:entering], leavers[:leaving]
+
+
+@numba.njit(cache=True, nogil=True)
+def _admit(
+    entrants: np.ndarray,
+    week: int,
+    review_weeks: int,
+    n_posts: int,
+    in_care: np.ndarray,
+    professional: np.ndarray,
+    seen_holder: np.ndarray,
+    agency: np.ndarray,
+    own_agency: np.ndarray,
+    trust: np.ndarray,
+    own_trust: np.ndarray,
+    plan: np.ndarray,
+    care_since: np.ndarray,
+    review_due: np.ndarray,
+    in_care_hours: np.ndarray,
+    spare_hours: np.ndarray,
+) -> np.ndarray:
+    """:func:`review_care`'s entrants start their spell of care, in place: posts by
+    :func:`posts_for` on the caseloads of those in care, a stranger on the post, their own
+    agency and trust, a new plan, the first review. Returns everyone's hours to give now:
+    a user's from their assets (``in_care_hours``), anyone else's spare hours."""
+    if len(entrants):
+        caseload = np.zeros(n_posts, np.int64)
+        for person in range(len(in_care)):
+            if in_care[person]:
+                caseload[professional[person]] += 1
+        posts = posts_for(caseload, len(entrants))
+        for entrant, person in enumerate(entrants):
+            professional[person] = posts[entrant]
+            seen_holder[person] = -1
+            agency[person] = own_agency[person]
+            trust[person] = own_trust[person]
+            plan[person] = 0.0
+            care_since[person] = week
+            review_due[person] = week + review_weeks
+            in_care[person] = True
+    give_hours = np.empty(len(in_care))
+    for person in range(len(in_care)):
+        give_hours[person] = in_care_hours[person] if in_care[person] else spare_hours[person]
+    return give_hours
+
+
+@numba.njit(cache=True, nogil=True)
+def _a_week_older(age: np.ndarray, week: float) -> np.ndarray:
+    """Add ``week`` (years) to every age, in place; the slots of those whose whole years
+    went up (a pass, not four array operations and their temporaries)."""
+    birthdays = np.empty(len(age), np.int64)
+    count = 0
+    for person in range(len(age)):
+        before = np.floor(age[person])
+        age[person] += week
+        if np.floor(age[person]) > before:
+            birthdays[count] = person
+            count += 1
+    return birthdays[:count]
+
+
+@kernel
+def _weekly_exponent(annual: np.ndarray, placed: np.ndarray, placed_ratio: float) -> np.ndarray:
+    """``-annual / 52``, the annual hazard raised ``placed_ratio`` times in a care home."""
+    exponent = np.empty(len(annual))
+    for person in range(len(annual)):
+        hazard = annual[person] * placed_ratio if placed[person] else annual[person]
+        exponent[person] = -hazard / WEEKS_PER_YEAR
+    return exponent
+
+
+@numba.njit(cache=True, nogil=True)
+def _deaths(draw: np.ndarray, expm1_of_exponent: np.ndarray) -> np.ndarray:
+    """Slots whose uniform falls below the weekly death probability, ``-expm1(exponent)``."""
+    dead = np.empty(len(draw), np.int64)
+    count = 0
+    for person in range(len(draw)):
+        if draw[person] < -expm1_of_exponent[person]:
+            dead[count] = person
+            count += 1
+    return dead[:count]

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from coprod.simulation.care import allocate
+from coprod.simulation.compiled import kernel
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community
@@ -116,31 +118,107 @@ def bank_exchange(
     requests met (``bank_fill``: givers stay only if they can spend what they earn).
     """
     engaged = np.flatnonzero(bank.active & comm.member)
-    give, take = np.zeros(len(hours)), np.zeros(len(hours))
     bank.exchanges = 0
     if len(engaged) == 0:
-        return give, take, 1.0
-    area = bank.area[engaged]
-    thrift = np.where(comm.free_rider[engaged], params.free_rider_draw, 1.0)
-    headroom = np.maximum(comm.credits[engaged] + params.credit_limit, 0.0)
-    wants = still_wanted[engaged] * thrift / params.timebank_exchange_hours
-    asks = bank.uniforms[ASK, engaged] < wants  # on average the help they would welcome
-    request = np.where(asks, np.minimum(params.timebank_exchange_hours, headroom), 0.0)
-    offer = np.where(request > 0, 0.0, hours[engaged] / thrift)  # nobody helps themselves
-    supply = np.bincount(area, offer, minlength=bank.n_areas)
-    capacity = int(params.coordinator_posts * params.coordinator_capacity)
-    served = within_capacity(
-        (request > 0) & (supply[area] > 0), bank.uniforms[SERVE, engaged], capacity
+        return np.zeros(len(hours)), np.zeros(len(hours)), 1.0
+    area, request, offer, supply, candidates, serve_draw, give_draw = _bank_offers(
+        engaged,
+        bank.area,
+        comm.free_rider,
+        comm.credits,
+        np.asarray(still_wanted, np.float64),
+        np.asarray(hours, np.float64),
+        bank.uniforms,
+        params.free_rider_draw,
+        params.credit_limit,
+        params.timebank_exchange_hours,
+        bank.n_areas,
     )
-    asked = np.where(served, request, 0.0)
-    matched = np.minimum(np.bincount(area, asked, minlength=bank.n_areas), supply)
-    take[engaged] = allocate(area, bank.uniforms[SERVE, engaged], asked, matched)
-    give[engaged] = allocate(area, bank.uniforms[GIVE, engaged], offer, matched)
-    comm.credits += give - take
-    bank.exchanges = int(np.count_nonzero(take > 0))
-    tie = (give + take > 0) & (give + take >= params.timebank_min_tie_hours)
-    comm.bank_last[tie] = week
+    capacity = int(params.coordinator_posts * params.coordinator_capacity)
+    served = within_capacity(candidates, serve_draw, capacity)
+    asked, matched = _bank_matched(area, request, supply, served)
+    give, take = np.zeros(len(hours)), np.zeros(len(hours))
+    take[engaged] = allocate(area, serve_draw, asked, matched)
+    give[engaged] = allocate(area, give_draw, offer, matched)
+    bank.exchanges = _bank_settle(
+        give, take, comm.credits, comm.bank_last, week, params.timebank_min_tie_hours
+    )
     return give, take, float(take.sum() / request.sum()) if request.sum() > 0 else 1.0
+
+
+# bank_exchange's arithmetic, compiled around the coordinator's choice (numpy's argpartition
+# stays as it was) and the allocations: thirty array operations on the members a week cost
+# 75 us at any size (issue 16). Each step is the array version's, element by element in its
+# order, bincounts as running sums in index order as numpy's are (tests/test_week_kernels.py
+# compares).
+@kernel
+def _bank_offers(
+    engaged: np.ndarray,
+    area_of: np.ndarray,
+    free_rider: np.ndarray,
+    credits: np.ndarray,
+    still_wanted: np.ndarray,
+    hours: np.ndarray,
+    uniforms: np.ndarray,
+    free_rider_draw: float,
+    credit_limit: float,
+    exchange_hours: float,
+    n_areas: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per engaged member: (area, hours requested, hours offered, each area's supply, who
+    can be served, their SERVE and GIVE uniforms)."""
+    k = len(engaged)
+    area, request, offer = np.empty(k, np.int64), np.empty(k), np.empty(k)
+    serve_draw, give_draw = np.empty(k), np.empty(k)
+    supply = np.zeros(n_areas)
+    for j in range(k):
+        person = engaged[j]
+        area[j] = area_of[person]
+        thrift = free_rider_draw if free_rider[person] else 1.0
+        headroom = np.maximum(credits[person] + credit_limit, 0.0)
+        wants = still_wanted[person] * thrift / exchange_hours
+        asks = uniforms[ASK, person] < wants
+        request[j] = np.minimum(exchange_hours, headroom) if asks else 0.0
+        offer[j] = 0.0 if request[j] > 0 else hours[person] / thrift
+        supply[area[j]] += offer[j]
+        serve_draw[j], give_draw[j] = uniforms[SERVE, person], uniforms[GIVE, person]
+    candidates = np.empty(k, np.bool_)
+    for j in range(k):
+        candidates[j] = request[j] > 0 and supply[area[j]] > 0
+    return area, request, offer, supply, candidates, serve_draw, give_draw
+
+
+@kernel
+def _bank_matched(
+    area: np.ndarray, request: np.ndarray, supply: np.ndarray, served: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hours asked of those the coordinator serves, each area's matched hours: what they
+    ask, at most its supply)."""
+    asked = np.where(served, request, 0.0)
+    matched = np.zeros(len(supply))
+    for j in range(len(area)):
+        matched[area[j]] += asked[j]
+    return asked, np.minimum(matched, supply)
+
+
+@kernel
+def _bank_settle(
+    give: np.ndarray,
+    take: np.ndarray,
+    credits: np.ndarray,
+    bank_last: np.ndarray,
+    week: int,
+    min_tie_hours: float,
+) -> int:
+    """Credits moved and bank ties dated, in place; returns the exchanges matched."""
+    exchanges = 0
+    for person in range(len(credits)):
+        credits[person] += give[person] - take[person]
+        exchanges += take[person] > 0
+        both = give[person] + take[person]
+        if both > 0 and both >= min_tie_hours:
+            bank_last[person] = week
+    return exchanges
 
 
 def within_capacity(candidates: np.ndarray, order: np.ndarray, capacity: int) -> np.ndarray:
@@ -165,19 +243,71 @@ def churn(bank: TimeBank, comm: Community, ties: Ties, params: Params) -> None:
     their credits, should they come back); active members stop trading at
     ``timebank_activity_lapse`` and inactive ones start again at ``timebank_activation``.
     """
-    u = bank.uniforms
-    trading = bank.active & comm.member
-    candidates = bank.reachable & ~comm.member
+    trading, candidates, contacts = _bank_contacts(
+        bank.active, comm.member, bank.reachable, ties.source, ties.target
+    )
     pool = np.count_nonzero(candidates)
     outreach = params.coordinator_posts * params.coordinator_outreach / pool if pool else 0.0
-    contacts = np.bincount(ties.target, trading[ties.source], minlength=len(trading))
-    word_of_mouth = 1.0 - (1.0 - params.recruit_rate) ** contacts
-    joining = candidates & ((u[OUTREACH] < outreach) | (u[WORD_OF_MOUTH] < word_of_mouth))
-    leaving = comm.member & (u[LEAVE] < params.membership_lapse)
-    stops = trading & (u[ACTIVITY] < params.timebank_activity_lapse)
-    starts = comm.member & ~bank.active & (u[ACTIVITY] < params.timebank_activation)
-    bank.active = ((bank.active & ~stops) | starts | joining) & ~leaving
-    comm.member = (comm.member & ~leaving) | joining
+    word_of_mouth = 1.0 - (1.0 - params.recruit_rate) ** contacts  # numpy's own power
+    bank.active, comm.member = _bank_turnover(
+        bank.uniforms,
+        trading,
+        candidates,
+        bank.active,
+        comm.member,
+        outreach,
+        word_of_mouth,
+        params.membership_lapse,
+        params.timebank_activity_lapse,
+        params.timebank_activation,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _bank_contacts(
+    active: np.ndarray,
+    member: np.ndarray,
+    reachable: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(members trading, reachable residents not registered, each resident's ties to a
+    member trading: a running sum in tie order, as ``np.bincount`` adds)."""
+    trading = active & member
+    candidates = reachable & ~member
+    contacts = np.zeros(len(member))
+    for tie in range(len(target)):
+        contacts[target[tie]] += trading[source[tie]]
+    return trading, candidates, contacts
+
+
+@numba.njit(cache=True, nogil=True)
+def _bank_turnover(
+    uniforms: np.ndarray,
+    trading: np.ndarray,
+    candidates: np.ndarray,
+    active: np.ndarray,
+    member: np.ndarray,
+    outreach: float,
+    word_of_mouth: np.ndarray,
+    lapse: float,
+    activity_lapse: float,
+    activation: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The week's joiners, leavers, stops and starts from the bank's uniforms; returns the
+    new (active, member) flags."""
+    now_active, now_member = np.empty(len(member), np.bool_), np.empty(len(member), np.bool_)
+    for person in range(len(member)):
+        joining = candidates[person] and (
+            uniforms[OUTREACH, person] < outreach
+            or uniforms[WORD_OF_MOUTH, person] < word_of_mouth[person]
+        )
+        leaving = member[person] and uniforms[LEAVE, person] < lapse
+        stops = trading[person] and uniforms[ACTIVITY, person] < activity_lapse
+        starts = member[person] and not active[person] and uniforms[ACTIVITY, person] < activation
+        now_active[person] = ((active[person] and not stops) or starts or joining) and not leaving
+        now_member[person] = (member[person] and not leaving) or joining
+    return now_active, now_member
 
 
 def bank_metrics(bank: TimeBank, comm: Community, posts: float) -> dict[str, float]:

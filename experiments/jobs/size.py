@@ -7,9 +7,11 @@ measured constants (no run is made unless the cheap bound says the job may be lo
 machine cannot hold is refused with the figures; what it can hold but is very large is refused
 unless the user says ``yes``.
 
-Memory per run was measured on this model (peak resident set of one run, 50,000 to 200,000
-agents, network degree 6 and 24): about 1.3 KiB per agent plus 0.26 KiB per agent and unit of
-degree; the constants below carry a margin. Disk counts the uncompressed stream parts a job
+Memory per run was measured on this model (peak resident set of one run without agent
+snapshots, less that of the imports: 100,000 and 200,000 residents at network degree 6 and 24,
+December 2026, 32-bit network arrays): 0.95-1.23 KiB per agent plus 0.09-0.10 KiB per agent
+and unit of degree (1.53-1.79 KiB an agent at degree 6, 3.3-3.5 at 24; a million residents at
+degree 6 took 1.36). The constants below carry a margin. Disk counts the uncompressed stream parts a job
 writes while it runs (Parquet at the end is smaller).
 """
 
@@ -28,8 +30,8 @@ if TYPE_CHECKING:
     from coprod.experiments.jobs.worker import RunSpec
 
 KIB = 1024
-PER_AGENT = 1.6 * KIB  # bytes a run holds per agent (measured 1.3 KiB)
-PER_TIE_END = 0.32 * KIB  # bytes per agent and unit of network degree (measured 0.26 KiB)
+PER_AGENT = 1.3 * KIB  # bytes a run holds per agent (measured 0.95-1.23 KiB)
+PER_TIE_END = 0.12 * KIB  # bytes per agent and unit of network degree (measured 0.09-0.10 KiB)
 PER_WORKER = 250 * KIB * KIB  # a worker process with the model imported
 SNAPSHOT_ROW = 24 * 8  # bytes of one agent's row in a snapshot (about 24 columns)
 METRIC_ROW = 80 * 8  # bytes of one recorded week of a run (about 80 metrics)

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh
 
 from coprod.simulation.model import CoProductionModel
-from coprod.simulation.network import Ties
+from coprod.simulation.network import INDEX, Ties
 from coprod.simulation.params import Params, describe
 from coprod.simulation.rules import POWER_RULES
 from coprod.simulation.scenario import load_scenario
@@ -151,7 +151,7 @@ def positions(ties: Ties, n_people: int, seed: int) -> np.ndarray:
 @lru_cache(maxsize=32)
 def _ring_layout(_digest: str, source: bytes, target: bytes, n: int, seed: int) -> np.ndarray:
     """The layout behind :func:`positions`; ``_digest`` is the cache key of the ties."""
-    src, dst = np.frombuffer(source, dtype=np.int64), np.frombuffer(target, dtype=np.int64)
+    src, dst = np.frombuffer(source, dtype=INDEX), np.frombuffer(target, dtype=INDEX)
     rng = np.random.default_rng(seed)
     degree = np.maximum(np.bincount(src, minlength=n), 1).astype(float)
     scale = sp.diags(1.0 / np.sqrt(degree))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -369,6 +370,35 @@ def test_a_steps_out_of_range_is_blamed_on_steps_not_on_set(capsys):
 
 COMMAND = Path(sys.executable).parent / "coprod"  # the console script, as users start it
 BIG = ["--set", "n_users=20000", "--replicates", "2", "--steps", "30", "--workers", "2"]
+
+
+def test_console_script_exits_at_once_with_its_status_and_all_its_output(tmp_path):
+    """The console script ends the process without the interpreter's shutdown: what it
+    printed must still all arrive through a pipe (flushed first), its status must be the
+    command's, and its exit handlers must run (one registered by a ``sitecustomize``)."""
+    marker = tmp_path / "atexit-ran"
+    (tmp_path / "sitecustomize.py").write_text(
+        f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    shown = subprocess.run([str(COMMAND), "show", "traditional"], capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stdout == cli_output(["show", "traditional"])
+    refused = subprocess.run(
+        [str(COMMAND), "show", "nosuch"], capture_output=True, text=True, env=env
+    )
+    assert refused.returncode == 2 and "No shipped scenario" in refused.stderr
+    assert marker.is_file()
+
+
+def cli_output(argv: list[str]) -> str:
+    """What ``coprod ARGV`` prints on stdout when run in this process."""
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert cli.main(argv) == 0
+    return printed.getvalue()
 
 
 def before_python_was_ready(returncode: int, err: str) -> bool:

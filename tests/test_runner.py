@@ -207,6 +207,26 @@ def test_a_failed_run_is_logged_the_others_finish_and_resume_retries_it(
     assert_same_results(out, reference)
 
 
+def test_an_interrupt_that_compiled_code_turned_into_an_error_stops_the_job(monkeypatch):
+    """Ctrl-C inside a numba function of the model surfaces as a SystemError caused by the
+    KeyboardInterrupt: that is stopping, not a failed run (the job would go on and exit 1)."""
+    spec = tiny_job()[0][0]
+    pressed = KeyboardInterrupt()
+
+    def simulate(params, seed):
+        try:
+            raise pressed
+        except KeyboardInterrupt as interrupt:
+            raise SystemError("CPUDispatcher returned a result with an exception set") from (
+                interrupt
+            )
+
+    monkeypatch.setattr(worker, "simulate", simulate)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        worker.execute(spec)
+    assert raised.value is pressed
+
+
 def test_a_broken_pool_stops_the_job_with_a_clear_error_and_resume_finishes_it(reference, tmp_path):
     """A worker killed (out of memory, say) breaks a process pool: the next submission
     raises. The job stops with a CoprodError saying what happened and how to go on, keeping

@@ -44,15 +44,28 @@ def default_executor(workers: int | None = None) -> HealingPool:
     )
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """The pool's start context, its forkserver started now if it has one.
+def start_early(workers: object, engine: object = None, scheduler: object = None) -> None:
+    """Start the forkserver now if a job with these options will run on a local pool.
 
     The server imports the model (seconds: numpy, pandas, scipy, Mesa) once for every
-    worker. Starting it as soon as the command line had parsed a local job (so that those
-    imports ran beside the parent's planning) was measured slower on this shared 2-core
-    machine (a 20-run compare 1.24x slower, median of 2 pairs), so it starts with the pool.
-    Calling it again is free.
+    worker; started before the parent imports and plans the job, those imports run on
+    another core meanwhile instead of after it, before the first run. One worker runs in the
+    parent, and Dask has its own workers: nothing starts for them. Options not yet checked
+    (this runs first) start nothing either; the job refuses them later. It pays only when a
+    core is free: on this 2-core machine at load 3 (other jobs running), a 20-run compare on
+    2 workers took 0.86x the time of one that started its server with the pool (median of 6
+    pairs, 0.74 to 1.14) and its first run was logged at 0.90x; 5 other pairs gave 1.13x
+    (0.68 to 1.29), and session 5 had measured 1.24x at load 7 (2 pairs). On an idle machine
+    the server's imports (about 2.5 s) leave the first run's path.
     """
+    pooled = workers is None or (type(workers) is int and workers > 1)
+    if pooled and engine in (None, "local") and scheduler is None:
+        _context()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """The pool's start context, its forkserver started now if it has one (at once: the
+    server imports the model in the background). Calling it again is free."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -179,8 +181,13 @@ def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -
     # a job's folder has its manifest from the start; bare parts (no job) record no design
     job = folder.read_manifest().get("job", {}) if folder.manifest.is_file() else {}
     coords = coordinates(job)
-    with _PartReader(folder.parts) as reader:
-        schemas = {name: _consolidate_table(folder, name, done, reader, coords) for name in TABLES}
+    # one thread a table: Arrow reads, decompresses, encodes and compresses without the GIL,
+    # so the small tables are written beside the snapshots (most of the bytes), not after them
+    with ThreadPoolExecutor(len(TABLES)) as threads:
+        tables = {
+            name: threads.submit(_consolidate_table, folder, name, done, coords) for name in TABLES
+        }
+        schemas = {name: table.result() for name, table in tables.items()}
     text = data_dictionary(schemas, varied=list(coords))
     (folder.path / DATA_DICTIONARY).write_text(text, encoding="utf-8")
 
@@ -225,44 +232,67 @@ def _place_coordinates(table: pa.Table, coords: dict[str, pa.Array], schema: pa.
 
 
 def _consolidate_table(
-    folder: ResultsFolder,
-    name: str,
-    done: list[tuple[str, dict]],
-    reader: _PartReader,
-    coords: dict[str, pa.Array],
+    folder: ResultsFolder, name: str, done: list[tuple[str, dict]], coords: dict[str, pa.Array]
 ) -> pa.Schema:
-    """Copy one table's batches into its Parquet file (written aside, then renamed)."""
-    try:
-        located = [(run_id, tuple(entry["parts"][name])) for run_id, entry in done]
-    except (KeyError, TypeError) as error:
-        raise CorruptResultsError(
-            f"{folder.status}: a run logged done does not say where its {name} data is "
-            f"({error}); rerun the job into a new --out"
-        ) from error
-    schemas = [reader.schema(part) for part in dict.fromkeys(p for _, (p, _) in located)]
-    keys = pa.schema(list(KEY_TYPES.items()))
-    schema = pa.unify_schemas(schemas or [keys], promote_options="permissive")
-    schema = _with_coordinate_fields(schema, coords)
-    target = folder.table(name)
-    tmp = target.with_name(target.name + ".tmp")
-    compacted: list[pa.Table] = []  # runs read so far, _COMPACT_EVERY per table
-    fresh: list[pa.Table] = []  # runs read since the last compaction
-    rows = 0
-    group_rows = max(1024, _ROW_GROUP_CELLS // len(schema))
-    with pq.ParquetWriter(tmp, schema, compression="zstd") as out:
-        for run_id, (part, offset) in located:
-            if offset is not None:
-                table = _place_coordinates(reader.table(part, offset, run_id), coords, schema)
-                fresh.append(_conform(table, schema))
-                rows += fresh[-1].num_rows
-                if len(fresh) >= _COMPACT_EVERY:
-                    compacted.append(pa.concat_tables(fresh).combine_chunks())
-                    fresh = []
-            if (compacted or fresh) and (rows >= group_rows or run_id == located[-1][0]):
-                out.write_table(pa.concat_tables([*compacted, *fresh]), row_group_size=group_rows)
-                compacted, fresh, rows = [], [], 0
-    os.replace(tmp, target)
-    return schema
+    """Copy one table's batches into its Parquet file (written aside, then renamed), with a
+    reader of the parts of its own (a thread a table: no file position is shared)."""
+    with _PartReader(folder.parts) as reader:
+        try:
+            located = [(run_id, tuple(entry["parts"][name])) for run_id, entry in done]
+        except (KeyError, TypeError) as error:
+            raise CorruptResultsError(
+                f"{folder.status}: a run logged done does not say where its {name} data is "
+                f"({error}); rerun the job into a new --out"
+            ) from error
+        schemas = [reader.schema(part) for part in dict.fromkeys(p for _, (p, _) in located)]
+        keys = pa.schema(list(KEY_TYPES.items()))
+        schema = pa.unify_schemas(schemas or [keys], promote_options="permissive")
+        schema = _with_coordinate_fields(schema, coords)
+        target = folder.table(name)
+        tmp = target.with_name(target.name + ".tmp")
+        compacted: list[pa.Table] = []  # runs read so far, _COMPACT_EVERY per table
+        fresh: list[pa.Table] = []  # runs read since the last compaction
+        rows = 0
+        group_rows = max(1024, _ROW_GROUP_CELLS // len(schema))
+
+        def run_table(run_id: str, part: str, offset: int | None) -> pa.Table | None:
+            """A run's batch in the job's schema; None for a run with no rows here."""
+            if offset is None:
+                return None
+            table = _place_coordinates(reader.table(part, offset, run_id), coords, schema)
+            return _conform(table, schema)
+
+        # each run's batch is read (and decompressed) while the one before is written
+        tables = _read_ahead(partial(run_table, run_id, *at) for run_id, at in located)
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as out:
+            for (run_id, _), table in zip(located, tables, strict=True):
+                if table is not None:
+                    fresh.append(table)
+                    rows += table.num_rows
+                    if len(fresh) >= _COMPACT_EVERY:
+                        compacted.append(pa.concat_tables(fresh).combine_chunks())
+                        fresh = []
+                if (compacted or fresh) and (rows >= group_rows or run_id == located[-1][0]):
+                    out.write_table(
+                        pa.concat_tables([*compacted, *fresh]), row_group_size=group_rows
+                    )
+                    compacted, fresh, rows = [], [], 0
+        os.replace(tmp, target)
+        return schema
+
+
+def _read_ahead[T](reads: Iterable[Callable[[], T]]) -> Iterator[T]:
+    """What each of ``reads`` returns, in order, the next one running in a thread while the
+    caller works on the last: Arrow decompresses one run's batch without the GIL while the
+    writer compresses the one before (one batch ahead, so memory grows by one run at most)."""
+    with ThreadPoolExecutor(1) as thread:
+        ahead: Future[T] | None = None
+        for read in reads:
+            current, ahead = ahead, thread.submit(read)
+            if current is not None:
+                yield current.result()
+        if ahead is not None:
+            yield ahead.result()
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -88,11 +88,29 @@ def execute(spec: RunSpec) -> RunOutput:
         )
         result = simulate(simulated, parse_seed(spec.seed))
         tables = pack(spec, params, result)
-    except Exception:
+    except Exception as error:
+        interrupt = _interrupt_behind(error)
+        if interrupt is not None:
+            raise interrupt from None
         return RunOutput(
             spec.run_id, False, time.perf_counter() - start, error=traceback.format_exc()
         )
     return RunOutput(spec.run_id, True, time.perf_counter() - start, tables)
+
+
+def _interrupt_behind(error: Exception) -> BaseException | None:
+    """The ``KeyboardInterrupt`` (or other ``BaseException``) that an ordinary exception
+    stands for, if any: an interrupt landing inside a numba-compiled function of the model
+    comes out as ``SystemError: ... returned a result with an exception set``, caused by it,
+    and was logged as a failed run while the job went on (seen in a test's Ctrl-C)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if not isinstance(cause, Exception):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def execute_many(specs: tuple[RunSpec, ...]) -> list[RunOutput]:

@@ -348,15 +348,13 @@ def _level_table(
     """Each metric's mean (95% CI) across replicates per scenario, in its shown unit; a level
     stays in its documented range (``bounds``, :func:`stats.ranges` by default)."""
     bounds = st.ranges(metrics) if bounds is None else bounds
-    lv = st.ci_table(values, ["scenario"], metrics, bounds).set_index(["scenario", "metric"])
+    lv = st.ci_table(values, ["scenario"], metrics, bounds)
+    # one lookup, not a .loc per cell (hundreds of cells: most of this table's time); Python
+    # floats, as a row's Series gives them: numpy's own formatting rounds 0.05 to "0.0"
+    keys = zip(lv["scenario"], lv["metric"], strict=True)
+    cells = dict(zip(keys, lv[["mean", "lo", "hi"]].to_numpy().tolist(), strict=True))
     rows = [
-        [
-            figures.label(m),
-            *(
-                with_ci(list(figures.shown(m, lv.loc[(s, m), ["mean", "lo", "hi"]])), m)
-                for s in order
-            ),
-        ]
+        [figures.label(m), *(with_ci(list(figures.shown(m, cells[(s, m)])), m) for s in order)]
         for m in metrics
     ]
     return md_table(["metric (unit)", *order], rows)

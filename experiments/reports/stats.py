@@ -351,7 +351,10 @@ def quartile_end_wellbeing(agents: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     each run's last snapshot week. One row per user and run (individuals, for distributions):
     scenario, replicate, wellbeing and one quartile column per ``by``.
     """
-    users = agents[agents["agent_type"] == "user"]
+    # the columns used, before the rows: filtering all of a snapshot table's columns (a
+    # million rows of arrow strings among them) cost a second in the default report
+    used = ["run_id", "agent_id", "scenario", "replicate", "week", "wellbeing", *by]
+    users = agents.loc[agents["agent_type"] == "user", used]
     start = users[users["week"] == 0]
     ranks = start.groupby("run_id")[by].rank(method="first", pct=True)
     quartiles = np.ceil(4 * ranks).astype(int).set_axis(by, axis=1)

@@ -42,7 +42,7 @@ from coprod.experiments.jobs.launch import (
     resolve_scenarios,
     warn_world_differences,
 )
-from coprod.experiments.jobs.pool import cores
+from coprod.experiments.jobs.pool import cores, start_early
 from coprod.experiments.jobs.results import Results, load
 from coprod.experiments.jobs.size import check_size
 
@@ -147,6 +147,7 @@ def compare(
     shipped scenario); the baseline is added when missing. Replicate ``i`` of every scenario
     shares its seed (common random numbers). ``report=False`` skips ``report.md`` and its
     figures. ``job``: the job options of this module's docstring."""
+    _start_pool(job)
     from coprod.experiments.jobs.runner import plan_runs
     from coprod.simulation.scenario import shipped_scenarios
 
@@ -180,6 +181,7 @@ def sweep(experiment: str | Path, **job: Unpack[JobOptions]) -> Results | Estima
     """Run an experiment file's scenarios at every design point x replicates and write
     ``sweep.md`` with its figures (``coprod sweep``; the file format is in the README,
     Sweeps). ``job``: the job options of this module's docstring."""
+    _start_pool(job)
     from coprod.experiments.designs.experiment import load_experiment
     from coprod.experiments.reports.sweep_report import write_sweep_report
 
@@ -200,6 +202,7 @@ def sensitivity(
     then indices, charts and ``sensitivity.md`` written into the folder. Every run must
     succeed (the estimators need every point): a failure raises ``RunsFailedError``.
     ``job``: the job options of this module's docstring."""
+    _start_pool(job)
     from coprod.experiments.methods.sensitivity import load_study
     from coprod.experiments.reports.sensitivity_report import write_sensitivity_report
 
@@ -221,6 +224,7 @@ def psa(experiment: str | Path, **job: Unpack[JobOptions]) -> Results | Estimate
     acceptability curves, EVPI, partial EVPI and the boxes where each arm pays written to
     ``psa.md`` (docs/ECONOMICS.md says how to read them). Every run must succeed: a failure
     raises ``RunsFailedError``. ``job``: the job options of this module's docstring."""
+    _start_pool(job)
     from coprod.experiments.methods.psa import load_psa
     from coprod.experiments.reports.psa_report import write_psa_report
 
@@ -243,6 +247,7 @@ def calibrate(
     folder. Returns a ``Calibration``: ``values`` (fitted), ``base``, ``scenario`` and
     ``report`` (paths), and ``screen`` and ``check`` (their ``Results``). ``job``: the job
     options of this module's docstring."""
+    _start_pool(job)
     from coprod.experiments.methods import calibration
 
     options = _options("calibrate", job)
@@ -280,6 +285,14 @@ def _job(
     elif message := failure_message(outcome):
         warnings.warn(message, RunsFailedWarning, stacklevel=3)
     return load(folder)
+
+
+def _start_pool(job: Mapping[str, Any]) -> None:
+    """Start a local job's worker pool before anything else (``pool.start_early``): the
+    workers' imports then run beside this process's imports and planning. A dry run starts
+    none."""
+    if not job.get("dry_run"):
+        start_early(job.get("workers"), job.get("engine"), job.get("scheduler"))
 
 
 def _check_size(specs: Sequence[RunSpec], folder: Path, options: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ Memory per run was measured on this model (peak resident set of one run without 
 snapshots, less that of the imports: 100,000 and 200,000 residents at network degree 6 and 24,
 December 2026, 32-bit network arrays): 0.95-1.23 KiB per agent plus 0.09-0.10 KiB per agent
 and unit of degree (1.53-1.79 KiB an agent at degree 6, 3.3-3.5 at 24; a million residents at
-degree 6 took 1.36). The constants below carry a margin. Disk counts the uncompressed stream parts a job
-writes while it runs (Parquet at the end is smaller).
+degree 6 took 1.36). The constants below carry a margin. Disk counts the uncompressed stream
+parts a job writes while it runs (Parquet at the end is smaller).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -320,3 +321,30 @@ def test_tiny_runs_go_in_batches_and_give_the_same_tables(tmp_path):
     assert_same_results(batched, alone)
     big = replace(specs[0], params={**specs[0].params, "n_users": 20_000})
     assert batch_size(big, 80, 2) == 1
+
+
+def test_an_interrupt_the_interpreter_lost_is_raised_at_the_job_s_next_safe_point(monkeypatch):
+    """A Ctrl-C inside a ``__del__`` (or a weak reference's callback, as an import's clean-up
+    runs) cannot be raised there: kept, it is raised by the job's check, and says nothing
+    before; any other unraisable error still goes to the interpreter's report."""
+    from coprod.experiments.jobs import signals
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    monkeypatch.setattr(signals, "_LOST", [])
+    signals.keep_lost_interrupts()
+
+    class Interrupted:
+        def __del__(self):
+            raise KeyboardInterrupt
+
+    class Broken:
+        def __del__(self):
+            raise ValueError("not an interrupt")
+
+    Interrupted()  # dropped at once: the interrupt is unraisable
+    Broken()
+    assert [type(r.exc_value) for r in reported] == [ValueError]
+    with pytest.raises(KeyboardInterrupt):
+        signals.raise_lost_interrupt()
+    signals.raise_lost_interrupt()  # raised once, then gone

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coprod.experiments.jobs.pool import cores
+from coprod.experiments.jobs.signals import raise_lost_interrupt
 from coprod.experiments.jobs.size import SIZED_RUNS, agents, spread
 from coprod.simulation.errors import CoprodError
 
@@ -181,6 +182,7 @@ def execute(
         "scheduler": scheduler,
     }
     try:
+        raise_lost_interrupt()  # a Ctrl-C the interpreter lost while the command imported
         with executor_for(chosen, workers, scheduler) as executor:
             return runner.run_job(
                 specs,

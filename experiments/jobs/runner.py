@@ -36,6 +36,7 @@ from coprod.experiments.jobs.lock import FolderLock
 from coprod.experiments.jobs.pool import cores
 from coprod.experiments.jobs.progress import progress_bar
 from coprod.experiments.jobs.results import consolidate
+from coprod.experiments.jobs.signals import raise_lost_interrupt
 from coprod.experiments.jobs.size import agents
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
@@ -148,6 +149,7 @@ def run_job(
         try:
             with folder.writer(len(manifest["sessions"]) - 1) as writer:
                 for arrived in outputs:
+                    raise_lost_interrupt()
                     logged = writer.record_many(
                         [
                             (_entry(spec, output, session, planned["fingerprint"]), output.tables)

@@ -61,6 +61,9 @@ def _run() -> int:
             try:  # an interrupt inside a C extension's start-up breaks the import instead
                 import coprod.api  # noqa: F401  pandas and pyarrow, which every command loads
                 from coprod.experiments.cli import main as command
+                from coprod.experiments.jobs.signals import keep_lost_interrupts
+
+                keep_lost_interrupts()  # a Ctrl-C inside a later import's clean-up is not lost
             finally:  # a signal that came meanwhile is delivered here, as an interrupt
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
             status = command()

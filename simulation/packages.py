@@ -221,17 +221,6 @@ def with_inactive(packages: Packages, inactive: np.ndarray, ledger: TieLedger) -
     return Ties(start=start, source=source, target=target, reverse=reverse)
 
 
-def active_ties(full: Ties, keep: np.ndarray) -> Ties:
-    """The CSR view of the edges ``keep`` (sorted, closed under reversal) of ``full``."""
-    dropped = np.ones(len(full.target), dtype=bool)
-    dropped[keep] = False
-    none = np.zeros(0, dtype=np.int64)
-    start, source, target, reverse, _, _ = _compact(
-        full.start, full.source, full.target, full.reverse, dropped, dropped, none, none, 0
-    )
-    return Ties(start=start, source=source, target=target, reverse=reverse)
-
-
 BLOCK = 64
 """Edges per word of the inactive-edge bit table (:func:`_compact`)."""
 

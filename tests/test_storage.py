@@ -115,3 +115,17 @@ def test_a_run_logged_done_whose_data_is_torn_is_named(tmp_path):
     with pytest.raises(CorruptResultsError) as error:
         consolidate(folder, [(spec.run_id, status[spec.run_id]) for spec in specs])
     assert part.name in str(error.value) and torn in str(error.value)
+
+
+def test_loading_leaves_arrow_s_default_memory_pool_as_it_was(tmp_path):
+    """The tables are read through the system allocator (``results._system_memory``), and
+    the caller's default pool comes back afterwards, an error or not."""
+    import pyarrow as pa
+
+    from coprod.experiments.jobs import results
+
+    before = pa.default_memory_pool().backend_name
+    with pytest.raises(RuntimeError), results._system_memory():
+        assert pa.default_memory_pool().backend_name == "system"
+        raise RuntimeError("a failed read")
+    assert pa.default_memory_pool().backend_name == before

@@ -9,10 +9,7 @@ collects the metrics, agent snapshots and the week-52 survey.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
@@ -94,6 +91,9 @@ from coprod.simulation.timebank import (
 from coprod.simulation.timeline import changes_by_week
 from coprod.simulation.warmup import accelerated, fast_weeks
 from coprod.simulation.week0 import SHARED, WarmUps, World
+
+# FROM_WEEK0 is re-exported: the tests of shared warm-ups read it from here
+from coprod.simulation.week0_key import FROM_WEEK0, STATUS_QUO_LEVERS, world_key  # noqa: F401
 from coprod.simulation.week_steps import care_received, home_terms, not_placed
 from coprod.simulation.wellbeing import update_wellbeing
 from coprod.simulation.workforce import lose_continuity, update_workforce
@@ -103,47 +103,6 @@ if TYPE_CHECKING:
     from mesa.discrete_space import Network
 
 NEVER = -(10**6)  # "no exchange yet" for the tie ledger
-#: The policy levers the warm-up holds at the status quo in every scenario: the scenario's
-#: own values of these act from week 0, so replicate i meets the same people at week 0 in
-#: every scenario (MODEL.md sections 2 and 9).
-STATUS_QUO_LEVERS = {
-    "power_rule": "expert",
-    "reciprocity": "none",
-    "capacity_factor": 1.0,
-    "lived_experience_share": 0.0,
-    "package_hours_factor": 1.0,  # S: the council's usual generosity
-    "prevention_hours": 0.0,  # commissioning (issue 17): no community development before
-}
-#: Parameters the build and warm-up never read: the run's length and records, and the levers
-#: that act only once the policy starts. With :data:`STATUS_QUO_LEVERS` (read in the warm-up
-#: only at their status-quo values) they are left out of :func:`world_key`, so arms that
-#: differ only in them share a week-0 state. tests/test_shared_warmup.py records every
-#: parameter read before week 0 in every shipped scenario and fails if one of these is.
-FROM_WEEK0 = (
-    "weeks",
-    "timeline",
-    "snapshot_every",
-    "survey_week",
-    "power_sharing",
-    "involvement",
-    "pressure_effect",
-    "coordinator_posts",
-    "commissioning",
-    "commissioning_voice",
-    "commissioning_max_shift",
-    "commissioning_notice_weeks",
-    "commissioning_budget",
-    "commissioning_budget_factor",
-    "commissioning_split_posts",
-    "commissioning_split_packages",
-    "commissioning_split_timebank",
-    "commissioning_split_prevention",
-    "commissioning_isolated",
-    "commissioning_high_need",
-)
-#: Above this many residents a run's week-0 state is never kept: copying a city costs memory
-#: a worker may not have, and a city's replicates are too few for sharing to matter.
-MOST_SHARED_PEOPLE = 20_000
 SUMMARY_WEEKS = 8  # "early" = weeks 1-8, "end" = the last 8 weeks (MODEL.md section 7)
 #: A snapshot's ``agent_type`` values, taken by code (USER, NEIGHBOUR, POST): pandas makes
 #: its string column from these three once instead of from every row's text each snapshot.
@@ -763,30 +722,11 @@ def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def warm_up_inputs(values: Mapping[str, Any]) -> str | None:
-    """What the build and warm-up read of a run's parameters (``Params.model_dump()``), as
-    one digest: every parameter but :data:`STATUS_QUO_LEVERS` and :data:`FROM_WEEK0`. None
-    for a population above :data:`MOST_SHARED_PEOPLE`, whose week-0 state is never kept."""
-    if values["n_users"] + values["n_neighbours"] > MOST_SHARED_PEOPLE:
-        return None
-    left_out = {*STATUS_QUO_LEVERS, *FROM_WEEK0}
-    read = {name: value for name, value in values.items() if name not in left_out}
-    text = json.dumps(read, sort_keys=True, default=str).encode("utf-8")
-    return hashlib.sha256(text).hexdigest()
-
-
-def world_key(params: Params, seed: np.random.SeedSequence) -> str | None:
-    """The key of the week-0 state a build would make: the seed (its entropy and spawn key,
-    all that ``seeds.split`` reads) and :func:`warm_up_inputs`; None if it is not to be kept."""
-    inputs = warm_up_inputs(params.model_dump())
-    return None if inputs is None else f"{seed.entropy!r}/{seed.spawn_key!r}/{inputs}"
-
-
 def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
     """Run one scenario for ``params.weeks`` weeks and return everything it produced.
 
     The process keeps the week-0 state of its last run (``week0.SHARED``, one population's
-    worth, never above :data:`MOST_SHARED_PEOPLE` residents): a run with the same seed whose
+    worth, never above ``week0_key.MOST_SHARED_PEOPLE`` residents): a run with the same seed whose
     build and warm-up read the same parameters (another arm of the replicate) starts from a
     copy of it, with results bit for bit those of a run from scratch.
     """

@@ -47,7 +47,7 @@ from pydantic import ValidationError
 from coprod.experiments.designs import experiment_keys as keys
 from coprod.experiments.designs.design import Design, Dimension, Lazy, design_points
 from coprod.experiments.jobs.size import spread
-from coprod.experiments.jobs.worker import RunSpec
+from coprod.experiments.jobs.spec import RunSpec
 from coprod.simulation.errors import CoprodError
 from coprod.simulation.params import LEVERS, Params, describe
 from coprod.simulation.scenario import Scenario, _report, load_scenario

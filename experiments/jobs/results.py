@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -190,7 +190,9 @@ def _read(path: Path, scenarios: list[str]) -> pd.DataFrame:
     return frame
 
 
-def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -> None:
+def consolidate(
+    folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]], pool: Executor | None = None
+) -> None:
     """Write one Parquet file per table and DATA.md from the runs logged done, in that order.
 
     ``done`` pairs each run id with its status entry, whose ``parts`` say where its batches
@@ -200,6 +202,12 @@ def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -
     A sweep's design point coordinates are written here, into every row of every table
     (:func:`coordinates`): a worker knows only its own run's parameters, and the baseline keeps
     its own policy levers, so its ``power_sharing`` would otherwise not be the point's.
+
+    ``pool``: the job's local process pool, if it has one. DATA.md's words come from the
+    model's own documentation, and one name of it (``model.SUMMARY_WEEKS``) from the model
+    module: a pool's workers have it loaded, while this process, whose runs were made there,
+    would spend two seconds importing Mesa, numba and scipy for it. So the pool writes the
+    text, and this process the file.
     """
     # a job's folder has its manifest from the start; bare parts (no job) record no design
     job = folder.read_manifest().get("job", {}) if folder.manifest.is_file() else {}
@@ -211,7 +219,12 @@ def consolidate(folder: ResultsFolder, done: list[tuple[str, dict[str, Any]]]) -
             name: threads.submit(_consolidate_table, folder, name, done, coords) for name in TABLES
         }
         schemas = {name: table.result() for name, table in tables.items()}
-    text = data_dictionary(schemas, varied=list(coords))
+    varied = list(coords)
+    text = (
+        data_dictionary(schemas, varied)
+        if pool is None
+        else pool.submit(data_dictionary, schemas, varied).result()
+    )
     (folder.path / DATA_DICTIONARY).write_text(text, encoding="utf-8")
 
 

@@ -30,14 +30,15 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coprod.experiments.jobs.lock import FolderLock
-from coprod.experiments.jobs.pool import cores
+from coprod.experiments.jobs.pool import HealingPool, cores
 from coprod.experiments.jobs.progress import progress_bar
 from coprod.experiments.jobs.results import consolidate
 from coprod.experiments.jobs.signals import raise_lost_interrupt
 from coprod.experiments.jobs.size import agents
+from coprod.experiments.jobs.spec import RunOutput, RunSpec
 from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
@@ -47,11 +48,12 @@ from coprod.experiments.jobs.storage import (
     provenance,
     warn,
 )
-from coprod.experiments.jobs.worker import RunOutput, RunSpec, execute, execute_many
 from coprod.simulation.errors import CoprodError
-from coprod.simulation.model import warm_up_inputs
-from coprod.simulation.params import Params
 from coprod.simulation.seeds import replicate_seeds
+from coprod.simulation.week0_key import warm_up_inputs
+
+if TYPE_CHECKING:
+    from coprod.simulation.params import Params
 
 _SHORT = reprlib.Repr(maxlist=4, maxdict=4, maxstring=60, maxother=60)
 """Values in a resume refusal: a changed list of 1,000 design points is not printed whole."""
@@ -169,7 +171,7 @@ def run_job(
             session.update(finished=now(), wall_seconds=time.perf_counter() - started)
             _update_counts(manifest, specs, status)
             folder.write_manifest(manifest)
-        _consolidate(folder, manifest, specs, status)
+        _consolidate(folder, manifest, specs, status, executor)
         return _outcome(folder, specs, status, session["runs"], started)
 
 
@@ -244,7 +246,9 @@ def _outputs(
     the runs in flight when a worker died are made again one at a time before the rest: a run
     that breaks the pool alone is the one that killed its worker, and only it fails.
     """
-    if executor is None:
+    if executor is None:  # one worker: the runs are made here, and the model imported here
+        from coprod.experiments.jobs.worker import execute
+
         for task in tasks:
             for spec in task:
                 yield [(spec, execute(spec))]
@@ -312,9 +316,9 @@ def _tasks(
 
 def _shared(specs: Iterable[RunSpec]) -> Iterator[list[RunSpec]]:
     """The runs in groups that start from one week-0 state (the same seed, the same
-    ``model.warm_up_inputs``), found :data:`LOOKAHEAD` runs at a time: groups in the order
+    ``week0_key.warm_up_inputs``), found :data:`LOOKAHEAD` runs at a time: groups in the order
     of their first run, runs in plan order. A run whose state is never kept (a population
-    above ``model.MOST_SHARED_PEOPLE``) is a group of its own."""
+    above ``week0_key.MOST_SHARED_PEOPLE``) is a group of its own."""
     for stretch in itertools.batched(specs, LOOKAHEAD):
         groups: dict[object, list[RunSpec]] = {}
         for spec in stretch:
@@ -361,14 +365,20 @@ def _lost(future: Future[RunOutput]) -> bool:
     return isinstance(future.exception(), BrokenExecutor)
 
 
+def run_task(specs: tuple[RunSpec, ...]) -> list[RunOutput]:
+    """Make one task's runs, in order, in the executor's worker: ``worker.execute_many``,
+    imported there, so that this process imports the model only when it makes runs itself."""
+    from coprod.experiments.jobs.worker import execute_many
+
+    return execute_many(specs)
+
+
 def _submit(executor: Executor, task: tuple[RunSpec, ...]) -> Future:
     """Hand one task (one run, or a batch of tiny ones) to the executor; a pool that a dead
     worker broke stops the job with a clear error (the runs it lost are already logged as
     failed, with the pool's error)."""
     try:
-        if len(task) == 1:
-            return executor.submit(execute, task[0])
-        return executor.submit(execute_many, task)
+        return executor.submit(run_task, task)
     except BrokenExecutor as error:
         raise CoprodError(
             f"the worker pool broke ({error}): a worker process died, often for lack of "
@@ -380,8 +390,7 @@ def _submit(executor: Executor, task: tuple[RunSpec, ...]) -> Future:
 def _results(future: Future, task: tuple[RunSpec, ...]) -> list[RunOutput]:
     """A finished task's outputs; a task that raised is failed runs with its traceback."""
     try:
-        output = future.result()
-        return [output] if len(task) == 1 else output
+        return future.result()
     except BrokenExecutor:
         error = WORKER_DIED
     except Exception as raised:
@@ -406,11 +415,17 @@ def _entry(
 
 
 def _consolidate(
-    folder: ResultsFolder, manifest: dict[str, Any], specs: Sequence[RunSpec], status: dict
+    folder: ResultsFolder,
+    manifest: dict[str, Any],
+    specs: Sequence[RunSpec],
+    status: dict,
+    executor: Executor | None,
 ) -> None:
-    """Write the Parquet tables and the data dictionary, then mark the job complete."""
+    """Write the Parquet tables and the data dictionary, then mark the job complete. A local
+    pool's worker words the dictionary (``results.consolidate``); a Dask cluster's workers
+    may run another copy of coprod, so this process does."""
     done = [(s.run_id, status[s.run_id]) for s in specs if _state(status, s) == "done"]
-    consolidate(folder, done)
+    consolidate(folder, done, executor if isinstance(executor, HealingPool) else None)
     manifest["state"] = "complete"
     folder.write_manifest(manifest)
     if len(done) == len(specs):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
-    from coprod.experiments.jobs.worker import RunSpec
+    from coprod.experiments.jobs.spec import RunSpec
 
 KIB = 1024
 PER_AGENT = 1.3 * KIB  # bytes a run holds per agent (measured 0.95-1.23 KiB)

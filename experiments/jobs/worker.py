@@ -1,9 +1,10 @@
 """The work of one run, done in a worker process: validate, simulate, pack the tables.
 
 A worker may be a ``ProcessPoolExecutor`` child or a Dask worker on another machine, so it
-takes one picklable :class:`RunSpec`, touches no file and returns one picklable
-:class:`RunOutput`: the run's tables as compact Arrow IPC bytes plus a small status. The single
-writer in the parent (``coprod.experiments.jobs.storage``) stores them (DESIGN.md, "The house").
+takes one picklable ``RunSpec``, touches no file and returns one picklable ``RunOutput``
+(both in :mod:`.spec`, which the parent imports without the model): the run's tables as
+compact Arrow IPC bytes plus a small status. The single writer in the parent
+(``coprod.experiments.jobs.storage``) stores them (DESIGN.md, "The house").
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from coprod.experiments.jobs.spec import RunOutput, RunSpec
 from coprod.experiments.jobs.storage import KEY_TYPES, TABLES
 from coprod.simulation import simulate
 from coprod.simulation.outputs import RunResult
@@ -34,46 +35,6 @@ ROW_ORDER: dict[str, tuple[str, ...]] = {
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
 _ONE_ROW_IPC_OPTIONS = pa.ipc.IpcWriteOptions()
 _NOTHING = pa.table({})  # a table not recorded: the key columns alone
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """What a worker needs to make one run, and nothing more.
-
-    ``seed`` is the replicate's 128-bit seed as a decimal string (``replicate_seeds``): the
-    same for replicate ``i`` of every scenario (common random numbers). ``params`` is
-    ``Params.model_dump()`` of the resolved scenario, a plain dict so the spec pickles cheaply.
-    ``point`` is the design point of a sweep (0 in a comparison), stored as a key column. The
-    ``record_*`` options thin what is sent back (agent snapshots not recorded are not even
-    taken): a sweep of thousands of runs rarely needs every week or every person, and the
-    run summaries in ``runs`` are computed from every week before thinning.
-    """
-
-    run_id: str
-    scenario: str
-    replicate: int
-    seed: str
-    params: dict[str, Any]
-    point: int = 0
-    record_every: int = 1
-    record_agents: bool = True
-    record_survey: bool = True
-
-
-@dataclass(frozen=True)
-class RunOutput:
-    """What a worker sends back: the status of one run and, if it finished, its tables.
-
-    ``tables`` maps each name of :data:`TABLES` to an Arrow IPC stream (zstd-compressed, rows
-    sorted as :data:`ROW_ORDER` says); it is empty when the run failed, and ``error`` then
-    holds the traceback.
-    """
-
-    run_id: str
-    ok: bool
-    seconds: float
-    tables: dict[str, bytes] = field(default_factory=dict)
-    error: str = ""
 
 
 def execute(spec: RunSpec) -> RunOutput:

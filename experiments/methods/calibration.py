@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from coprod.experiments.designs.design import Range
     from coprod.experiments.designs.targets import Targets
     from coprod.experiments.jobs.results import Results
-    from coprod.experiments.jobs.worker import RunSpec
+    from coprod.experiments.jobs.spec import RunSpec
 
 SCENARIO_FILE = "timebank_calibrated.toml"
 BASE_FILE = "calibrated_base.toml"

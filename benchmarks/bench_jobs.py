@@ -33,6 +33,8 @@ COMMAND = Path(sys.executable).parent / "coprod"
 IMPORTS = {
     "worker (coprod.experiments.jobs.worker)": "coprod.experiments.jobs.worker",
     "parent (coprod.api)": "coprod.api",
+    "parent's job runner (coprod.experiments.jobs.runner)": "coprod.experiments.jobs.runner",
+    "report (coprod.experiments.reports.report)": "coprod.experiments.reports.report",
     "console script (coprod.console)": "coprod.console",
 }
 PHASES = {

@@ -152,3 +152,24 @@ def test_the_example_notebook_runs_top_to_bottom(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the figure
     assert (tmp_path / "results").is_dir()
+
+
+def test_a_pooled_job_leaves_the_model_to_its_workers(tmp_path):
+    """With a process pool the runs, and the words of DATA.md, are made in the workers, so
+    the parent never imports the model (Mesa, numba: seconds of its start) and its report
+    still comes out whole."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, coprod\n"
+        f"coprod.compare(['timebank'], replicates=2, steps=6, set={SMALL!r}, workers=2, "
+        f"progress=False, out={str(tmp_path / 'job')!r})\n"
+        "model = ('mesa', 'numba', 'coprod.simulation.model')\n"
+        "print(sorted(m for m in model if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "mean over weeks 1-8 of the policy" in (tmp_path / "job" / "DATA.md").read_text()
+    assert (tmp_path / "job" / "report.html").stat().st_size > 0

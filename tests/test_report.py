@@ -390,3 +390,22 @@ def test_results_from_before_social_care_get_no_such_section(tmp_path: Path) -> 
     text = write_report(res, tmp_path).read_text()
     assert "## Social care and carers" not in text and "## Headlines" in text
     assert not (tmp_path / "figures" / "social_care.png").exists()
+
+
+def test_figures_drawn_on_a_pool_are_the_files_drawn_here(tmp_path):
+    """The figures handed to a job's process pool (``drawing``) come back as the very files
+    this process draws, and the page that inlines them too: byte for byte."""
+    from coprod.experiments.jobs.pool import default_executor
+
+    results, here, there = make_results(), tmp_path / "here", tmp_path / "pool"
+    write_report(results, here)
+    pool = default_executor(2)
+    try:
+        write_report(results, there, drawing=pool)
+    finally:
+        pool.shutdown()
+    files = sorted(p.relative_to(here) for p in here.rglob("*") if p.is_file())
+    assert len([f for f in files if f.suffix == ".png"]) >= 5
+    assert files == sorted(p.relative_to(there) for p in there.rglob("*") if p.is_file())
+    for name in files:
+        assert (here / name).read_bytes() == (there / name).read_bytes(), name

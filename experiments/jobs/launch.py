@@ -13,20 +13,20 @@ import shlex
 import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coprod.experiments.jobs.pool import cores
+from coprod.experiments.jobs.pool import HealingPool, cores
 from coprod.experiments.jobs.signals import raise_lost_interrupt
 from coprod.experiments.jobs.size import SIZED_RUNS, agents, spread
 from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
     from coprod.experiments.jobs.runner import JobOutcome
-    from coprod.experiments.jobs.worker import RunSpec
+    from coprod.experiments.jobs.spec import RunSpec
     from coprod.simulation.params import Params
     from coprod.simulation.scenario import Scenario
 
@@ -165,11 +165,15 @@ def execute(
     resume: bool = False,
     progress: bool = True,
     allow_version_change: bool = False,
+    then: Callable[[JobOutcome, HealingPool | None], None] | None = None,
 ) -> JobOutcome:
     """Run a job's specs on the engine asked for (``scheduler`` implies Dask). The engine
     options go in the manifest, and ``resume`` ignores them: they change where runs execute,
     never their results; ``allow_version_change`` lets ``resume`` go on with other code
-    (recorded). Ctrl-C becomes :class:`JobInterrupted` naming ``out``."""
+    (recorded). ``then`` is called with the outcome once the folder is consolidated, and with
+    the local pool while it is still up (None for one worker or Dask, whose workers may be
+    other machines): a report draws its figures on the workers the runs have left idle.
+    Ctrl-C becomes :class:`JobInterrupted` naming ``out``."""
     from coprod.experiments.jobs import runner
     from coprod.experiments.jobs.engines import executor_for, window_for
 
@@ -184,7 +188,7 @@ def execute(
     try:
         raise_lost_interrupt()  # a Ctrl-C the interpreter lost while the command imported
         with executor_for(chosen, workers, scheduler) as executor:
-            return runner.run_job(
+            outcome = runner.run_job(
                 specs,
                 out,
                 job=job,
@@ -194,6 +198,9 @@ def execute(
                 window=window_for(executor),
                 allow_version_change=allow_version_change,
             )
+            if then is not None:
+                then(outcome, executor if isinstance(executor, HealingPool) else None)
+            return outcome
     except KeyboardInterrupt as interrupt:
         raise JobInterrupted(out, getattr(interrupt, "signum", signal.SIGINT)) from interrupt
 

@@ -8,9 +8,11 @@ in flight again one at a time, so only the run whose worker died is logged as fa
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -58,9 +60,26 @@ def start_early(workers: object, engine: object = None, scheduler: object = None
     (0.68 to 1.29), and session 5 had measured 1.24x at load 7 (2 pairs). On an idle machine
     the server's imports (about 2.5 s) leave the first run's path.
     """
-    pooled = workers is None or (type(workers) is int and workers > 1)
-    if pooled and engine in (None, "local") and scheduler is None:
+    if pooled(workers, engine, scheduler):
         _context()
+
+
+def pooled(workers: object, engine: object = None, scheduler: object = None) -> bool:
+    """Whether a job with these options (not yet checked) runs on a local process pool."""
+    many = workers is None or (type(workers) is int and workers > 1)
+    return many and engine in (None, "local") and scheduler is None
+
+
+def import_meanwhile(module: str) -> None:
+    """Import ``module`` in a background thread, for a job whose runs go to a local pool.
+
+    Once such a job has planned and handed out its first runs, this process waits: about two
+    seconds on this 2-core machine while the pool's server imports the model, with a core
+    free. What the job needs at its end (its report's modules: matplotlib, seaborn,
+    scipy.stats) is imported then instead of after the runs. The main thread's own
+    ``import`` of the module waits for this one to finish it, and sees any error it raised.
+    """
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
 def _context() -> multiprocessing.context.BaseContext:

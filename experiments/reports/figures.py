@@ -18,7 +18,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import StrMethodFormatter
 
@@ -94,7 +93,11 @@ def title(metric: str) -> str:
 
 
 def palette(order: list[str], baseline: str) -> dict[str, tuple]:
-    """One fixed colour per scenario across every figure; the baseline is black."""
+    """One fixed colour per scenario across every figure; the baseline is black. (seaborn,
+    and scipy.stats with it, is imported here, not with the module: a pool worker that draws
+    a figure imports this module, and seaborn would be most of that import.)"""
+    import seaborn as sns
+
     others = [s for s in order if s != baseline]
     colours = dict(zip(others, sns.color_palette("tab10", max(len(others), 1)), strict=False))
     return {baseline: (0.0, 0.0, 0.0), **colours}

@@ -10,6 +10,7 @@ plain-words headlines, then the tables behind them). The prose is kept in :mod:`
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from coprod.experiments.reports import figures
 from coprod.experiments.reports import stats as st
 from coprod.experiments.reports.budget import budget_section
 from coprod.experiments.reports.comparison import Comparison, ResultsLike, compare
+from coprod.experiments.reports.drawing import Drawing
 from coprod.experiments.reports.formatting import (
     change,
     count_words,
@@ -100,11 +102,13 @@ def _failures(results: ResultsLike) -> list[str]:
     return [f"**Warning: {failures_in_words(lines, total)}** The figures below leave them out."]
 
 
-def write_report(results: ResultsLike, out_dir: Path) -> Path:
+def write_report(results: ResultsLike, out_dir: Path, drawing: Executor | None = None) -> Path:
     """Write ``out_dir/report.md``, the same page as a self-contained ``report.html``,
     ``out_dir/figures/*.png`` and ``report_over_time.csv`` (weekly mean and 95% CI of every
-    metric); return the Markdown report's path."""
-    out_dir, c, ts = Path(out_dir), compare(results), results.timeseries
+    metric); return the Markdown report's path. ``drawing``: a local process pool to draw the
+    figures on while the page is written (:mod:`.drawing`), the largest first; None draws
+    them here."""
+    out_dir, c, ts, draw = Path(out_dir), compare(results), results.timeseries, Drawing(drawing)
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     over_time = st.ci_table(
@@ -118,13 +122,19 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     heads = [m for m in st.HEADLINE if m in c.metrics]
     timelines = _timelines(results.manifest, c.order)
     marks = [(s, t["week"], _lever_words(t)) for s, changes in timelines.items() for t in changes]
-    figures.timeseries(over_time, c.order, colours, fig_dir / "timeseries.png", marks)
-    figures.cumulative_cost(
-        over_time, c.cost_diff, c.order, colours, c.baseline, fig_dir / "cumulative_cost.png", marks
-    )
-    figures.end_distributions(c.end, heads, c.order, colours, fig_dir / "end_distributions.png")
+    panels = {"timeseries": figures.TIMESERIES_PANELS}  # the largest figures first
+    panels |= {"social_care": figures.CARE_PANELS} if _care_levels(c) else {}
+    for name, chosen in panels.items():
+        draw(
+            figures.timeseries, over_time, c.order, colours, fig_dir / f"{name}.png", marks, chosen
+        )
+    cost = fig_dir / "cumulative_cost.png"
+    draw(figures.cumulative_cost, over_time, c.cost_diff, c.order, colours, c.baseline, cost, marks)
+    ends = fig_dir / "end_distributions.png"
+    draw(figures.end_distributions, c.end, heads, c.order, colours, ends)
     if c.others:
-        figures.forest(c.d_end, heads, c.order, colours, st.MID, c.baseline, fig_dir / "forest.png")
+        forest = fig_dir / "forest.png"
+        draw(figures.forest, c.d_end, heads, c.order, colours, st.MID, c.baseline, forest)
     n_reps = c.end.groupby(level="scenario", observed=True).size()
     reps = f"{n_reps.min()}" if n_reps.min() == n_reps.max() else f"{n_reps.min()}-{n_reps.max()}"
     early = f"{st.EARLY_WEEKS[0]}-{st.EARLY_WEEKS[1]}"
@@ -144,7 +154,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
             else "Only the baseline ran."
         )
     out += _tests(c) + _mid_and_cost(c, facts) + _tables(c, early)
-    out += _social_care(c, over_time, colours, fig_dir, marks)
+    out += _social_care(c)
     out += budget_section(ts, fig_dir, [])  # commissioning (issue 17): the yearly split
     survey_week = param_words(results.runs, "survey_week")
     if results.survey is not None and not results.survey.empty:
@@ -152,7 +162,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     elif survey_week.isdigit() and c.weeks < int(survey_week):
         out.append(NO_SURVEY.format(weeks=c.weeks, survey_week=survey_week))
     if results.agents is not None and not results.agents.empty:
-        out += _subgroups(results.agents, c, colours, fig_dir)
+        out += _subgroups(results.agents, c, colours, fig_dir, draw)
     overlap = OVERLAP if c.weeks < st.EARLY_WEEKS[1] + st.END_WINDOW else ""
     out.append(
         CAVEATS.format(
@@ -168,6 +178,7 @@ def write_report(results: ResultsLike, out_dir: Path) -> Path:
     )
     path = out_dir / "report.md"
     path.write_text("\n\n".join(x for x in out if x) + "\n", encoding="utf-8")
+    draw.finish()  # the page inlines the figures
     write_html(path)
     return path
 
@@ -394,21 +405,22 @@ def _tables(c: Comparison, early: str) -> list[str]:
     return out
 
 
-def _social_care(
-    c: Comparison, over_time: pd.DataFrame, colours: dict, fig_dir: Path, marks: list
-) -> list[str]:
+def _care_levels(c: Comparison) -> list[str]:
+    """The social-care levels the results have: none before version 2 of the model."""
+    return [m for m in CARE_LEVELS if m in c.metrics]
+
+
+def _social_care(c: Comparison) -> list[str]:
     """Home care, care homes and family carers per scenario (issue 12): levels over the end
     window, placements and breakdowns counted over the horizon, paired differences from the
-    baseline, and the weeks behind them. Left out for results from before version 2."""
-    levels = [m for m in CARE_LEVELS if m in c.metrics]
+    baseline, and the weeks behind them (``social_care.png``, drawn with the other figures).
+    Left out for results from before version 2."""
+    levels = _care_levels(c)
     if not levels:
         return []
     values = c.end[levels].join(c.totals)
     rows = [m for m in CARE_ROWS if m in values.columns]
     bounds = {**st.ranges(levels), **dict.fromkeys(c.totals.columns, (0.0, np.inf))}
-    figures.timeseries(
-        over_time, c.order, colours, fig_dir / "social_care.png", marks, figures.CARE_PANELS
-    )
     out = [
         SOCIAL_CARE.format(end=st.END_WINDOW, weeks=c.weeks, baseline=c.baseline),
         _level_table(values, rows, c.order, bounds),
@@ -445,7 +457,9 @@ def _words(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _subgroups(agents: pd.DataFrame, c: Comparison, colours: dict, fig_dir: Path) -> list[str]:
+def _subgroups(
+    agents: pd.DataFrame, c: Comparison, colours: dict, fig_dir: Path, draw: Drawing
+) -> list[str]:
     """End wellbeing by week-0 quartile of need and of agency: who gains, not only how much."""
     by_cols = [b for b in ("baseline_need", "agency") if b in agents.columns]
     people = st.quartile_end_wellbeing(agents, by_cols) if by_cols else pd.DataFrame()
@@ -462,7 +476,7 @@ def _subgroups(agents: pd.DataFrame, c: Comparison, colours: dict, fig_dir: Path
         base = figures.shown("wellbeing_mean", wide.xs(c.baseline).mean())
         rows = [[c.baseline, *(fmt(v, "wemwbs_mean") for v in base)]]
         rows += [[s, *(cis[(s, q)] for q in wide.columns)] for s in c.others if s in d.index]
-        figures.subgroups(indiv, by, c.order, colours, fig_dir / f"subgroups_{by}.png")
+        draw(figures.subgroups, indiv, by, c.order, colours, fig_dir / f"subgroups_{by}.png")
         words = figures.SUBGROUP_WORDS.get(by, by)
         out += [
             f"### By {words} at week 0 (Q1 = lowest)",

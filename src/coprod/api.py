@@ -25,7 +25,7 @@ guard (the workers start by importing the script). Mistakes in what is asked rai
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
@@ -42,13 +42,14 @@ from coprod.experiments.jobs.launch import (
     resolve_scenarios,
     warn_world_differences,
 )
-from coprod.experiments.jobs.pool import cores, start_early
+from coprod.experiments.jobs.pool import cores, import_meanwhile, pooled, start_early
 from coprod.experiments.jobs.results import Results, load
 from coprod.experiments.jobs.size import check_size
 
 if TYPE_CHECKING:
+    from coprod.experiments.jobs.pool import HealingPool
     from coprod.experiments.jobs.runner import JobOutcome
-    from coprod.experiments.jobs.worker import RunSpec
+    from coprod.experiments.jobs.spec import RunSpec
     from coprod.experiments.methods.calibration import Calibration
     from coprod.simulation.outputs import RunResult
     from coprod.simulation.scenario import Scenario
@@ -169,11 +170,25 @@ def compare(
         "scenarios": {name: p.model_dump() for name, p in params.items()},
         "scenario_files": {name: str(s.path) for name, s in resolved.items()},
     }
-    results = _job("compare", specs, "compare", entry, job)
-    if report and isinstance(results, Results):
-        from coprod.experiments.reports.report import write_report
+    if not report:
+        return _job("compare", specs, "compare", entry, job)
+    if not job.get("dry_run") and pooled(
+        job.get("workers"), job.get("engine"), job.get("scheduler")
+    ):
+        import_meanwhile("coprod.experiments.reports.report")  # while the pool's server starts
+    return _job("compare", specs, "compare", entry, job, report=_comparison_report)
 
-        write_report(results, results.path)
+
+def _comparison_report(folder: Path, pool: HealingPool | None) -> Results:
+    """The comparison's results, and ``report.md`` with its figures drawn on the job's own
+    pool when it has one (its workers get ready to draw while this process loads)."""
+    from coprod.experiments.reports import drawing
+    from coprod.experiments.reports.report import write_report
+
+    if pool is not None:
+        drawing.get_ready(pool, len(pool.processes))
+    results = load(folder)
+    write_report(results, results.path, drawing=pool)
     return results
 
 
@@ -268,23 +283,30 @@ def _job(
     job: JobOptions,
     *,
     all_runs: bool = False,
+    report: Callable[[Path, HealingPool | None], Results] | None = None,
 ) -> Results | Estimate:
     """Run a job into its folder and load it (or only estimate it: ``dry_run``). Failed
     runs are an error when ``all_runs``, else a :class:`RunsFailedWarning` beside the results
-    of the others."""
+    of the others. ``report`` loads the folder and writes the job's page while the job's
+    local pool, if any, is still up (``launch.execute``'s ``then``)."""
     options = _options(command, job)
     if options.pop("dry_run", False):
         return estimate(specs, options.get("workers"))
     out, resume = options.pop("out", None), options.pop("resume", False)
     folder = job_folder(out, prefix, resume)
     _check_size(specs, folder, options)
-    outcome: JobOutcome = execute(specs, folder, entry, resume=resume, **options)
-    require_some(outcome)
-    if all_runs:
-        require_all(outcome)
-    elif message := failure_message(outcome):
+    loaded: list[Results] = []
+
+    def finish(outcome: JobOutcome, pool: HealingPool | None) -> None:
+        require_some(outcome)
+        if all_runs:
+            require_all(outcome)
+        loaded.append(load(folder) if report is None else report(folder, pool))
+
+    outcome: JobOutcome = execute(specs, folder, entry, resume=resume, then=finish, **options)
+    if not all_runs and (message := failure_message(outcome)):
         warnings.warn(message, RunsFailedWarning, stacklevel=3)
-    return load(folder)
+    return loaded[0]
 
 
 def _start_pool(job: Mapping[str, Any]) -> None:

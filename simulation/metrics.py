@@ -23,13 +23,18 @@ def wemwbs(wellbeing: np.ndarray | float) -> np.ndarray | float:
 def gini(values: np.ndarray, ranked: np.ndarray | None = None) -> float:
     """Gini coefficient of non-negative values (0 = equal); ``ranked``, the values sorted, if
     the caller has them already (the weekly row sorts wellbeing once for this and the tenth
-    percentile). The total is summed in the values' own order, as it always was."""
+    percentile). The total is summed in the values' own order, as it always was.
+
+    The rank-weighted sum is numpy's own (pairwise) sum, not a BLAS ``dot``: above 10,000
+    values OpenBLAS splits a dot among its threads, and the last bits then depended on how
+    many it had (a city run in a notebook against the same run in a job's worker, which has
+    one)."""
     total = values.sum()
     if len(values) == 0 or total <= 0:
         return 0.0
     ranked = np.sort(values) if ranked is None else ranked
     n = len(ranked)
-    return float((2.0 * np.arange(1, n + 1) - n - 1).dot(ranked) / (n * total))
+    return float(np.sum((2.0 * np.arange(1, n + 1) - n - 1) * ranked) / (n * total))
 
 
 def percentile_of_sorted(ranked: np.ndarray, q: float) -> float:

@@ -316,12 +316,33 @@ def allocate(
 def effective_capacity(pros: Professionals, params: Params, week: int) -> np.ndarray:
     """Contact hours each post can give this week: burnout lowers them, and a vacant post has
     only the share of its hours that locums cover."""
-    worked = np.where(
-        pros.in_post(week),
-        1.0 - params.burnout_capacity_loss * pros.burnout,
+    return _capacity(
+        pros.vacant_until,
+        pros.burnout,
+        pros.hours,
+        week,
+        params.burnout_capacity_loss,
         params.locum_cover_share,
+        params.capacity_factor,
     )
-    return pros.hours * params.capacity_factor * worked
+
+
+@kernel
+def _capacity(
+    vacant_until: np.ndarray,
+    burnout: np.ndarray,
+    hours: np.ndarray,
+    week: int,
+    capacity_loss: float,
+    locum_share: float,
+    capacity_factor: float,
+) -> np.ndarray:
+    """:func:`effective_capacity`'s pass (``Professionals.in_post``: filled by ``week``)."""
+    capacity = np.empty(len(hours))
+    for post in range(len(hours)):
+        worked = 1.0 - capacity_loss * burnout[post] if vacant_until[post] <= week else locum_share
+        capacity[post] = hours[post] * capacity_factor * worked
+    return capacity
 
 
 def encounters(

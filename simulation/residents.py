@@ -18,6 +18,7 @@ arms of a comparison stay aligned (MODEL.md section 9).
 
 from __future__ import annotations
 
+import functools
 import heapq
 from dataclasses import dataclass, fields
 
@@ -134,8 +135,18 @@ def dying(
 def replace(target: object, slots: np.ndarray, fresh: object) -> None:
     """Write a fresh person's value into ``slots`` of every array of a state dataclass (the
     last axis is the person), so a field added later is reset without a change here."""
-    for field in fields(target):
-        getattr(target, field.name)[..., slots] = getattr(fresh, field.name)
+    for name in _field_names(type(target)):
+        values = getattr(target, name)
+        if values.ndim == 1:  # plain fancy indexing: with an Ellipsis it costs 15 times more
+            values[slots] = getattr(fresh, name)
+        else:
+            values[..., slots] = getattr(fresh, name)
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of a state dataclass, looked up once (``dataclasses.fields`` is slow)."""
+    return tuple(field.name for field in fields(kind))
 
 
 def renew(

@@ -48,12 +48,6 @@ def percentile_of_sorted(ranked: np.ndarray, q: float) -> float:
     return b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma
 
 
-def mean(values: np.ndarray) -> float:
-    """``values.mean()`` as a float, to the bit (numpy's own sum over the count), without the
-    method's few microseconds of dispatch: the weekly row takes a dozen means."""
-    return float(values.sum() / len(values))
-
-
 def state_metrics(
     users: Users, comm: Community, pros: Professionals, week: int
 ) -> dict[str, float]:
@@ -114,8 +108,8 @@ def _state(
     residents' mean wellbeing, users' mean wellbeing, agency, trust and connectedness, the
     mean burnout of posts in post), the users' wellbeing in slot order).
 
-    Each mean is numpy's (:func:`mean`: the pairwise sum of the entries boolean indexing
-    gives, over their count), 0.0 over nobody (wellbeing's is the mean of one 0.0)."""
+    Each mean is numpy's (``values.mean()``: the pairwise sum of the entries boolean
+    indexing gives, over their count), 0.0 over nobody (wellbeing's is the mean of one 0.0)."""
     count, rows = selected(in_care, (wellbeing, agency, trust, connectedness))
     over_65 = members = 0
     for person in range(len(age)):

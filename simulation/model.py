@@ -649,16 +649,16 @@ class CoProductionModel(mesa.Model):
         if self.week > 0:
             self.cost_cumulative += self.flows["cost_week"]
             self.survey.record(self.week, self.survey_inputs)
+        state = state_metrics(self.users, self.community, self.professionals, self.week)
         row = {
             "week": self.week,
             **self.flows,
-            **state_metrics(self.users, self.community, self.professionals, self.week),
+            **state,
             **bank_metrics(  # time bank (T)
                 self.bank, self.community, p.coordinator_posts if self.reciprocity.bank else 0.0
             ),
             "cost_cumulative": self.cost_cumulative,
-            "cost_per_user_week": self.flows["cost_week"]
-            / max(np.count_nonzero(self.community.is_user), 1),
+            "cost_per_user_week": self.flows["cost_week"] / max(int(state["users_in_care"]), 1),
         }
         self.latest = row
         self.datacollector.collect(self)

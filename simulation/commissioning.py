@@ -330,9 +330,6 @@ class Establishment:
         """The week's moves: advertised posts due are filled; a share ``attrition`` of the
         staff leave and, while cuts are pending, are not replaced (the earliest notices
         first); notices that end leave. Returns the amount recruited."""
-        if not self.hiring and not self.leaving:  # nothing moves (and the sums are 0)
-            self.staffed = max(self.staffed, 0.0)
-            return 0
         recruited = sum(amount for due, amount in self.hiring if due <= week)
         self.hiring = [(due, amount) for due, amount in self.hiring if due > week]
         self.staffed += recruited

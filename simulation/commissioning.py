@@ -330,6 +330,10 @@ class Establishment:
         """The week's moves: advertised posts due are filled; a share ``attrition`` of the
         staff leave and, while cuts are pending, are not replaced (the earliest notices
         first); notices that end leave. Returns the amount recruited."""
+        if not self.hiring and not self.leaving:  # the steps below with their sums of nothing
+            self.staffed += 0
+            self.staffed = max(self.staffed - min(attrition * self.staffed, 0) - 0, 0.0)
+            return 0
         recruited = sum(amount for due, amount in self.hiring if due <= week)
         self.hiring = [(due, amount) for due, amount in self.hiring if due > week]
         self.staffed += recruited
@@ -464,15 +468,19 @@ class Commissioner:
 
     def budget_columns(self) -> dict[str, float]:
         """Each line's budget this year (GBP/year); NaN in the first year, before a cycle."""
-        made_of = (self.ref, self.shares, self.budget)
         kept = self._columns
-        if kept is None or any(a is not b for a, b in zip(kept[0], made_of, strict=True)):
+        if (
+            kept is None
+            or kept[0][0] is not self.ref
+            or kept[0][1] is not self.shares
+            or kept[0][2] is not self.budget
+        ):
             shares = self.shares if self.ref is not None else np.full(len(LINES), np.nan)
             columns = {
                 BUDGET_METRICS[line]: float(s * self.budget)
                 for line, s in zip(LINES, shares, strict=True)
             }
-            kept = self._columns = (made_of, columns)
+            kept = self._columns = ((self.ref, self.shares, self.budget), columns)
         return kept[1]
 
     def prevent(self, connectedness: np.ndarray, motivation: np.ndarray, params: Params) -> float:

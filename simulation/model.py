@@ -764,11 +764,17 @@ class WeeklyRows(mesa.DataCollector):
         super().__init__(model_reporters={name: _reporter(name) for name in ("week", *METRICS)})
 
     def collect(self, model: CoProductionModel) -> None:
-        """Append this week's row (``model.latest``) to every column."""
+        """Append this week's row (``model.latest``) to every column (each column's
+        ``append`` looked up once: Mesa makes the lists when it makes the reporters)."""
         self._collection_steps.append(model.time)
         row = model.latest
-        for name, column in self.model_vars.items():
-            column.append(row[name])
+        for name, append in self._appends:
+            append(row[name])
+
+    @functools.cached_property
+    def _appends(self) -> list[tuple[str, Any]]:
+        """(metric, its column's ``append``) for every column of ``model_vars``."""
+        return [(name, column.append) for name, column in self.model_vars.items()]
 
 
 def summarise(timeseries: pd.DataFrame) -> dict[str, float]:

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from coprod.simulation import CoProductionModel, Params, care, community, packages
-from coprod.simulation.commissioning import Commissioner
+from coprod.simulation.commissioning import Commissioner, Establishment
 from coprod.simulation.compiled import clip, maximum, minimum, pairwise_sum
+from coprod.simulation.metrics import gini
 from coprod.simulation.residents import replace
 from coprod.simulation.rules import POWER_RULES, RECIPROCITY_RULES
 from coprod.simulation.scenario import load_scenario
@@ -491,3 +492,35 @@ def test_budget_columns_follow_each_new_split_and_budget():
         assert list(commissioner.budget_columns().values()) == [s * budget for s in shares]
     commissioner.budget = 60.0  # the budget alone moving is seen too
     assert list(commissioner.budget_columns().values()) == [15.0] * 4
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 100, 101, 999, 1000, 4097])
+def test_gini_weights_are_the_whole_numbers_they_were(n):
+    weights = np.arange(1.0 - n, n, 2.0)
+    assert same_bits(weights, 2.0 * np.arange(1, n + 1) - n - 1)
+    ranked = np.sort(np.random.default_rng(n).random(n))
+    assert gini(ranked, ranked) == float(
+        (2.0 * np.arange(1, n + 1) - n - 1).dot(ranked) / (n * ranked.sum())
+    )
+
+
+def reference_advance(post, week, attrition):
+    """``Establishment.advance`` without its shortcut for nothing pending."""
+    recruited = sum(amount for due, amount in post.hiring if due <= week)
+    post.hiring = [(due, amount) for due, amount in post.hiring if due > week]
+    post.staffed += recruited
+    cutting = sum(amount for _, amount in post.leaving)
+    left = min(attrition * post.staffed, cutting)
+    ending = sum(amount for due, amount in post.leaving if due <= week)
+    post.leaving = [(due, amount) for due, amount in post.leaving if due > week]
+    post.staffed = max(post.staffed - left - ending, 0.0)
+    return recruited
+
+
+@pytest.mark.parametrize("staffed", [0.0, -0.0, 0.7, 12.5, -1.0])
+def test_an_establishment_with_nothing_pending_moves_as_the_full_step(staffed):
+    post, ref = Establishment(staffed), Establishment(staffed)
+    for week, attrition in ((3, 0.0), (4, 0.02), (5, 1.0), (6, 0.5)):
+        got, want = post.advance(week, attrition), reference_advance(ref, week, attrition)
+        assert got == want and type(got) is type(want)
+        assert same_bits(post.staffed, ref.staffed) and post.hiring == ref.hiring == []

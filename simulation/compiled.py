@@ -8,6 +8,14 @@ the order the array expression was written. ``cache`` keeps the machine code bet
 processes; ``nogil`` lets a caller run them beside other threads. The network's kernels
 (allocation, exchange, compaction), written as loops from the start, use numba's own error
 model with the same ``cache`` and ``nogil``.
+
+Two of numpy's own rules come with it, for loops to use where the array code called numpy:
+its element rules for ``maximum``, ``minimum`` and ``clip`` (of two equal numbers numba's
+``np.maximum`` gives the first, numpy's the second: they part at signed zeros), and its
+pairwise sum, so a loop can sum
+what it computes and give ``values.sum()``'s bits. numpy's ``exp``, ``power`` and ``expm1``
+have no stand-in: its SIMD versions need not match a compiled loop's in the last bit, so the
+loops are split around them (``care.drift_need``, ``residents.dying``).
 """
 
 from __future__ import annotations

@@ -24,14 +24,29 @@ def wemwbs(wellbeing: np.ndarray | float) -> np.ndarray | float:
 def gini(values: np.ndarray, ranked: np.ndarray | None = None) -> float:
     """Gini coefficient of non-negative values (0 = equal); ``ranked``, the values sorted, if
     the caller has them already (the weekly row sorts wellbeing once for this and the tenth
-    percentile). The total is summed in the values' own order, as it always was."""
+    percentile). The total is summed in the values' own order, as it always was.
+
+    The rank-weighted sum is numpy's own (pairwise) sum, not a BLAS ``dot``: above 10,000
+    values OpenBLAS splits a dot among its threads, and the last bits then depended on how
+    many it had (a city run in a notebook against the same run in a job's worker, which has
+    one)."""
     total = values.sum()
     if len(values) == 0 or total <= 0:
         return 0.0
     ranked = np.sort(values) if ranked is None else ranked
     n = len(ranked)
-    # the weights 2k - n - 1 (k = 1..n), whole numbers, exact as floats: one call, not three
-    return float(np.arange(1.0 - n, n, 2.0).dot(ranked) / (n * total))
+    return float(_rank_weighted(ranked) / (n * total))
+
+
+@kernel
+def _rank_weighted(ranked: np.ndarray) -> float:
+    """``np.sum((2.0 * np.arange(1, n + 1) - n - 1) * ranked)``, to the bit: the same weights
+    (whole numbers, exact as floats), products and pairwise sum, in one call, not five."""
+    n = len(ranked)
+    products = np.empty(n)
+    for k in range(n):
+        products[k] = (2.0 * (k + 1) - n - 1) * ranked[k]
+    return pairwise_sum(products)
 
 
 def percentile_of_sorted(ranked: np.ndarray, q: float) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from coprod.simulation.params import Params
 from coprod.simulation.warmup import fast_weeks
@@ -55,6 +55,16 @@ def gamma_at(quantile: np.ndarray, mean: float, shape: float) -> np.ndarray:
     """The Gamma(mean, shape) values at the given quantiles (``stats.gamma.ppf``'s own kernel,
     without its per-call overhead: newcomers arrive a few a week)."""
     return special.gammaincinv(shape, quantile) * (mean / shape)
+
+
+def poisson_at(quantile: np.ndarray, mean: float) -> np.ndarray:
+    """The Poisson(mean) counts at the given quantiles: the smallest count whose CDF
+    (``special.pdtr``, scipy's own) reaches the quantile, searched in a table of the CDF.
+    The same counts as ``stats.poisson.ppf`` (checked on a million quantiles at five means;
+    a quantile of exactly 0 gives 0 here, -1 there), 100 times faster: a city's million
+    households took 2.9 s of its build."""
+    counts = np.arange(int(mean + 40.0 * np.sqrt(mean) + 40.0))  # the CDF is 1.0 beyond
+    return np.searchsorted(special.pdtr(counts, mean), quantile, side="left")
 
 
 def typical_need(params: Params, age: np.ndarray) -> np.ndarray:
@@ -277,7 +287,7 @@ def build_households(
     (household, partner) per slot. Slots are shuffled along the ring, so households of
     consecutive *slots* would be strangers to each other."""
     n = len(ages)
-    sizes = 1 + stats.poisson.ppf(rng.random(n), params.household_size_mean - 1.0).astype(int)
+    sizes = 1 + poisson_at(rng.random(n), params.household_size_mean - 1.0)
     along = np.argsort(ring_position)  # the slot at each place of the ring
     household_along = np.repeat(np.arange(n), sizes)[:n].astype(np.int64)
     adult = ages[along] >= ADULT

@@ -81,11 +81,10 @@ class ReciprocityRule:
     reciprocal_ties: bool
     bank: bool
 
-    def tie_factor(self, params: Params, helped_back: np.ndarray) -> np.ndarray:
-        """How much of a giver's share of help flows along each tie."""
-        if not self.reciprocal_ties:
-            return np.ones(helped_back.shape)
-        return np.where(helped_back, 1.0, params.unreciprocated_share)
+    def unhelped_share(self, params: Params) -> float:
+        """How much of a giver's share of help flows along a tie to someone who has not
+        helped back (all of it, unless the rule scales such ties down)."""
+        return params.unreciprocated_share if self.reciprocal_ties else 1.0
 
     def recognition(
         self, params: Params, reciprocated: np.ndarray, member: np.ndarray, bank_fill: float

@@ -50,7 +50,7 @@ def reference_informal_help(
 ) -> np.ndarray:
     """``community.informal_help`` as array operations, on the reference allocation."""
     helped_back = ledger.last_given[ties.reverse] > week - params.reciprocity_window
-    offer = wanted[ties.target] * rule.tie_factor(params, helped_back)
+    offer = wanted[ties.target] * np.where(helped_back, 1.0, rule.unhelped_share(params))
     priority = offer * np.where(pointed, params.referral_weight, 1.0)[ties.target]
     flow = reference_allocate(ties.source, priority, offer, hours)
     received = np.bincount(ties.target, flow, minlength=len(hours))

@@ -3,6 +3,10 @@ comparison is exact equality, never a tolerance, since the results must not move
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import mesa
 import numpy as np
 import pytest
@@ -31,6 +35,29 @@ def test_mean_and_gini_of_sorted_values_are_numpys(n):
     values = np.random.default_rng(n).random(n)
     assert pairwise_sum(values) / n == values.mean()
     assert gini(values, np.sort(values)) == gini(values)
+
+
+GINI_OF_A_CITY = """
+import numpy as np
+from coprod.simulation.metrics import gini
+print(repr(gini(np.random.default_rng(0).random(600_000))))
+"""
+
+
+def test_the_gini_of_a_city_does_not_depend_on_the_blas_threads():
+    """600,000 users in care (a city's): the same bits with one BLAS thread and with two (a
+    BLAS ``dot`` split the sum among its threads)."""
+    printed = {
+        threads: subprocess.run(
+            [sys.executable, "-c", GINI_OF_A_CITY],
+            env=os.environ | {"OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for threads in ("1", "2")
+    }
+    assert printed["1"] == printed["2"] and printed["1"].startswith("0.")
 
 
 def test_the_weekly_table_is_what_mesas_own_collector_records():

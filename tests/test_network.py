@@ -6,7 +6,14 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from coprod.simulation.network import build_ties, graph_of, lattice_degree, ties_of
+from coprod.simulation.network import (
+    INDEX,
+    build_ties,
+    graph_of,
+    lattice_degree,
+    ties_from_pairs,
+    ties_of,
+)
 
 
 def draw(n: int, degree: int, rewiring: float, seed: int = 0):
@@ -65,3 +72,31 @@ def test_graph_round_trip():
     assert np.array_equal(again.start, ties.start)
     assert np.array_equal(again.target, ties.target)
     assert np.array_equal(again.reverse, ties.reverse)
+
+
+def reference_ties_from_pairs(pairs: np.ndarray, n_persons: int) -> tuple[np.ndarray, ...]:
+    """``ties_from_pairs`` as array operations: one stable sort on (source, target)."""
+    source = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    target = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    order = np.argsort(source * n_persons + target, kind="stable")
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    half = len(pairs)
+    twin = np.concatenate([np.arange(half, 2 * half), np.arange(half)])
+    start = np.r_[0, np.cumsum(np.bincount(source, minlength=n_persons))]
+    return start, source[order], target[order], position[twin[order]]
+
+
+@pytest.mark.parametrize("trial", range(30))
+def test_the_csr_is_the_stable_sort_of_the_pairs(trial):
+    """Any pairs, people without ties, a pair given twice: the same arrays as the sort."""
+    rng = np.random.default_rng(trial)
+    n = int(rng.integers(1, 200))
+    pairs = rng.integers(0, n, (int(rng.integers(0, 600)), 2))
+    if len(pairs) > 3:
+        pairs[1] = pairs[0]
+    ties = ties_from_pairs(pairs, n)
+    got = (ties.start, ties.source, ties.target, ties.reverse)
+    for array, expected in zip(got, reference_ties_from_pairs(pairs, n), strict=True):
+        np.testing.assert_array_equal(array, expected)
+        assert array.dtype == INDEX

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from scipy import stats
 
 from coprod.simulation import CoProductionModel, Params, simulate
 from coprod.simulation.agents import Neighbour, ServiceUser
-from coprod.simulation.population import NEVER, build_users
+from coprod.simulation.population import NEVER, build_users, poisson_at
 from coprod.simulation.residents import posts_for, review_care, stationary_ages
 
 SMALL = {"n_users": 120, "n_neighbours": 80, "n_professionals": 8, "warmup_weeks": 4}
@@ -82,6 +83,14 @@ def test_nobody_is_pointed_to_community_givers_without_a_referral():
     assert (users.referred_until < -Params().warmup_weeks - 10**4).all()
     referred = model.users.referred_until > NEVER
     assert not referred.any()  # no warm-up weeks: nobody has been referred yet
+
+
+@pytest.mark.parametrize("mean", [0.0, 0.05, 1.4, 6.0, 30.0])
+def test_household_sizes_are_scipys_poisson_quantiles(mean):
+    """The table search gives ``stats.poisson.ppf``'s counts, at the ends of (0, 1) too."""
+    quantile = np.r_[np.random.default_rng(0).random(100_000), 1e-300, 1.0 - 2**-53]
+    expected = stats.poisson.ppf(quantile, mean)
+    np.testing.assert_array_equal(poisson_at(quantile, mean), expected)
 
 
 def test_households_are_neighbours_on_the_network():

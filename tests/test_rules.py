@@ -41,10 +41,9 @@ def test_only_consultation_consults_and_only_co_design_holds_forums():
 
 
 def test_direct_reciprocity_scales_down_help_to_those_who_did_not_help_back():
-    helped_back = np.array([True, False])
     params = P.model_copy(update={"unreciprocated_share": 0.3})
-    assert RECIPROCITY_RULES["direct"].tie_factor(params, helped_back).tolist() == [1.0, 0.3]
-    assert RECIPROCITY_RULES["none"].tie_factor(params, helped_back).tolist() == [1.0, 1.0]
+    assert RECIPROCITY_RULES["direct"].unhelped_share(params) == 0.3
+    assert RECIPROCITY_RULES["none"].unhelped_share(params) == 1.0
 
 
 def test_timebank_recognition_follows_whether_members_can_spend_credits():

@@ -83,7 +83,7 @@ def drift_need(
 
 
 # The phases' arithmetic, compiled (issue 16): each pass is the array version's expressions
-# element by element in their order (tests/test_week_kernels.py keeps those and compares the
+# element by element in their order (tests/test_phase_kernels.py keeps those and compares the
 # bits), so a week at 1,000 people no longer pays two dozen numpy calls for each phase.
 @kernel
 def _drifted(

@@ -280,7 +280,7 @@ def after_exchange(
 
 
 # after_exchange's arithmetic, compiled (issue 16): the array version's expressions element
-# by element in their order (tests/test_week_kernels.py keeps it and compares the bits).
+# by element in their order (tests/test_phase_kernels.py keeps it and compares the bits).
 @kernel
 def _after_giving(
     start: np.ndarray,

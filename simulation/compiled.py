@@ -30,7 +30,7 @@ kernel = numba.njit(cache=True, nogil=True, error_model="numpy")
 # numpy's own element rules, for compiled loops that stand in for its calls. numba's
 # ``np.maximum`` and ``np.minimum`` on two numbers keep the first of two equal ones, numpy's
 # loops the second, so they part at signed zeros (``maximum(-0.0, 0.0)``); a NaN wins in both.
-# tests/test_week_kernels.py compares these with numpy bit for bit, signed zeros and NaN
+# tests/test_phase_kernels.py compares these with numpy bit for bit, signed zeros and NaN
 # among the values.
 @numba.njit(cache=True, nogil=True, inline="always")
 def maximum(a: float, b: float) -> float:
@@ -62,7 +62,7 @@ def pairwise_sum(values: np.ndarray) -> float:
     (below 8 values one by one; up to :data:`PAIRWISE_BLOCK` in eight running lanes, added
     in pairs, then the rest; a longer run is the sum of its halves, split at a multiple of
     8), started from 0.0 as its reduction is. A compiled pass can then sum what it computes
-    without a numpy call (tests/test_week_kernels.py compares it with numpy on every length
+    without a numpy call (tests/test_phase_kernels.py compares it with numpy on every length
     to 3,000 and on longer ones).
 
     The halving is numpy's recursion done with a stack of runs (numba's cache cannot keep a

@@ -167,7 +167,7 @@ def _continuity(
     loss: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`lose_continuity`'s (trust, holder last seen), one pass (as array operations
-    it was six calls a week whatever the population: tests/test_week_kernels.py)."""
+    it was six calls a week whatever the population: tests/test_phase_kernels.py)."""
     new_trust, seen = trust.copy(), seen_holder.copy()
     for person in range(len(served)):
         if served[person]:

@@ -370,7 +370,8 @@ def _a_week_older(age: np.ndarray, week: float) -> np.ndarray:
 
 @kernel
 def _age_exponents(age: np.ndarray, need_slope: float, mortality_slope: float) -> np.ndarray:
-    """The exponents of :func:`typical_need`'s and :func:`annual_hazard`'s rise with age, as
+    """The exponents of the typical need's (``population.baseline_need_at``) and
+    :func:`annual_hazard`'s rise with age, as
     two rows (one ``exp`` call for both)."""
     exponents = np.empty((2, len(age)))
     for person in range(len(age)):
@@ -381,7 +382,8 @@ def _age_exponents(age: np.ndarray, need_slope: float, mortality_slope: float) -
 
 @kernel
 def _excess_need(need: np.ndarray, rise: np.ndarray, mean: float, most: float) -> np.ndarray:
-    """Need above the need typical of the age (:func:`typical_need` from its ``exp``)."""
+    """Need above the need typical of the age (``population.baseline_need_at``'s mean, from
+    its ``exp``)."""
     excess = np.empty(len(need))
     for person in range(len(need)):
         excess[person] = need[person] - minimum(mean * rise[person], most)

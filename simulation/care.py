@@ -52,33 +52,33 @@ def drift_need(
     noise = exogenous.normal(0.0, params.need_noise, n)
     acute_draw = exogenous.random(n)
     crisis_draw, admission_draw = exogenous.random(n), exogenous.random(n)
-    need, crisis_exp = _drifted(
+    need, exponents = _drifted(
         users.need,
         users.baseline_need,
         noise,
         acute_draw,
+        users.age,
         params.need_reversion,
         params.acute_prob,
         params.acute_size,
         params.crisis_threshold,
         params.crisis_scale,
+        params.gp_age_slope,
     )
     # numpy's own exp (its SIMD one, which a compiled loop's need not match to the bit)
-    # between compiled passes, in place
-    np.exp(crisis_exp, out=crisis_exp)
-    users.need, crises, admissions, by_age = _relieved(
+    # between compiled passes, in place, of both exponents at once
+    np.exp(exponents, out=exponents)
+    users.need, crises, admissions, expected = _relieved(
         need,
-        crisis_exp,
+        exponents,
         crisis_draw,
         admission_draw,
-        users.age,
         params.crisis_max,
         params.crisis_relief,
         params.admission_share,
-        params.gp_age_slope,
+        params.gp_rate,
     )
-    np.exp(by_age, out=by_age)
-    gp = behaviour.poisson(_gp_rate(users.need, by_age, params.gp_rate))
+    gp = behaviour.poisson(expected)
     return NeedEvents(crises=crises, admissions=admissions, gp_contacts=gp)
 
 
@@ -91,56 +91,50 @@ def _drifted(
     baseline: np.ndarray,
     noise: np.ndarray,
     acute_draw: np.ndarray,
+    age: np.ndarray,
     reversion: float,
     acute_prob: float,
     acute_size: float,
     threshold: float,
     scale: float,
+    gp_age_slope: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(need after drift, noise and acute episodes, clipped to 0-1; the exponent of the
-    crisis risk's logistic, ``-(need - threshold) / scale``)."""
-    drifted, exponent = np.empty(len(need)), np.empty(len(need))
+    """(need after drift, noise and acute episodes, clipped to 0-1; two rows of exponents:
+    the crisis risk's logistic, ``-(need - threshold) / scale``, and GP contacts' rise with
+    age)."""
+    drifted, exponents = np.empty(len(need)), np.empty((2, len(need)))
     for person in range(len(need)):
         level = need[person] + reversion * (baseline[person] - need[person]) + noise[person]
         level = clip(level + (acute_draw[person] < acute_prob) * acute_size, 0.0, 1.0)
         drifted[person] = level
-        exponent[person] = -(level - threshold) / scale
-    return drifted, exponent
+        exponents[0, person] = -(level - threshold) / scale
+        exponents[1, person] = gp_age_slope * (age[person] - 50.0)
+    return drifted, exponents
 
 
 @kernel
 def _relieved(
     need: np.ndarray,
-    crisis_exp: np.ndarray,
+    exps: np.ndarray,
     crisis_draw: np.ndarray,
     admission_draw: np.ndarray,
-    age: np.ndarray,
     crisis_max: float,
     relief: float,
     admission_share: float,
-    gp_age_slope: float,
+    gp_rate: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(need after crises relieve it, crises, admissions, the exponent of GP contacts' rise
-    with age) from the logistic's ``exp`` (``crisis_exp``)."""
+    """(need after crises relieve it, crises, admissions, expected GP contacts) from the
+    ``exp`` of :func:`_drifted`'s exponents."""
     n = len(need)
-    relieved, by_age = np.empty(n), np.empty(n)
+    relieved, expected = np.empty(n), np.empty(n)
     crises, admissions = np.empty(n, np.bool_), np.empty(n, np.bool_)
     for person in range(n):
-        crisis = crisis_draw[person] < crisis_max / (1.0 + crisis_exp[person])
+        crisis = crisis_draw[person] < crisis_max / (1.0 + exps[0, person])
         crises[person] = crisis
         admissions[person] = crisis and admission_draw[person] < admission_share
         relieved[person] = maximum(need[person] - relief, 0.0) if crisis else need[person]
-        by_age[person] = gp_age_slope * (age[person] - 50.0)
-    return relieved, crises, admissions, by_age
-
-
-@kernel
-def _gp_rate(need: np.ndarray, by_age: np.ndarray, rate: float) -> np.ndarray:
-    """Each person's expected GP contacts this week."""
-    expected = np.empty(len(need))
-    for person in range(len(need)):
-        expected[person] = rate * need[person] * by_age[person]
-    return expected
+        expected[person] = gp_rate * relieved[person] * exps[1, person]
+    return relieved, crises, admissions, expected
 
 
 def seek_help(

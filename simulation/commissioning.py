@@ -144,7 +144,8 @@ def monitor(rows: Mapping[str, Sequence[float]], answers: Survey) -> Monitoring:
     return Monitoring(
         spend=np.array([sum(year_total(n) for n in SPEND_OF[line]) for line in LINES]),
         activity=np.array([year_total(ACTIVITY_OF[line]) for line in LINES]),
-        outcome=answers.went_well @ answers.used,
+        # numpy's sum, not a BLAS product: its threads would split a city's long sums
+        outcome=(answers.went_well[:, None] * answers.used).sum(axis=0),
         valued=answers.valued,
     )
 

@@ -163,17 +163,20 @@ class Snapshot(NamedTuple):
 
 def agent_frame(snapshots: list[Snapshot]) -> pd.DataFrame:
     """Snapshots, in order, as one table: ``week``, ``agent_id``, ``agent_type`` and the
-    columns of :data:`AGENT_COLUMNS` (the string column made once, from three strings)."""
+    columns of :data:`AGENT_COLUMNS` (the string column made once, from three strings).
+
+    Each column is joined on its own and handed over uncopied: joining all the values as one
+    block, which pandas then copied into its own, took twice the snapshots' bytes more at
+    the peak (2.0 GiB against 1.0 for 27 snapshots of 208,000 agents)."""
     sizes = [len(snapshot.agent_id) for snapshot in snapshots]
-    values = np.concatenate([snapshot.values for snapshot in snapshots], axis=1)
-    return pd.DataFrame(
-        {
-            "week": np.repeat(np.array([snapshot.week for snapshot in snapshots]), sizes),
-            "agent_id": np.concatenate([snapshot.agent_id for snapshot in snapshots]),
-            "agent_type": AGENT_TYPES.take(np.concatenate([s.kind for s in snapshots])),
-            **dict(zip(AGENT_COLUMNS, values, strict=True)),
-        }
-    )
+    columns = {
+        "week": np.repeat(np.array([snapshot.week for snapshot in snapshots]), sizes),
+        "agent_id": np.concatenate([snapshot.agent_id for snapshot in snapshots]),
+        "agent_type": AGENT_TYPES.take(np.concatenate([s.kind for s in snapshots])),
+    }
+    for row, name in enumerate(AGENT_COLUMNS):
+        columns[name] = np.concatenate([snapshot.values[row] for snapshot in snapshots])
+    return pd.DataFrame(columns, copy=False)
 
 
 class CoProductionModel(mesa.Model):
@@ -830,6 +833,9 @@ def simulate(params: Params, seed: np.random.SeedSequence | int) -> RunResult:
         if model.snapshots
         else pd.DataFrame(columns=["week", "agent_id", "agent_type", *AGENT_COLUMNS])
     )
+    # the table holds them now; the model's reference cycles (Mesa's agents and the model)
+    # would keep them until the garbage collector ran, while the caller packs the table
+    model.snapshots.clear()
     summary = summarise(timeseries)
     if model.survey.result is not None:
         summary |= survey_summary(survey)

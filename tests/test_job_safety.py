@@ -336,7 +336,7 @@ print(json.dumps([peak, size_of([spec], 1).run_memory]))
 def test_the_memory_check_counts_what_agent_snapshots_really_take():
     """A run of 20,000 agents with 27 snapshots, in a fresh process with and without them:
     the extra peak memory is within the size check's extra estimate (the snapshots are
-    copied as they are packed; counted once, the estimate was a fifth of the truth)."""
+    copied as they are packed; counted once, the estimate was a quarter of the truth)."""
     measured = {
         agents: json.loads(
             subprocess.run(

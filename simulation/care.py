@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from coprod.simulation.compiled import clip, kernel, maximum, minimum
 from coprod.simulation.params import Params
 from coprod.simulation.population import Professionals, Users
 
@@ -49,20 +50,91 @@ def drift_need(
     """
     n = len(users.need)
     noise = exogenous.normal(0.0, params.need_noise, n)
-    acute = exogenous.random(n) < params.acute_prob
+    acute_draw = exogenous.random(n)
     crisis_draw, admission_draw = exogenous.random(n), exogenous.random(n)
-    need = users.need + params.need_reversion * (users.baseline_need - users.need) + noise
-    need = np.clip(need + acute * params.acute_size, 0.0, 1.0)
-    risk = params.crisis_max / (
-        1.0 + np.exp(-(need - params.crisis_threshold) / params.crisis_scale)
+    need, exponents = _drifted(
+        users.need,
+        users.baseline_need,
+        noise,
+        acute_draw,
+        users.age,
+        params.need_reversion,
+        params.acute_prob,
+        params.acute_size,
+        params.crisis_threshold,
+        params.crisis_scale,
+        params.gp_age_slope,
     )
-    crises = crisis_draw < risk
-    users.need = np.where(crises, np.maximum(need - params.crisis_relief, 0.0), need)
-    by_age = np.exp(params.gp_age_slope * (users.age - 50.0))
-    gp = behaviour.poisson(params.gp_rate * users.need * by_age)
-    return NeedEvents(
-        crises=crises, admissions=crises & (admission_draw < params.admission_share), gp_contacts=gp
+    # numpy's own exp (its SIMD one, which a compiled loop's need not match to the bit)
+    # between compiled passes, in place, of both exponents at once
+    np.exp(exponents, out=exponents)
+    users.need, crises, admissions, expected = _relieved(
+        need,
+        exponents,
+        crisis_draw,
+        admission_draw,
+        params.crisis_max,
+        params.crisis_relief,
+        params.admission_share,
+        params.gp_rate,
     )
+    gp = behaviour.poisson(expected)
+    return NeedEvents(crises=crises, admissions=admissions, gp_contacts=gp)
+
+
+# The phases' arithmetic, compiled (issue 16): each pass is the array version's expressions
+# element by element in their order (tests/test_phase_kernels.py keeps those and compares the
+# bits), so a week at 1,000 people no longer pays two dozen numpy calls for each phase.
+@kernel
+def _drifted(
+    need: np.ndarray,
+    baseline: np.ndarray,
+    noise: np.ndarray,
+    acute_draw: np.ndarray,
+    age: np.ndarray,
+    reversion: float,
+    acute_prob: float,
+    acute_size: float,
+    threshold: float,
+    scale: float,
+    gp_age_slope: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(need after drift, noise and acute episodes, clipped to 0-1; two rows of exponents:
+    the crisis risk's logistic, ``-(need - threshold) / scale``, and GP contacts' rise with
+    age)."""
+    drifted, exponents = np.empty(len(need)), np.empty((2, len(need)))
+    for person in range(len(need)):
+        level = need[person] + reversion * (baseline[person] - need[person]) + noise[person]
+        level = clip(level + (acute_draw[person] < acute_prob) * acute_size, 0.0, 1.0)
+        drifted[person] = level
+        exponents[0, person] = -(level - threshold) / scale
+        exponents[1, person] = gp_age_slope * (age[person] - 50.0)
+    return drifted, exponents
+
+
+@kernel
+def _relieved(
+    need: np.ndarray,
+    exps: np.ndarray,
+    crisis_draw: np.ndarray,
+    admission_draw: np.ndarray,
+    crisis_max: float,
+    relief: float,
+    admission_share: float,
+    gp_rate: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(need after crises relieve it, crises, admissions, expected GP contacts) from the
+    ``exp`` of :func:`_drifted`'s exponents."""
+    n = len(need)
+    relieved, expected = np.empty(n), np.empty(n)
+    crises, admissions = np.empty(n, np.bool_), np.empty(n, np.bool_)
+    for person in range(n):
+        crisis = crisis_draw[person] < crisis_max / (1.0 + exps[0, person])
+        crises[person] = crisis
+        admissions[person] = crisis and admission_draw[person] < admission_share
+        relieved[person] = maximum(need[person] - relief, 0.0) if crisis else need[person]
+        expected[person] = gp_rate * relieved[person] * exps[1, person]
+    return relieved, crises, admissions, expected
 
 
 def seek_help(
@@ -82,19 +154,50 @@ def seek_help(
     requests actually made, as an evaluator triaging contacts would; agency changes it only
     through what people ask for, and trust and community help change it with agency fixed.
     """
-    unmanaged = users.need * (1.0 - users.agency * users.capability)
-    remaining = np.maximum(unmanaged - users.cover, 0.0)
-    asks = (
-        (
-            behaviour.random(len(remaining))
-            < params.help_seeking_floor + (1 - params.help_seeking_floor) * users.trust
-        )
-        & (remaining >= params.acuity_threshold)
-        & in_care
+    draw = behaviour.random(len(users.need))
+    if isinstance(in_care, bool):
+        in_care = np.full(len(users.need), in_care)
+    return _asks(
+        users.need,
+        users.agency,
+        users.capability,
+        users.cover,
+        users.trust,
+        in_care,
+        draw,
+        params.help_seeking_floor,
+        params.acuity_threshold,
+        params.hours_per_need,
     )
-    requested = np.where(asks, remaining * params.hours_per_need, 0.0)
-    beyond = users.need * (1.0 - users.capability) - users.cover
-    return requested, asks & (beyond < params.acuity_threshold)
+
+
+@kernel
+def _asks(
+    need: np.ndarray,
+    agency: np.ndarray,
+    capability: np.ndarray,
+    cover: np.ndarray,
+    trust: np.ndarray,
+    in_care: np.ndarray,
+    draw: np.ndarray,
+    floor: float,
+    threshold: float,
+    hours_per_need: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`seek_help`'s (hours requested, dependent requests)."""
+    requested, dependent = np.empty(len(need)), np.empty(len(need), np.bool_)
+    for person in range(len(need)):
+        unmanaged = need[person] * (1.0 - agency[person] * capability[person])
+        remaining = maximum(unmanaged - cover[person], 0.0)
+        asks = (
+            draw[person] < floor + (1 - floor) * trust[person]
+            and remaining >= threshold
+            and in_care[person]
+        )
+        requested[person] = remaining * hours_per_need if asks else 0.0
+        beyond = need[person] * (1.0 - capability[person]) - cover[person]
+        dependent[person] = asks and beyond < threshold
+    return requested, dependent
 
 
 SHORT_SEGMENT = 32
@@ -207,12 +310,33 @@ def allocate(
 def effective_capacity(pros: Professionals, params: Params, week: int) -> np.ndarray:
     """Contact hours each post can give this week: burnout lowers them, and a vacant post has
     only the share of its hours that locums cover."""
-    worked = np.where(
-        pros.in_post(week),
-        1.0 - params.burnout_capacity_loss * pros.burnout,
+    return _capacity(
+        pros.vacant_until,
+        pros.burnout,
+        pros.hours,
+        week,
+        params.burnout_capacity_loss,
         params.locum_cover_share,
+        params.capacity_factor,
     )
-    return pros.hours * params.capacity_factor * worked
+
+
+@kernel
+def _capacity(
+    vacant_until: np.ndarray,
+    burnout: np.ndarray,
+    hours: np.ndarray,
+    week: int,
+    capacity_loss: float,
+    locum_share: float,
+    capacity_factor: float,
+) -> np.ndarray:
+    """:func:`effective_capacity`'s pass (``Professionals.in_post``: filled by ``week``)."""
+    capacity = np.empty(len(hours))
+    for post in range(len(hours)):
+        worked = 1.0 - capacity_loss * burnout[post] if vacant_until[post] <= week else locum_share
+        capacity[post] = hours[post] * capacity_factor * worked
+    return capacity
 
 
 def encounters(
@@ -224,38 +348,107 @@ def encounters(
     proactive_share: float,
     capacity: np.ndarray,
 ) -> CareWeek:
-    """Phase 3: who is served, for how long; flagged people first under co-design."""
-    s = sharing[users.professional]
-    factor = 1.0 + params.plan_time_factor * s * (1.0 - users.plan)
-    # Flagged people are contacted whether they asked or not, for their whole unmanaged need.
-    proactive_demand = np.where(
+    """Phase 3: who is served, for how long; flagged people first under co-design.
+
+    Flagged people are contacted whether they asked or not, for their whole unmanaged need;
+    what a contacted person asked for beyond the proactive contact still joins the queue."""
+    proactive_share = proactive_share if users.flagged.any() else 0.0  # nobody to contact
+    s, factor, proactive_demand = _plan_time(
+        np.asarray(sharing, np.float64),
+        users.professional,
+        users.plan,
         users.flagged,
-        users.need * (1 - users.agency * users.capability) * params.hours_per_need * factor,
-        0.0,
+        users.need,
+        users.agency,
+        users.capability,
+        params.plan_time_factor,
+        params.hours_per_need,
+        proactive_share > 0,
     )
     available = np.maximum(capacity - pros.reserved, 0.0)
-    proactive = (
-        allocate(users.professional, users.need, proactive_demand, available * proactive_share)
-        if proactive_share > 0
-        else np.zeros_like(requested)
-    )
-    used = np.bincount(users.professional, proactive, minlength=len(capacity))
-    contacted = proactive > 0
-    # What a contacted person asked for beyond the proactive contact still joins the queue.
-    demand = np.maximum(requested * factor - proactive, 0.0)
+    if proactive_share > 0:
+        proactive = allocate(
+            users.professional, users.need, proactive_demand, available * proactive_share
+        )
+        used = np.bincount(users.professional, proactive, minlength=len(capacity))
+        users.flagged &= ~(proactive > 0)
+    else:
+        proactive, used = np.zeros_like(requested), np.zeros(len(capacity))
+    demand = _queued(requested, factor, proactive)
     reactive = allocate(users.professional, users.need, demand, available - used)
-    staff_time = proactive + reactive
-    professional_demand = (
-        np.bincount(users.professional, demand + proactive, minlength=len(capacity)) + pros.reserved
+    staff_time, clinical, professional_demand = _served(
+        proactive, reactive, factor, demand, users.professional, pros.reserved
     )
-    users.flagged &= ~contacted
     return CareWeek(
         requested=requested,
-        clinical=staff_time / factor,
+        clinical=clinical,
         staff_time=staff_time,
         sharing=s,
         professional_demand=professional_demand,
     )
+
+
+@kernel
+def _plan_time(
+    sharing: np.ndarray,
+    professional: np.ndarray,
+    plan: np.ndarray,
+    flagged: np.ndarray,
+    need: np.ndarray,
+    agency: np.ndarray,
+    capability: np.ndarray,
+    plan_time_factor: float,
+    hours_per_need: float,
+    proactive: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each user's sharing ``s``, the plan-making factor on their time, the flagged
+    people's proactive demand: left unset unless ``proactive``)."""
+    n = len(need)
+    s, factor, demand = np.empty(n), np.empty(n), np.empty(n if proactive else 0)
+    for person in range(n):
+        s[person] = sharing[professional[person]]
+        factor[person] = 1.0 + plan_time_factor * s[person] * (1.0 - plan[person])
+        if proactive:
+            demand[person] = (
+                need[person]
+                * (1 - agency[person] * capability[person])
+                * hours_per_need
+                * factor[person]
+                if flagged[person]
+                else 0.0
+            )
+    return s, factor, demand
+
+
+@kernel
+def _queued(requested: np.ndarray, factor: np.ndarray, proactive: np.ndarray) -> np.ndarray:
+    """Staff time asked for beyond the proactive contact."""
+    demand = np.empty(len(requested))
+    for person in range(len(requested)):
+        demand[person] = maximum(requested[person] * factor[person] - proactive[person], 0.0)
+    return demand
+
+
+@kernel
+def _served(
+    proactive: np.ndarray,
+    reactive: np.ndarray,
+    factor: np.ndarray,
+    demand: np.ndarray,
+    professional: np.ndarray,
+    reserved: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(staff time, clinical time and, per post, the staff time asked of it, reserved time
+    included: a bincount's running sums in index order, as numpy's)."""
+    staff_time, clinical = np.empty(len(demand)), np.empty(len(demand))
+    asked = np.zeros(len(reserved))
+    for person in range(len(demand)):
+        staff_time[person] = proactive[person] + reactive[person]
+        clinical[person] = staff_time[person] / factor[person]
+        asked[professional[person]] += demand[person] + proactive[person]
+    for post in range(len(reserved)):
+        asked[post] += reserved[post]
+    return staff_time, clinical, asked
 
 
 def apply_encounters(
@@ -273,45 +466,137 @@ def apply_encounters(
     moves agency. Between encounters agency drifts back toward the person's own level
     (``agency_recovery``). A referral is accepted as readily as the user trusts.
     """
-    served = care.clinical > 0
-    s = care.sharing
-    up = params.agency_gain_rate * (s - params.s_neutral) * (1.0 - users.agency)
-    down = -params.agency_loss_rate * users.agency
-    delta = np.where(s > params.s_neutral, up, down) * users.trust
-    recovery = params.agency_recovery * (users.own_agency - users.agency)
-    users.agency = np.clip(users.agency + served * delta + recovery, 0.0, 1.0)
-    lived = pros.lived_experience[users.professional]
-    gain = (
-        params.trust_gain_rate
-        * (params.trust_gain_base + s)
-        * np.where(lived, params.lived_experience_trust_factor, 1.0)
-    )
-    unserved = np.divide(
-        np.maximum(care.requested - care.clinical, 0.0),
+    draw = behaviour.random(len(care.sharing))
+    users.agency, users.trust, users.plan, referred = _encountered(
+        care.clinical,
         care.requested,
-        out=np.zeros_like(s),
-        where=care.requested > 0,
+        care.sharing,
+        draw,
+        users.agency,
+        users.own_agency,
+        users.trust,
+        users.plan,
+        users.professional_hours,
+        pros.lived_experience,
+        users.professional,
+        params.agency_gain_rate,
+        params.agency_loss_rate,
+        params.s_neutral,
+        params.agency_recovery,
+        params.trust_gain_rate,
+        params.trust_gain_base,
+        params.lived_experience_trust_factor,
+        params.trust_unmet_loss,
+        params.plan_rate,
+        params.referral_base,
+        params.referral_rate,
     )
-    trust = users.trust + served * gain * (1.0 - users.trust)
-    users.trust = np.clip(trust - params.trust_unmet_loss * unserved * trust, 0.0, 1.0)
-    users.plan = np.minimum(users.plan + served * params.plan_rate * s, 1.0)
-    users.professional_hours += care.clinical
-    referral_chance = (params.referral_base + params.referral_rate * s) * users.trust
-    return served & (behaviour.random(len(s)) < referral_chance)
+    return referred
+
+
+@kernel
+def _encountered(
+    clinical: np.ndarray,
+    requested: np.ndarray,
+    s: np.ndarray,
+    draw: np.ndarray,
+    agency: np.ndarray,
+    own_agency: np.ndarray,
+    trust: np.ndarray,
+    plan: np.ndarray,
+    professional_hours: np.ndarray,
+    lived: np.ndarray,
+    professional: np.ndarray,
+    gain_rate: float,
+    loss_rate: float,
+    s_neutral: float,
+    recovery_rate: float,
+    trust_gain_rate: float,
+    trust_gain_base: float,
+    lived_factor: float,
+    unmet_loss: float,
+    plan_rate: float,
+    referral_base: float,
+    referral_rate: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`apply_encounters`' (agency, trust, plan, referred); the hours received are
+    added to ``professional_hours`` in place."""
+    n = len(s)
+    new_agency, new_trust, new_plan = np.empty(n), np.empty(n), np.empty(n)
+    referred = np.empty(n, np.bool_)
+    for person in range(n):
+        served = clinical[person] > 0
+        a, t = agency[person], trust[person]
+        if s[person] > s_neutral:
+            delta = gain_rate * (s[person] - s_neutral) * (1.0 - a) * t
+        else:
+            delta = -loss_rate * a * t
+        recovery = recovery_rate * (own_agency[person] - a)
+        new_agency[person] = clip(a + served * delta + recovery, 0.0, 1.0)
+        gain = (
+            trust_gain_rate
+            * (trust_gain_base + s[person])
+            * (lived_factor if lived[professional[person]] else 1.0)
+        )
+        asked = requested[person]
+        unserved = maximum(asked - clinical[person], 0.0) / asked if asked > 0 else 0.0
+        t = t + served * gain * (1.0 - t)
+        t = clip(t - unmet_loss * unserved * t, 0.0, 1.0)
+        new_trust[person] = t
+        new_plan[person] = minimum(plan[person] + served * plan_rate * s[person], 1.0)
+        professional_hours[person] += clinical[person]
+        referred[person] = served and draw[person] < (referral_base + referral_rate * s[person]) * t
+    return new_agency, new_trust, new_plan, referred
 
 
 def update_need(users: Users, params: Params, clinical: np.ndarray, in_care: np.ndarray) -> None:
     """Met need holds steady, unmet need of users in care escalates (waiting makes things
     worse), and community help lowers low-level need. Out of care, need is lived with: it
     follows its drift alone (the need that rises is what brings a person to assessment)."""
-    need = users.need
-    met = np.minimum(
-        need * users.agency * users.capability + users.cover + clinical / params.hours_per_need,
-        need,
+    users.need, users.met_share = _need_met(
+        users.need,
+        users.agency,
+        users.capability,
+        users.cover,
+        np.asarray(clinical, np.float64),
+        in_care,
+        users.need_history,
+        params.hours_per_need,
+        params.unmet_escalation,
+        params.community_relief,
     )
-    users.met_share = np.divide(met, need, out=np.ones_like(need), where=need > 0)
-    escalation = params.unmet_escalation * (need - met) * in_care
-    change = escalation - params.community_relief * users.cover
-    users.need = np.clip(need + change, 0.0, 1.0)
-    users.need_history[:-1] = users.need_history[1:]  # in place: np.roll made a new array
-    users.need_history[-1] = users.need
+
+
+@kernel
+def _need_met(
+    need: np.ndarray,
+    agency: np.ndarray,
+    capability: np.ndarray,
+    cover: np.ndarray,
+    clinical: np.ndarray,
+    in_care: np.ndarray,
+    history: np.ndarray,
+    hours_per_need: float,
+    escalation_rate: float,
+    relief: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`update_need`'s (need, share met); the need history moves on a week, in place,
+    with the new need as its last row."""
+    n = len(need)
+    new_need, met_share = np.empty(n), np.empty(n)
+    for person in range(n):
+        level = need[person]
+        met = minimum(
+            level * agency[person] * capability[person]
+            + cover[person]
+            + clinical[person] / hours_per_need,
+            level,
+        )
+        met_share[person] = met / level if level > 0 else 1.0
+        escalation = escalation_rate * (level - met) * in_care[person]
+        change = escalation - relief * cover[person]
+        new_need[person] = clip(level + change, 0.0, 1.0)
+    for week in range(history.shape[0] - 1):
+        history[week] = history[week + 1]
+    history[-1] = new_need
+    return new_need, met_share

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coprod.simulation.compiled import kernel
-from coprod.simulation.metrics import mean, selected
+from coprod.simulation.compiled import kernel, pairwise_sum
+from coprod.simulation.metrics import selected
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 
@@ -292,21 +292,48 @@ def carer_metrics(carers: Carers, active: np.ndarray, household: np.ndarray) -> 
     """The week's carer outputs (MODEL.md 10.10), over carers caring this week (``active``,
     after breakdowns); ``carers_at_home`` are those who live in the household of the person
     they care for (a published share: docs/VALIDATION.md)."""
-    count, (strain, wellbeing) = selected(active, (carers.strain, carers.wellbeing))
+    count, at_home, hours, breakdowns, strain, wellbeing = _carer_row(
+        active,
+        carers.carer,
+        household,
+        carers.strain,
+        carers.wellbeing,
+        carers.hours,
+        carers.breakdowns,
+    )
     return {
         "carers": float(count),
-        "carers_at_home": float(_at_home(active, carers.carer, household)),
-        "carer_hours": float(carers.hours.sum()),
-        "carer_strain_mean": mean(strain) if count else 0.0,
-        "carer_breakdowns": float(np.count_nonzero(carers.breakdowns)),
-        "carer_wellbeing_mean": mean(wellbeing) if count else 0.0,
+        "carers_at_home": float(at_home),
+        "carer_hours": hours,
+        "carer_strain_mean": strain,
+        "carer_breakdowns": float(breakdowns),
+        "carer_wellbeing_mean": wellbeing,
     }
 
 
 @kernel
-def _at_home(active: np.ndarray, carer: np.ndarray, household: np.ndarray) -> int:
-    """How many carers caring live in the household of the person they care for."""
-    count = 0
+def _carer_row(
+    active: np.ndarray,
+    carer: np.ndarray,
+    household: np.ndarray,
+    strain: np.ndarray,
+    wellbeing: np.ndarray,
+    hours: np.ndarray,
+    breakdowns: np.ndarray,
+) -> tuple[int, int, float, int, float, float]:
+    """:func:`carer_metrics` in one pass: (carers caring, those at home, carers' hours,
+    breakdowns, mean strain and wellbeing of those caring: 0.0 if none), with numpy's own
+    sums (:func:`compiled.pairwise_sum` of what boolean indexing gives)."""
+    count, (cared_strain, cared_wellbeing) = selected(active, (strain, wellbeing))
+    at_home = broke = 0
     for person in range(len(active)):
-        count += active[person] and household[carer[person]] == household[person]
-    return count
+        at_home += active[person] and household[carer[person]] == household[person]
+        broke += breakdowns[person]
+    return (
+        count,
+        at_home,
+        pairwise_sum(hours),
+        broke,
+        pairwise_sum(cared_strain) / count if count else 0.0,
+        pairwise_sum(cared_wellbeing) / count if count else 0.0,
+    )

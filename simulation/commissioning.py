@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -331,6 +331,10 @@ class Establishment:
         """The week's moves: advertised posts due are filled; a share ``attrition`` of the
         staff leave and, while cuts are pending, are not replaced (the earliest notices
         first); notices that end leave. Returns the amount recruited."""
+        if not self.hiring and not self.leaving:  # the steps below with their sums of nothing
+            self.staffed += 0
+            self.staffed = max(self.staffed - min(attrition * self.staffed, 0) - 0, 0.0)
+            return 0
         recruited = sum(amount for due, amount in self.hiring if due <= week)
         self.hiring = [(due, amount) for due, amount in self.hiring if due > week]
         self.staffed += recruited
@@ -387,6 +391,9 @@ class Commissioner:
         self.in_force: dict[str, float] = {}  # each staffed lever's value as last set
         self.locum_share = 0.0  # this week: share of professional hours locums work on new posts
         self.recruited = 0.0  # this week: professionals recruited into new posts
+        # (reference, shares, budget), the budget columns made of them: these objects are
+        # replaced once a year, never changed in place, and the columns are read every week
+        self._columns: tuple[tuple[Any, ...], dict[str, float]] | None = None
 
     def begin(self, people: People) -> None:
         """Week 0, and the start of every commissioning year: the survey's 'before'."""
@@ -462,11 +469,20 @@ class Commissioner:
 
     def budget_columns(self) -> dict[str, float]:
         """Each line's budget this year (GBP/year); NaN in the first year, before a cycle."""
-        shares = self.shares if self.ref is not None else np.full(len(LINES), np.nan)
-        return {
-            BUDGET_METRICS[line]: float(s * self.budget)
-            for line, s in zip(LINES, shares, strict=True)
-        }
+        kept = self._columns
+        if (
+            kept is None
+            or kept[0][0] is not self.ref
+            or kept[0][1] is not self.shares
+            or kept[0][2] is not self.budget
+        ):
+            shares = self.shares if self.ref is not None else np.full(len(LINES), np.nan)
+            columns = {
+                BUDGET_METRICS[line]: float(s * self.budget)
+                for line, s in zip(LINES, shares, strict=True)
+            }
+            kept = self._columns = ((self.ref, self.shares, self.budget), columns)
+        return kept[1]
 
     def prevent(self, connectedness: np.ndarray, motivation: np.ndarray, params: Params) -> float:
         """A week of community development: ``prevention_hours * prevention_reach`` contacts

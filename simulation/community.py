@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from coprod.simulation.care import order_segments, serve_in_order
+from coprod.simulation.compiled import kernel, minimum
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.population import Community, Users
@@ -256,24 +257,72 @@ def after_exchange(
     active_ties, gave_to, gave_and_back = _tie_counts(
         ties.source, ledger.last_given, ledger.last_back, recent, n
     )
-    bank_tie = comm.member & (comm.bank_last > recent) if rule.bank else np.zeros(n, bool)
-    ties_total = ties.degree + bank_tie
-    comm.connectedness = np.divide(
-        active_ties + bank_tie, ties_total, out=np.zeros(n), where=ties_total > 0
-    )
-    reciprocated = np.divide(
-        gave_and_back,
+    comm.connectedness, reciprocated, users.agency = _after_giving(
+        ties.start,
+        active_ties,
         gave_to,
-        out=np.zeros(n),
-        where=gave_to > 0,
+        gave_and_back,
+        comm.member,
+        comm.bank_last,
+        recent,
+        rule.bank,
+        comm.given,
+        comm.contribution,
+        comm.is_user,
+        users.agency,
+        params.contribution_hours,
+        params.running_mean_weight,
+        params.giving_agency_gain,
     )
-    full = np.minimum(comm.given / params.contribution_hours, 1.0)
-    comm.contribution += params.running_mean_weight * (full - comm.contribution)
-    gain = params.giving_agency_gain * full * comm.is_user
-    users.agency = np.minimum(users.agency + gain * (1.0 - users.agency), 1.0)
     trading = bank.active & comm.member
     recognition = rule.recognition(params, reciprocated, trading, ledger.bank_fill)
-    comm.motivation += params.motivation_rate * (recognition - comm.motivation)
+    _motivated(comm.motivation, recognition, params.motivation_rate)
+
+
+# after_exchange's arithmetic, compiled (issue 16): the array version's expressions element
+# by element in their order (tests/test_phase_kernels.py keeps it and compares the bits).
+@kernel
+def _after_giving(
+    start: np.ndarray,
+    active_ties: np.ndarray,
+    gave_to: np.ndarray,
+    gave_and_back: np.ndarray,
+    member: np.ndarray,
+    bank_last: np.ndarray,
+    recent: int,
+    bank: bool,
+    given: np.ndarray,
+    contribution: np.ndarray,
+    in_care: np.ndarray,
+    agency: np.ndarray,
+    contribution_hours: float,
+    running_mean_weight: float,
+    agency_gain: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(connectedness, share of recent partners who helped back, agency); contribution
+    moves in place. A recent bank exchange (``bank`` open) is one more active tie of one
+    more tie; the degrees come from the CSR starts (``Ties.degree``)."""
+    n = len(in_care)
+    connectedness, reciprocated, new_agency = np.empty(n), np.empty(n), np.empty(n)
+    for person in range(n):
+        bank_tie = bank and member[person] and bank_last[person] > recent
+        total = start[person + 1] - start[person] + bank_tie
+        connectedness[person] = (active_ties[person] + bank_tie) / total if total > 0 else 0.0
+        reciprocated[person] = (
+            gave_and_back[person] / gave_to[person] if gave_to[person] > 0 else 0.0
+        )
+        full = minimum(given[person] / contribution_hours, 1.0)
+        contribution[person] += running_mean_weight * (full - contribution[person])
+        gain = agency_gain * full * in_care[person]
+        new_agency[person] = minimum(agency[person] + gain * (1.0 - agency[person]), 1.0)
+    return connectedness, reciprocated, new_agency
+
+
+@kernel
+def _motivated(motivation: np.ndarray, recognition: np.ndarray, rate: float) -> None:
+    """Motivation a step toward recognition, in place."""
+    for person in range(len(motivation)):
+        motivation[person] += rate * (recognition[person] - motivation[person])
 
 
 @numba.njit(cache=True, nogil=True)

@@ -11,6 +11,7 @@ import math
 import numba
 import numpy as np
 
+from coprod.simulation.compiled import kernel, pairwise_sum
 from coprod.simulation.population import Community, Professionals, Users
 from coprod.simulation.workforce import turnover_annualised
 
@@ -34,7 +35,18 @@ def gini(values: np.ndarray, ranked: np.ndarray | None = None) -> float:
         return 0.0
     ranked = np.sort(values) if ranked is None else ranked
     n = len(ranked)
-    return float(np.sum((2.0 * np.arange(1, n + 1) - n - 1) * ranked) / (n * total))
+    return float(_rank_weighted(ranked) / (n * total))
+
+
+@kernel
+def _rank_weighted(ranked: np.ndarray) -> float:
+    """``np.sum((2.0 * np.arange(1, n + 1) - n - 1) * ranked)``, to the bit: the same weights
+    (whole numbers, exact as floats), products and pairwise sum, in one call, not five."""
+    n = len(ranked)
+    products = np.empty(n)
+    for k in range(n):
+        products[k] = (2.0 * (k + 1) - n - 1) * ranked[k]
+    return pairwise_sum(products)
 
 
 def percentile_of_sorted(ranked: np.ndarray, q: float) -> float:
@@ -52,45 +64,90 @@ def percentile_of_sorted(ranked: np.ndarray, q: float) -> float:
     return b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma
 
 
-def mean(values: np.ndarray) -> float:
-    """``values.mean()`` as a float, to the bit (numpy's own sum over the count), without the
-    method's few microseconds of dispatch: the weekly row takes a dozen means."""
-    return float(values.sum() / len(values))
-
-
 def state_metrics(
     users: Users, comm: Community, pros: Professionals, week: int
 ) -> dict[str, float]:
     """Metrics of the population's state (not of the week's flows). User metrics are over
     the users in care this week; ``wellbeing_residents_mean`` and the residents' counts over
-    everyone."""
-    in_care, chosen = selected(
-        comm.is_user, (comm.wellbeing, users.agency, users.trust, comm.connectedness)
+    everyone. Counts and means come from one compiled pass (:func:`_state`)."""
+    counts, means, wellbeing = _state(
+        comm.is_user,
+        comm.wellbeing,
+        users.agency,
+        users.trust,
+        comm.connectedness,
+        users.age,
+        comm.member,
+        pros.burnout,
+        pros.vacant_until,
+        week,
     )
+    in_care, over_65, members, vacancies = counts
+    mean_age, residents_wellbeing, wellbeing_mean, agency, trust, connectedness, burnout = means
     anyone = in_care > 0
-    wellbeing, agency, trust, connectedness = chosen
     wellbeing = wellbeing if anyone else np.zeros(1)
     ranked = np.sort(wellbeing)
-    wellbeing_mean = mean(wellbeing)
-    in_post = pros.in_post(week)
     return {
         "residents": float(len(comm.is_user)),
         "users_in_care": float(in_care),
-        "mean_age": mean(users.age),
-        "residents_65_plus": float(np.count_nonzero(users.age >= 65.0)),
-        "wellbeing_residents_mean": mean(comm.wellbeing),
+        "mean_age": mean_age,
+        "residents_65_plus": float(over_65),
+        "wellbeing_residents_mean": residents_wellbeing,
         "wellbeing_mean": wellbeing_mean,
         "wellbeing_p10": percentile_of_sorted(ranked, 10),
         "wellbeing_gini": gini(wellbeing, ranked),
         "wemwbs_mean": float(wemwbs(wellbeing_mean)),
-        "agency_mean": mean(agency) if anyone else 0.0,
-        "timebank_members": float(np.count_nonzero(comm.member)),
-        "burnout_mean": mean(pros.burnout[in_post]) if in_post.any() else 0.0,
-        "vacancies": float(np.count_nonzero(~in_post)),
+        "agency_mean": agency,
+        "timebank_members": float(members),
+        "burnout_mean": burnout,
+        "vacancies": float(vacancies),
         "turnover_annualised": turnover_annualised(pros),
-        "trust_mean": mean(trust) if anyone else 0.0,
-        "connectedness_mean": mean(connectedness) if anyone else 0.0,
+        "trust_mean": trust,
+        "connectedness_mean": connectedness,
     }
+
+
+@kernel
+def _state(
+    in_care: np.ndarray,
+    wellbeing: np.ndarray,
+    agency: np.ndarray,
+    trust: np.ndarray,
+    connectedness: np.ndarray,
+    age: np.ndarray,
+    member: np.ndarray,
+    burnout: np.ndarray,
+    vacant_until: np.ndarray,
+    week: int,
+) -> tuple[tuple[int, int, int, int], tuple[float, ...], np.ndarray]:
+    """((users in care, residents 65 and over, time-bank members, vacant posts), (mean age,
+    residents' mean wellbeing, users' mean wellbeing, agency, trust and connectedness, the
+    mean burnout of posts in post), the users' wellbeing in slot order).
+
+    Each mean is numpy's (``values.mean()``: the pairwise sum of the entries boolean
+    indexing gives, over their count), 0.0 over nobody (wellbeing's is the mean of one 0.0)."""
+    count, rows = selected(in_care, (wellbeing, agency, trust, connectedness))
+    over_65 = members = 0
+    for person in range(len(age)):
+        over_65 += age[person] >= 65.0
+        members += member[person]
+    _, posts = selected(vacant_until <= week, (burnout,))
+    vacancies = len(vacant_until) - posts.shape[1]
+    users = np.zeros(4)
+    if count:
+        for row in range(4):
+            users[row] = pairwise_sum(rows[row]) / count
+    burnout_mean = pairwise_sum(posts[0]) / posts.shape[1] if posts.shape[1] else 0.0
+    means = (
+        pairwise_sum(age) / len(age),
+        pairwise_sum(wellbeing) / len(wellbeing),
+        users[0],
+        users[1],
+        users[2],
+        users[3],
+        burnout_mean,
+    )
+    return (count, over_65, members, vacancies), means, rows[0].copy()
 
 
 @numba.njit(cache=True, nogil=True)

@@ -29,6 +29,7 @@ import numba
 import numpy as np
 
 from coprod.simulation.community import TieLedger
+from coprod.simulation.compiled import kernel, maximum, minimum
 from coprod.simulation.network import Ties
 from coprod.simulation.params import Params
 from coprod.simulation.rules import PowerRule
@@ -66,18 +67,6 @@ def build_packages(n_people: int, ties: Ties, rng: np.random.Generator, params: 
     )
 
 
-def assessed_hours(
-    params: Params, need: np.ndarray, unmanaged: np.ndarray, carer_met: np.ndarray
-) -> np.ndarray:
-    """The package an assessment gives an eligible person (need at least ``package_need``):
-    hours for the need they cannot manage and their carer does not meet, capped, none below
-    the smallest package, times the lever."""
-    net = np.maximum(unmanaged - carer_met, 0.0)
-    hours = np.minimum(params.package_hours_per_need * net, params.package_hours_cap)
-    given = (need >= params.package_need) & (hours >= params.package_min_hours)
-    return params.package_hours_factor * np.where(given, hours, 0.0)
-
-
 def package_met(params: Params, packages: Packages, need: np.ndarray) -> np.ndarray:
     """The need met this week by packages and by care homes, in need units."""
     met = packages.hours / params.package_hours_per_need
@@ -86,7 +75,16 @@ def package_met(params: Params, packages: Packages, need: np.ndarray) -> np.ndar
 
 def due(packages: Packages, params: Params, week: int, reassess: np.ndarray) -> np.ndarray:
     """Whose package is decided this week: their review, or a re-assessment."""
-    return (week % params.review_weeks == packages.review_phase) | reassess
+    return _due(packages.review_phase, week % params.review_weeks, reassess)
+
+
+@kernel
+def _due(phase: np.ndarray, week_phase: int, reassess: np.ndarray) -> np.ndarray:
+    """:func:`due`'s pass: the review phase this week, or a re-assessment."""
+    decided = np.empty(len(phase), np.bool_)
+    for person in range(len(phase)):
+        decided[person] = week_phase == phase[person] or reassess[person]
+    return decided
 
 
 def review(
@@ -98,11 +96,58 @@ def review(
     unmanaged: np.ndarray,
     carer_met: np.ndarray,
 ) -> None:
-    """Packages of the people decided this week are set again; nobody else's changes."""
-    assessed = assessed_hours(params, need, unmanaged, carer_met)
-    new = np.where(in_care & ~packages.placed, assessed, 0.0)
-    packages.last_change = np.where(decided, new - packages.hours, packages.last_change)
-    packages.hours = np.where(decided, new, packages.hours)
+    """Packages of the people decided this week are set again; nobody else's changes.
+
+    The package an assessment gives an eligible person (need at least ``package_need``, in
+    care and not in a care home) is hours for the need they cannot manage and their carer
+    does not meet, capped, none below the smallest package, times the lever."""
+    packages.hours, packages.last_change = _reviewed(
+        decided,
+        in_care,
+        packages.placed,
+        need,
+        np.asarray(unmanaged, np.float64),
+        np.asarray(carer_met, np.float64),
+        packages.hours,
+        packages.last_change,
+        params.package_hours_per_need,
+        params.package_hours_cap,
+        params.package_need,
+        params.package_min_hours,
+        params.package_hours_factor,
+    )
+
+
+@kernel
+def _reviewed(
+    decided: np.ndarray,
+    in_care: np.ndarray,
+    placed: np.ndarray,
+    need: np.ndarray,
+    unmanaged: np.ndarray,
+    carer_met: np.ndarray,
+    hours: np.ndarray,
+    last_change: np.ndarray,
+    hours_per_need: float,
+    cap: float,
+    package_need: float,
+    min_hours: float,
+    factor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`review`'s (hours, last change)."""
+    new_hours, new_change = hours.copy(), last_change.copy()
+    for person in range(len(need)):
+        if not decided[person]:
+            continue
+        assessed = minimum(
+            hours_per_need * maximum(unmanaged[person] - carer_met[person], 0.0), cap
+        )
+        given = need[person] >= package_need and assessed >= min_hours
+        assessed = factor * (assessed if given else 0.0)
+        new = assessed if in_care[person] and not placed[person] else 0.0
+        new_change[person] = new - hours[person]
+        new_hours[person] = new
+    return new_hours, new_change
 
 
 def place(
@@ -122,15 +167,55 @@ def place(
     and the largest package); ``draw``: one uniform per person from a stream that draws the
     same count every week, so the same people face the same decision under every rule.
     """
-    eligible = decided & ~packages.placed & unsupported & (eligible_need > params.placement_need)
-    if rule.weighs_alternatives:
-        eligible &= home_support < eligible_need
-    placed = eligible & (draw < params.placement_professional)
-    packages.placed |= placed
-    packages.last_change = np.where(placed, -packages.hours, packages.last_change)
-    packages.hours = np.where(placed, 0.0, packages.hours)
+    placed, packages.hours, packages.last_change = _placed(
+        decided,
+        packages.placed,
+        unsupported,
+        eligible_need,
+        home_support,
+        draw,
+        packages.hours,
+        packages.last_change,
+        params.placement_need,
+        rule.weighs_alternatives,
+        params.placement_professional,
+    )
     packages.placements = int(np.count_nonzero(placed))
     return placed
+
+
+@kernel
+def _placed(
+    decided: np.ndarray,
+    in_home: np.ndarray,
+    unsupported: np.ndarray,
+    eligible_need: np.ndarray,
+    home_support: np.ndarray,
+    draw: np.ndarray,
+    hours: np.ndarray,
+    last_change: np.ndarray,
+    placement_need: float,
+    weighs_alternatives: bool,
+    placement_professional: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`place`'s (placed this week, hours, last change); ``in_home`` (those in a care
+    home) takes the placed in place."""
+    placed = np.zeros(len(decided), np.bool_)
+    new_hours, new_change = hours.copy(), last_change.copy()
+    for person in range(len(decided)):
+        eligible = (
+            decided[person]
+            and not in_home[person]
+            and unsupported[person]
+            and eligible_need[person] > placement_need
+        )
+        if weighs_alternatives:
+            eligible = eligible and home_support[person] < eligible_need[person]
+        if eligible and draw[person] < placement_professional:
+            placed[person] = in_home[person] = True
+            new_change[person] = -hours[person]
+            new_hours[person] = 0.0
+    return placed, new_hours, new_change
 
 
 def vacate(packages: Packages, slots: np.ndarray) -> np.ndarray | None:
@@ -306,10 +391,21 @@ def count_lost_ties(
 ) -> np.ndarray:
     """Connectedness over all of a person's ties: an inactive tie counts as one without an
     exchange (the exchange measures it over active ties only)."""
-    counted, total = active.degree + bank_ties, full.degree + bank_ties
-    return np.divide(
-        connectedness * counted, total, out=np.zeros_like(connectedness), where=total > 0
-    )
+    return _over_all_ties(connectedness, active.start, full.start, bank_ties)
+
+
+@kernel
+def _over_all_ties(
+    connectedness: np.ndarray, active_start: np.ndarray, full_start: np.ndarray, bank: np.ndarray
+) -> np.ndarray:
+    """:func:`count_lost_ties`' pass: the degrees from the CSR starts (``Ties.degree``)."""
+    counted = np.zeros(len(connectedness))
+    for person in range(len(connectedness)):
+        total = full_start[person + 1] - full_start[person] + bank[person]
+        if total > 0:
+            kept = active_start[person + 1] - active_start[person] + bank[person]
+            counted[person] = connectedness[person] * kept / total
+    return counted
 
 
 def package_metrics(packages: Packages) -> dict[str, float]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from coprod.simulation.compiled import kernel, maximum, minimum
 from coprod.simulation.params import Params
 from coprod.simulation.warmup import fast_weeks
 
@@ -67,19 +68,41 @@ def poisson_at(quantile: np.ndarray, mean: float) -> np.ndarray:
     return np.searchsorted(special.pdtr(counts, mean), quantile, side="left")
 
 
-def typical_need(params: Params, age: np.ndarray) -> np.ndarray:
-    """Mean baseline need at ``age``: it rises exponentially with age (frailty)."""
-    rise = np.exp(params.age_need_slope * (np.asarray(age, dtype=float) - 50.0))
-    return np.minimum(params.baseline_need_mean * rise, MAX_MEAN_NEED)
-
-
 def baseline_need_at(params: Params, age: np.ndarray, quantile: np.ndarray) -> np.ndarray:
     """Baseline need of people at their fixed frailty ``quantile`` of the Beta need of their
-    age: ageing moves a person up with their age group, keeping their place in it."""
-    mean = typical_need(params, age)
-    concentration = params.baseline_need_concentration
-    a = np.maximum(mean * concentration, SHAPE_FLOOR)
-    return special.betaincinv(a, np.maximum((1.0 - mean) * concentration, SHAPE_FLOOR), quantile)
+    age: ageing moves a person up with their age group, keeping their place in it.
+
+    The Beta's mean at an age (the typical need) rises exponentially with age (frailty), to
+    at most :data:`MAX_MEAN_NEED`: ``min(baseline_need_mean * exp(age_need_slope * (age -
+    50)), MAX_MEAN_NEED)``. Its arithmetic is compiled around numpy's own ``exp`` (issue 16:
+    birthdays are a few a week, and as array operations they cost a dozen calls)."""
+    rise = _need_exponent(np.asarray(age, dtype=float), params.age_need_slope)
+    np.exp(rise, out=rise)
+    a, b = _need_shapes(rise, params.baseline_need_mean, params.baseline_need_concentration)
+    return special.betaincinv(a, b, quantile)
+
+
+@kernel
+def _need_exponent(age: np.ndarray, slope: float) -> np.ndarray:
+    """The exponent of the typical need's rise with age."""
+    exponent = np.empty(len(age))
+    for person in range(len(age)):
+        exponent[person] = slope * (age[person] - 50.0)
+    return exponent
+
+
+@kernel
+def _need_shapes(
+    rise: np.ndarray, mean: float, concentration: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Beta's two shapes at the typical need (from its ``exp``), each at least
+    :data:`SHAPE_FLOOR`."""
+    a, b = np.empty(len(rise)), np.empty(len(rise))
+    for person in range(len(rise)):
+        typical = minimum(mean * rise[person], MAX_MEAN_NEED)
+        a[person] = maximum(typical * concentration, SHAPE_FLOOR)
+        b[person] = maximum((1.0 - typical) * concentration, SHAPE_FLOOR)
+    return a, b
 
 
 @dataclass

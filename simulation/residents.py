@@ -18,6 +18,7 @@ arms of a comparison stay aligned (MODEL.md section 9).
 
 from __future__ import annotations
 
+import functools
 import heapq
 from dataclasses import dataclass, fields
 
@@ -25,9 +26,10 @@ import numba
 import numpy as np
 from scipy import stats
 
-from coprod.simulation.compiled import kernel
+from coprod.simulation.compiled import kernel, minimum
 from coprod.simulation.params import Params
 from coprod.simulation.population import (
+    MAX_MEAN_NEED,
     NEVER,
     Community,
     Users,
@@ -35,7 +37,6 @@ from coprod.simulation.population import (
     build_community,
     build_users,
     gamma_at,
-    typical_need,
 )
 
 WEEKS_PER_YEAR = 52.0
@@ -112,19 +113,40 @@ def dying(
 ) -> np.ndarray:
     """Who dies this week: a uniform per resident against the weekly hazard, by age and need,
     raised for residents of care homes (``placed``)."""
-    excess = users.need - typical_need(params, users.age)
-    annual = annual_hazard(params, users.age) * params.mortality_need_ratio**excess
-    # numpy's own expm1 (its SIMD one, which a compiled loop's need not match to the bit)
-    # between two compiled passes: the placement ratio and the weekly exponent, the draws
-    weekly = np.expm1(_weekly_exponent(annual, placed, params.placement_mortality_ratio))
-    return _deaths(exogenous.random(len(users.age)), weekly)
+    # numpy's own exp, power and expm1 (its SIMD ones, which a compiled loop's need not match
+    # to the bit), in place, between compiled passes: the two exponents of age (need typical
+    # of the age, the Gompertz hazard), the need above the typical, the weekly exponent
+    n = len(users.age)
+    by_age = _age_exponents(users.age, params.age_need_slope, params.mortality_age_slope)
+    np.exp(by_age, out=by_age)
+    excess = _excess_need(users.need, by_age[0], params.baseline_need_mean, MAX_MEAN_NEED)
+    np.power(params.mortality_need_ratio, excess, out=excess)
+    weekly = _weekly_exponent(
+        by_age[1],
+        excess,
+        placed,
+        params.mortality_hazard_70,
+        params.placement_mortality_ratio,
+    )
+    np.expm1(weekly, out=weekly)
+    return _deaths(exogenous.random(n), weekly)
 
 
 def replace(target: object, slots: np.ndarray, fresh: object) -> None:
     """Write a fresh person's value into ``slots`` of every array of a state dataclass (the
     last axis is the person), so a field added later is reset without a change here."""
-    for field in fields(target):
-        getattr(target, field.name)[..., slots] = getattr(fresh, field.name)
+    for name in _field_names(type(target)):
+        values = getattr(target, name)
+        if values.ndim == 1:  # plain fancy indexing: with an Ellipsis it costs 15 times more
+            values[slots] = getattr(fresh, name)
+        else:
+            values[..., slots] = getattr(fresh, name)
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of a state dataclass, looked up once (``dataclasses.fields`` is slow)."""
+    return tuple(field.name for field in fields(kind))
 
 
 def renew(
@@ -347,11 +369,41 @@ def _a_week_older(age: np.ndarray, week: float) -> np.ndarray:
 
 
 @kernel
-def _weekly_exponent(annual: np.ndarray, placed: np.ndarray, placed_ratio: float) -> np.ndarray:
-    """``-annual / 52``, the annual hazard raised ``placed_ratio`` times in a care home."""
-    exponent = np.empty(len(annual))
-    for person in range(len(annual)):
-        hazard = annual[person] * placed_ratio if placed[person] else annual[person]
+def _age_exponents(age: np.ndarray, need_slope: float, mortality_slope: float) -> np.ndarray:
+    """The exponents of the typical need's (``population.baseline_need_at``) and
+    :func:`annual_hazard`'s rise with age, as
+    two rows (one ``exp`` call for both)."""
+    exponents = np.empty((2, len(age)))
+    for person in range(len(age)):
+        exponents[0, person] = need_slope * (age[person] - 50.0)
+        exponents[1, person] = mortality_slope * (age[person] - 70.0)
+    return exponents
+
+
+@kernel
+def _excess_need(need: np.ndarray, rise: np.ndarray, mean: float, most: float) -> np.ndarray:
+    """Need above the need typical of the age (``population.baseline_need_at``'s mean, from
+    its ``exp``)."""
+    excess = np.empty(len(need))
+    for person in range(len(need)):
+        excess[person] = need[person] - minimum(mean * rise[person], most)
+    return excess
+
+
+@kernel
+def _weekly_exponent(
+    rise: np.ndarray,
+    need_ratio: np.ndarray,
+    placed: np.ndarray,
+    hazard_70: float,
+    placed_ratio: float,
+) -> np.ndarray:
+    """``-annual / 52``: the annual hazard (:func:`annual_hazard` from its ``exp``, times
+    the need's ratio), raised ``placed_ratio`` times in a care home."""
+    exponent = np.empty(len(rise))
+    for person in range(len(rise)):
+        annual = hazard_70 * rise[person] * need_ratio[person]
+        hazard = annual * placed_ratio if placed[person] else annual
         exponent[person] = -hazard / WEEKS_PER_YEAR
     return exponent
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod.simulation.compiled import kernel
+from coprod.simulation.compiled import kernel, maximum, pairwise_sum
 
 
 @kernel
@@ -62,3 +62,51 @@ def care_received(
         )
         involved[person] = sharing[person] * (clinical[person] > 0)
     return equivalent, involved
+
+
+@kernel
+def week_totals(
+    crises: np.ndarray,
+    admissions: np.ndarray,
+    gp_contacts: np.ndarray,
+    running_crises: np.ndarray,
+    running_gp_contacts: np.ndarray,
+    requested: np.ndarray,
+    dependent: np.ndarray,
+    clinical: np.ndarray,
+    staff_time: np.ndarray,
+    delivered: np.ndarray,
+    in_post: np.ndarray,
+    post_hours: np.ndarray,
+) -> tuple[int, int, int, int, int, float, float, float, float, float, np.ndarray]:
+    """The week's totals for its row, numpy's own sums (integers, and the pairwise sums of
+    :func:`compiled.pairwise_sum`): (crises, admissions, GP contacts, requests made,
+    dependent requests, unmet demand hours, staff time, hours delivered on vacant posts and
+    on filled ones, the filled posts' hours; each person's doctor visits, GP contacts plus
+    crises). The week's crises and GP contacts are added to the running totals in place."""
+    n = len(crises)
+    n_crises = n_admissions = gp_total = asked = dependent_asks = 0
+    unmet, doctor = np.empty(n), np.empty(n, np.int64)
+    for person in range(n):
+        n_crises += crises[person]
+        n_admissions += admissions[person]
+        gp_total += gp_contacts[person]
+        running_crises[person] += crises[person]
+        running_gp_contacts[person] += gp_contacts[person]
+        doctor[person] = gp_contacts[person] + crises[person]
+        asked += requested[person] != 0
+        dependent_asks += dependent[person]
+        unmet[person] = maximum(requested[person] - clinical[person], 0.0)
+    return (
+        n_crises,
+        n_admissions,
+        gp_total,
+        asked,
+        dependent_asks,
+        pairwise_sum(unmet),
+        pairwise_sum(staff_time),
+        pairwise_sum(delivered[~in_post]),
+        pairwise_sum(delivered[in_post]),
+        pairwise_sum(post_hours * in_post),
+        doctor,
+    )

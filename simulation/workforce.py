@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from coprod.simulation.compiled import kernel
 from coprod.simulation.params import Params
 from coprod.simulation.population import FILLED, Professionals, Users, set_willingness
 
@@ -146,9 +147,32 @@ def turnover_annualised(pros: Professionals) -> float:
 def lose_continuity(users: Users, pros: Professionals, params: Params, served: np.ndarray) -> None:
     """A served user who meets someone new on their post (a locum, a newcomer) loses a share
     ``continuity_trust_loss`` of their trust; either way they now know this holder."""
-    holder = pros.holder[users.professional]
-    stranger = served & (users.seen_holder != holder)
-    users.trust = np.where(
-        stranger, users.trust * (1.0 - params.continuity_trust_loss), users.trust
+    users.trust, users.seen_holder = _continuity(
+        served,
+        users.professional,
+        pros.holder,
+        users.seen_holder,
+        users.trust,
+        params.continuity_trust_loss,
     )
-    users.seen_holder = np.where(served, holder, users.seen_holder)
+
+
+@kernel
+def _continuity(
+    served: np.ndarray,
+    post: np.ndarray,
+    holder: np.ndarray,
+    seen_holder: np.ndarray,
+    trust: np.ndarray,
+    loss: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lose_continuity`'s (trust, holder last seen), one pass (as array operations
+    it was six calls a week whatever the population: tests/test_phase_kernels.py)."""
+    new_trust, seen = trust.copy(), seen_holder.copy()
+    for person in range(len(served)):
+        if served[person]:
+            now = holder[post[person]]
+            if seen_holder[person] != now:
+                new_trust[person] = trust[person] * (1.0 - loss)
+            seen[person] = now
+    return new_trust, seen

@@ -10,15 +10,17 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from coprod.simulation import CoProductionModel, Params, carers, timebank
 from coprod.simulation.care import allocate
 from coprod.simulation.population import (
     FILLED,
+    MAX_MEAN_NEED,
     NEVER,
+    SHAPE_FLOOR,
     baseline_need_at,
     set_willingness,
-    typical_need,
 )
 from coprod.simulation.residents import age_one_week, annual_hazard, dying, posts_for, review_care
 from coprod.simulation.scenario import load_scenario
@@ -328,6 +330,31 @@ def test_the_steps_between_phases_are_the_array_expressions():
     equivalent, involved = care_received(clinical, cover, met, 2.5, agency)
     np.testing.assert_array_equal(equivalent, clinical + (cover + met) * 2.5, strict=True)
     np.testing.assert_array_equal(involved, agency * (clinical > 0), strict=True)
+
+
+def typical_need(params, age):
+    """The mean baseline need at ``age``, as ``population.typical_need`` computed it."""
+    rise = np.exp(params.age_need_slope * (np.asarray(age, dtype=float) - 50.0))
+    return np.minimum(params.baseline_need_mean * rise, MAX_MEAN_NEED)
+
+
+def reference_baseline_need_at(params, age, quantile):
+    """``population.baseline_need_at`` as array operations, before the compiled passes."""
+    mean = typical_need(params, age)
+    concentration = params.baseline_need_concentration
+    a = np.maximum(mean * concentration, SHAPE_FLOOR)
+    return special.betaincinv(a, np.maximum((1.0 - mean) * concentration, SHAPE_FLOOR), quantile)
+
+
+def test_baseline_need_is_the_array_version():
+    """Ages from birth to great age (the mean's cap acts), and a low mean and concentration
+    that take a shape to its floor."""
+    draws = np.random.default_rng(2)
+    age, quantile = draws.random(3000) * 115, draws.random(3000)
+    for mean, concentration in ((0.005, 0.1), (0.2, 6.0), (0.95, 1000.0)):
+        params = Params(**SMALL, baseline_need_mean=mean, baseline_need_concentration=concentration)
+        got = baseline_need_at(params, age, quantile)
+        assert got.tobytes() == reference_baseline_need_at(params, age, quantile).tobytes()
 
 
 def test_deaths_are_the_array_versions():

@@ -34,11 +34,12 @@ PER_AGENT = 1.3 * KIB  # bytes a run holds per agent (measured 0.95-1.23 KiB)
 PER_TIE_END = 0.12 * KIB  # bytes per agent and unit of network degree (measured 0.09-0.10 KiB)
 PER_WORKER = 250 * KIB * KIB  # a worker process with the model imported
 SNAPSHOT_ROW = 24 * 8  # bytes of one agent's row in a snapshot (about 24 columns)
-SNAPSHOT_COPIES = 5
+SNAPSHOT_COPIES = 4.5
 """Times its snapshots' own bytes that a run holding them peaks at: they are joined into one
-table, converted to Arrow and sorted at the end of the run, each a copy (measured at 208,000
-agents: 4.9x with 27 snapshots, 5.3x with 9, from the peak resident memory with and without
-them). Counting them once let a city with snapshots pass a check it would fail by gigabytes."""
+table, sorted and compressed at the end of the run (measured from the peak resident memory
+with and without them: 3.9-4.1x at 20,000 and 208,000 agents with 9 or 27 snapshots, with a
+margin here; 4.9-5.3x before the join stopped copying). Counting them once let a city with
+snapshots pass a check it would fail by gigabytes."""
 METRIC_ROW = 80 * 8  # bytes of one recorded week of a run (about 80 metrics)
 MEMORY_SHARE = 0.8  # of the memory available now, the most a job may plan to use
 PESSIMISTIC_SECONDS = 20e-6  # a run's cost per agent-week, slower than any measured here

@@ -131,13 +131,16 @@ def _plain(table: pa.Table) -> pa.Table:
 
 
 def _with_keys(spec: RunSpec, table: pa.Table, order: tuple[str, ...]) -> pa.Table:
-    """Prefix the key columns and sort the rows, as one record batch."""
-    rows = table.num_rows
-    keys = {name: pa.array([value] * rows, KEY_TYPES[name]) for name, value in _keys(spec).items()}
-    keyed = pa.table({**keys, **{name: table[name] for name in table.column_names}})
-    if order and rows:
-        keyed = keyed.sort_by([(column, "ascending") for column in order])
-    return keyed.combine_chunks()
+    """Sort the rows, then prefix the key columns, as one record batch. Sorting first, and
+    repeating each key's scalar in Arrow, spare a run of a million-row snapshot table a
+    Python list of each key and a reordered copy of the keys' strings."""
+    if order and table.num_rows:
+        table = table.sort_by([(column, "ascending") for column in order])
+    keys = {
+        name: pa.repeat(pa.scalar(value, KEY_TYPES[name]), table.num_rows)
+        for name, value in _keys(spec).items()
+    }
+    return pa.table({**keys, **{name: table[name] for name in table.column_names}}).combine_chunks()
 
 
 def _keys(spec: RunSpec) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from coprod.simulation.page.browser import (
     CHROMIUM,
@@ -57,8 +58,6 @@ def url(server) -> str:
 @pytest.fixture(scope="module")
 def browser(url: str):
     """One headless Chromium for the module; every test opens its own tab (its own model)."""
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
@@ -92,7 +91,8 @@ def test_play_pause_step_and_reset(tab) -> None:
     tab.get_by_role("button", name="Play", exact=True).click()
     pause = tab.get_by_role("button", name="Pause", exact=True)
     pause.wait_for(timeout=10_000)
-    assert tab.get_by_role("button", name="Step", exact=True).is_disabled()
+    # the page disables Step a render after Pause shows: wait for it, as a reader would
+    expect(tab.get_by_role("button", name="Step", exact=True)).to_be_disabled(timeout=10_000)
     tab.wait_for_function(
         "() => !document.querySelector('.coprod-week').innerText.startsWith('Week 1 ')"
     )

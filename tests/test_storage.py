@@ -17,6 +17,7 @@ from coprod.experiments.jobs.storage import (
     TABLES,
     CorruptResultsError,
     ResultsFolder,
+    system_memory,
     write_json_atomic,
 )
 from coprod.experiments.jobs.worker import execute
@@ -118,14 +119,11 @@ def test_a_run_logged_done_whose_data_is_torn_is_named(tmp_path):
 
 
 def test_loading_leaves_arrow_s_default_memory_pool_as_it_was(tmp_path):
-    """The tables are read through the system allocator (``results._system_memory``), and
-    the caller's default pool comes back afterwards, an error or not."""
-    import pyarrow as pa
-
-    from coprod.experiments.jobs import results
-
+    """The tables are read (and a worker's packed) through the system allocator
+    (``storage.system_memory``), and the caller's default pool comes back afterwards, an
+    error or not."""
     before = pa.default_memory_pool().backend_name
-    with pytest.raises(RuntimeError), results._system_memory():
+    with pytest.raises(RuntimeError), system_memory():
         assert pa.default_memory_pool().backend_name == "system"
         raise RuntimeError("a failed read")
     assert pa.default_memory_pool().backend_name == before

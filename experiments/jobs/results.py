@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -35,6 +34,7 @@ from coprod.experiments.jobs.storage import (
     CorruptResultsError,
     ResultsFolder,
     ResultsFolderError,
+    system_memory,
 )
 
 # Values (rows x columns) buffered per Parquet row group: bounds consolidation memory (2 MB
@@ -80,27 +80,6 @@ KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-@contextmanager
-def _system_memory() -> Iterator[None]:
-    """While the block runs, Arrow allocates from the C library's ``malloc`` (its system
-    pool), not from its default mimalloc pool; the caller's default comes back afterwards
-    (the tables made meanwhile keep their own pool).
-
-    Reading the default comparison's tables (1.6 million snapshot rows) took 6.8-13.8 s on
-    this 2-core machine with mimalloc, 5-9 s of them system time, against 1.4-1.9 s with the
-    system pool (3 processes each, in turn); jemalloc did about as well as the system pool.
-    mimalloc's memory came as transparent huge pages (about 600 huge-page faults a read,
-    ``thp_fault_alloc`` in ``/proc/vmstat``), which cost this virtual machine's kernel 3-7 s
-    of system time; the system pool's small pages cost well under one.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
 class IncompleteResultsError(ResultsFolderError):
     """A results folder whose job never got as far as its Parquet tables."""
 
@@ -140,7 +119,7 @@ def load(path: str | Path) -> Results:
             f"{MANIFEST}): run the same coprod command again with --resume to finish it"
         )
     scenarios = list(manifest.get("scenarios", {}))
-    with _system_memory():
+    with system_memory():
         tables = {name: _read(folder.table(name), scenarios) for name in TABLES}
     job = manifest.get("job", {})
     if "point_count" in job:  # a sweep's points, remade on demand (never stored whole)
@@ -214,7 +193,7 @@ def consolidate(
     coords = coordinates(job)
     # one thread a table: Arrow reads, decompresses, encodes and compresses without the GIL,
     # so the small tables are written beside the snapshots (most of the bytes), not after them
-    with _system_memory(), ThreadPoolExecutor(len(TABLES)) as threads:
+    with system_memory(), ThreadPoolExecutor(len(TABLES)) as threads:
         tables = {
             name: threads.submit(_consolidate_table, folder, name, done, coords) for name in TABLES
         }

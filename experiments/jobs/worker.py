@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coprod.experiments.jobs.spec import RunOutput, RunSpec
-from coprod.experiments.jobs.storage import KEY_TYPES, TABLES
+from coprod.experiments.jobs.storage import KEY_TYPES, TABLES, system_memory
 from coprod.simulation import simulate
 from coprod.simulation.outputs import RunResult
 from coprod.simulation.params import Params
@@ -48,7 +48,8 @@ def execute(spec: RunSpec) -> RunOutput:
             params if spec.record_agents else params.model_copy(update={"snapshot_every": 0})
         )
         result = simulate(simulated, parse_seed(spec.seed))
-        tables = pack(spec, params, result)
+        with system_memory():
+            tables = pack(spec, params, result)
     except Exception as error:
         interrupt = _interrupt_behind(error)
         if interrupt is not None:

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +68,38 @@ def test_a_second_job_on_a_locked_folder_is_refused_naming_the_holder(tmp_path):
         holder.wait()
     outcome = run_job(specs, out, job=job, progress=False)  # a dead holder's lock is taken over
     assert outcome.done == len(specs)
+
+
+def test_a_refusal_names_the_new_holder_not_a_dead_job_s_stale_name(tmp_path):
+    """A job killed outright leaves its name in the lock file, and the next holder takes the
+    lock a moment before it writes its own: a job refused in between waits for the name of a
+    live holder (it had named the dead job), and a job that ends leaves no name behind."""
+    import fcntl
+    import threading
+
+    folder = tmp_path / "results"
+    with FolderLock(folder):
+        pass
+    assert (folder / ".lock").read_text() == ""  # an ended job leaves no name
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = {"pid": dead.pid, "host": socket.gethostname(), "since": "earlier"}
+    (folder / ".lock").write_text(json.dumps(stale))
+    with (folder / ".lock").open("a+") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken, its name not yet written
+
+        def write_name() -> None:
+            time.sleep(0.2)
+            holder.seek(0)
+            holder.truncate()
+            holder.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+            holder.flush()
+
+        writer = threading.Thread(target=write_name)
+        writer.start()
+        with pytest.raises(FolderInUseError, match=f"pid {os.getpid()} on "):
+            FolderLock(folder).__enter__()
+        writer.join()
 
 
 def test_the_lock_is_released_when_the_job_ends(tmp_path):

@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -62,18 +63,41 @@ class FolderLock:
         trace: TracebackType | None,
     ) -> None:
         if self._file is not None:
+            self._file.truncate(0)  # no stale name for the next job's refusals to read
+            self._file.flush()
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
 
 
-def _holder(file: IO[str]) -> str:
-    """Who holds the lock, from what the holder wrote in the lock file."""
-    file.seek(0)
-    try:
-        info = json.loads(file.read() or "{}")
-    except ValueError:
-        info = {}
+def _holder(file: IO[str], wait: float = 1.0) -> str:
+    """Who holds the lock, from what the holder wrote in the lock file. A holder takes the
+    lock before it writes its name, so for up to ``wait`` seconds a name that is missing, or
+    is that of a process of this host that has ended (a job killed outright leaves its name),
+    is read again: refusing a race's loser had named the interrupted job before them."""
+    deadline = time.monotonic() + wait
+    while True:
+        file.seek(0)
+        try:
+            info = json.loads(file.read() or "{}")
+        except ValueError:
+            info = {}
+        if (info and _alive(info)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     if not info:
         return "its holder has not written its name yet"
     return f"pid {info.get('pid')} on {info.get('host')}, since {info.get('since')}"
+
+
+def _alive(info: dict) -> bool:
+    """Whether the process a lock file names may still run (it does, or is on another host)."""
+    if info.get("host") != socket.gethostname() or not isinstance(info.get("pid"), int):
+        return True
+    try:
+        os.kill(info["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -76,11 +76,15 @@ def test_an_api_job_resumes_from_the_command_line(tmp_path, capsys):
 
 def test_dry_run_counts_runs_estimates_time_and_writes_nothing(tmp_path):
     out = tmp_path / "never"
+    # the long job first: a process's first probe also loads the compiled kernels
+    long = coprod.compare(["timebank", "codesign"], dry_run=True, **{**JOB, "steps": 300})
     short = coprod.compare(["timebank", "codesign"], dry_run=True, out=out, **JOB)
     assert isinstance(short, coprod.Estimate) and short.runs == 3 * 2 and short.workers == 1
-    long = coprod.compare(["timebank", "codesign"], dry_run=True, **{**JOB, "steps": 300})
     assert 0 < short.seconds < long.seconds  # more weeks, more time
     assert "estimate" in str(short) and not out.exists()
+    crowd = coprod.compare(["timebank"], dry_run=True, **{**JOB, "set": {"n_users": 3000}})
+    assert 0 < short.memory < crowd.memory and short.disk > 0  # more people, more memory
+    assert "of memory at once" in str(short)
     study = coprod.sensitivity(ROOT / "experiments/examples/sensitivity.toml", dry_run=True)
     assert study.runs > 1000
     targets = ROOT / "scenarios/targets/spice_cardiff.toml"

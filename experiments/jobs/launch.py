@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from coprod.experiments.jobs.pool import HealingPool, cores
 from coprod.experiments.jobs.signals import raise_lost_interrupt
-from coprod.experiments.jobs.size import SIZED_RUNS, agents, spread
+from coprod.experiments.jobs.size import SIZED_RUNS, agents, byte_text, size_of, spread
 from coprod.simulation.errors import CoprodError
 
 if TYPE_CHECKING:
@@ -54,16 +54,22 @@ class RunsFailedError(CoprodError):
 
 @dataclass(frozen=True)
 class Estimate:
-    """What a job would cost, from a short probe run (``dry_run``): nothing was written."""
+    """What a job would cost, from a short probe run (``dry_run``): nothing was written.
+    ``memory`` (the workers with their largest runs at once) and ``disk`` are in bytes, as
+    the size check counts them before a real job starts (``jobs.size``)."""
 
     runs: int
     seconds: float
     workers: int
+    memory: float = 0.0
+    disk: float = 0.0
 
     def __str__(self) -> str:
         return (
-            f"{self.runs} runs on {self.workers} worker(s): about {_duration(self.seconds)} "
-            "(an estimate from a short probe run on this machine; nothing was run or written)"
+            f"{self.runs} runs on {self.workers} worker(s): about {_duration(self.seconds)}, "
+            f"about {byte_text(self.memory)} of memory at once and {byte_text(self.disk)} "
+            "written (an estimate from a short probe run on this machine; nothing was run or "
+            "written)"
         )
 
 
@@ -262,7 +268,8 @@ def estimate(specs: Sequence[RunSpec], workers: int | None = None) -> Estimate:
         for spec in sized
     ) * (len(specs) / len(sized))
     count = min(len(specs), workers or cores())
-    return Estimate(len(specs), seconds / count, count)
+    size = size_of(specs, count)
+    return Estimate(len(specs), seconds / count, count, size.memory, size.disk)
 
 
 def _probe(spec: RunSpec) -> tuple[float, int]:

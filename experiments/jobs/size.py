@@ -119,24 +119,24 @@ def check_size(
     available = MEMORY_SHARE * available_memory() if local else float("inf")
     if size.run_memory + PER_WORKER > available:
         raise JobTooLargeError(
-            f"one run of this job needs about {_bytes(size.run_memory)} of memory and this "
-            f"machine has {_bytes(available / MEMORY_SHARE)} available: use a smaller population "
-            "or a sparser network (network_degree), or a machine with more memory."
+            f"one run of this job needs about {byte_text(size.run_memory)} of memory and this "
+            f"machine has {byte_text(available / MEMORY_SHARE)} available: use a smaller "
+            "population or a sparser network (network_degree), or a machine with more memory."
         )
     if size.memory > available:
         fit = max(int(available // (PER_WORKER + size.run_memory)), 1)
         raise JobTooLargeError(
-            f"{size.workers} workers with runs of about {_bytes(size.run_memory)} each need "
-            f"{_bytes(size.memory)} of memory and this machine has "
-            f"{_bytes(available / MEMORY_SHARE)} available, of which a job plans at most "
+            f"{size.workers} workers with runs of about {byte_text(size.run_memory)} each need "
+            f"{byte_text(size.memory)} of memory and this machine has "
+            f"{byte_text(available / MEMORY_SHARE)} available, of which a job plans at most "
             f"{MEMORY_SHARE:.0%}: use --workers {fit} or fewer."
         )
     free = shutil.disk_usage(_existing(out)).free
     if size.disk > free:
         raise JobTooLargeError(
-            f"this job of {size.runs:,} runs writes about {_bytes(size.disk)} and "
+            f"this job of {size.runs:,} runs writes about {byte_text(size.disk)} and "
             f"{_existing(out)} has "
-            f"{_bytes(free)} free: record less (snapshots, [record] every) or choose --out "
+            f"{byte_text(free)} free: record less (snapshots, [record] every) or choose --out "
             "on a larger disk."
         )
     if yes:
@@ -145,7 +145,7 @@ def check_size(
     if size.runs > LARGE_RUNS:
         reasons.append(f"{size.runs:,} runs")
     if size.disk > LARGE_DISK_SHARE * free:
-        reasons.append(f"about {_bytes(size.disk)} of disk, over half of what is free")
+        reasons.append(f"about {byte_text(size.disk)} of disk, over half of what is free")
     if size.agent_weeks * PESSIMISTIC_SECONDS / size.workers > LARGE_SECONDS:
         seconds = estimate_seconds()
         if seconds > LARGE_SECONDS:
@@ -176,7 +176,8 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def _bytes(value: float) -> str:
+def byte_text(value: float) -> str:
+    """A size in bytes as a reader wants it: GiB, MiB or KiB, one decimal."""
     for unit, scale in (("GiB", KIB**3), ("MiB", KIB**2)):
         if value >= scale:
             return f"{value / scale:,.1f} {unit}"
